@@ -1,0 +1,62 @@
+# Pulse: `make serve` runs the server on ./data/pulse.db; `make test` runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: serve test check lint types format bench install install-test build chromium clean
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(VENV)/bin/python
+	$(VENV)/bin/pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(VENV)/bin/pip install -q -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# The tracking script, minified by terser (pinned in sdk/package.json).
+sdk/dist/pulse.min.js: sdk/pulse.js sdk/package.json sdk/package-lock.json sdk/build.mjs
+	cd sdk && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
+
+build: sdk/dist/pulse.min.js
+
+# Debian's chromium for the browser tests (Playwright drives it; nothing is downloaded by npx).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+serve: install build
+	$(PY) -m app.cli migrate
+	exec $(PY) -m app.cli serve
+
+test: install-test build chromium
+	$(VENV)/bin/pytest -q
+
+lint: install-test
+	$(VENV)/bin/ruff check app tests migrations
+	$(VENV)/bin/ruff format --check app tests migrations
+
+types: install-test
+	$(VENV)/bin/mypy
+
+check: lint types test
+
+format: install-test
+	$(VENV)/bin/ruff format app tests migrations
+	$(VENV)/bin/ruff check --fix app tests migrations
+
+# Performance harness (not tests): prints rates and ratios; see tests/benchmarks/README.md.
+bench: install-test
+	$(PY) tests/benchmarks/ingest.py
+
+clean:
+	rm -rf $(VENV) sdk/node_modules sdk/dist

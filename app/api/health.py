@@ -1,0 +1,46 @@
+"""Liveness and readiness."""
+
+from __future__ import annotations
+
+from quart import Blueprint, Response, jsonify
+
+from app.api.context import runtime
+from app.storage.database import ping
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+async def healthz() -> Response:
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+async def readyz() -> Response:
+    rt = runtime()
+    database_ok, database_error = True, None
+    try:
+        await ping(rt.engine)
+    except Exception as exc:  # reported, not raised: readiness must answer
+        database_ok, database_error = False, f"{type(exc).__name__}: {exc}"[:300]
+    stats = rt.writer.stats
+    body = {
+        "status": "ok" if database_ok else "degraded",
+        "database": {"ok": database_ok, "error": database_error},
+        "queue": {"depth": rt.writer.depth, "bound": rt.writer.queue_bound},
+        "writer": {
+            "last_flush_ms": round(stats.last_flush_ms, 2),
+            "last_error": stats.last_error,
+            "batches": stats.batches,
+            "spilled": stats.spilled,
+        },
+        "events": {
+            "accepted": rt.counters.accepted,
+            "dropped": dict(rt.counters.dropped),
+            "persisted": stats.persisted,
+        },
+        "sites": len(rt.sites.all()),
+    }
+    response = jsonify(body)
+    response.status_code = 200 if database_ok else 503
+    return response

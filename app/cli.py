@@ -1,0 +1,93 @@
+"""The `pulse` command: serve, migrate, site."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+
+from app.settings import Settings
+
+log = logging.getLogger("pulse")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        database_url=getattr(args, "database_url", None),
+        host=getattr(args, "host", None),
+        port=getattr(args, "port", None),
+        flush_interval_ms=getattr(args, "flush_interval_ms", None),
+        batch_size=getattr(args, "batch_size", None),
+        queue_bound=getattr(args, "queue_bound", None),
+        trusted_proxy_hops=getattr(args, "trusted_proxy_hops", None),
+        log_level=getattr(args, "log_level", None),
+    )
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from app.migrate import upgrade
+
+    settings = _settings(args)
+    upgrade(settings.database_url)
+    print(f"database at head: {settings.database_url}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from app.server import serve
+
+    settings = _settings(args)
+    if not args.no_migrate:
+        from app.migrate import upgrade
+
+        upgrade(settings.database_url)
+    asyncio.run(serve(settings))
+    return 0
+
+
+def cmd_site(args: argparse.Namespace) -> int:
+    from app.sitecli import run_site_command
+
+    return asyncio.run(run_site_command(args, _settings(args)))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pulse", description=__doc__)
+    parser.add_argument("--database-url", help="env PULSE_DATABASE_URL (default ./data/pulse.db)")
+    parser.add_argument("--log-level", help="env PULSE_LOG_LEVEL (default INFO)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the server (migrates first)")
+    serve.add_argument("--host", help="env PULSE_HOST (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="env PORT or PULSE_PORT (default 5270)")
+    serve.add_argument("--flush-interval-ms", type=int, help="env PULSE_FLUSH_INTERVAL_MS (500)")
+    serve.add_argument("--batch-size", type=int, help="env PULSE_BATCH_SIZE (2000)")
+    serve.add_argument("--queue-bound", type=int, help="env PULSE_QUEUE_BOUND (100000)")
+    serve.add_argument("--trusted-proxy-hops", type=int, help="env PULSE_TRUSTED_PROXY_HOPS (0)")
+    serve.add_argument("--no-migrate", action="store_true", help="do not run migrations first")
+    serve.set_defaults(func=cmd_serve)
+
+    migrate = sub.add_parser("migrate", help="bring the database schema up to date")
+    migrate.set_defaults(func=cmd_migrate)
+
+    site = sub.add_parser("site", help="manage sites")
+    site_sub = site.add_subparsers(dest="site_command", required=True)
+    add = site_sub.add_parser("add", help="register a site")
+    add.add_argument("domain")
+    add.add_argument("--name")
+    add.add_argument("--timezone", default="UTC", help="IANA zone, e.g. Europe/Berlin")
+    add.add_argument("--identity", choices=["local", "cookieless"], default="local")
+    site_sub.add_parser("list", help="list sites")
+    site.set_defaults(func=cmd_site)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

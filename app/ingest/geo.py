@@ -1,0 +1,82 @@
+"""IP address -> ISO 3166-1 alpha-2 country code, offline.
+
+Data: the country database bundled inside the geoip2fast package (1.2.2, code MIT-licensed).
+Its own text says the files were built from MaxMind's "GeoLite2-Country" CSV of 2024-06-18
+(`get_database_info()` reports "MAXMIND:GeoLite2-Country-IPv4IPv6-en-20240618"). The package
+states no licence for the data itself; GeoLite2 data of that date is under MaxMind's GeoLite2 End
+User License Agreement, which incorporates CC BY-SA 4.0's attribution requirement ("This product
+includes GeoLite2 data created by MaxMind, available from https://www.maxmind.com"), asks users
+to keep the data up to date and delete old copies, and forbids using it to locate specific
+people or households. Country level only is used here. Nothing is downloaded at run time.
+
+Why one file: geoip2fast ships geoip2fast.dat.gz (IPv4 only) and geoip2fast-ipv6.dat.gz (IPv4
+and IPv6 together, 494k + 295k networks). It keeps the loaded tables in module globals, so a
+second GeoIP2Fast instance replaces the first one's data rather than adding to it; the combined
+file is the only way to answer both families. Loading takes ~0.2 s: build one GeoLookup per
+process.
+
+No cache: a lookup costs ~10 µs, and an LRU of raw IPs would keep visitor addresses in memory,
+which cookieless mode promises not to do.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+
+import geoip2fast
+from geoip2fast import GeoIP2Fast
+
+# An absolute path on purpose: given a bare file name, geoip2fast looks in the current
+# directory first, and its loader unpickles whatever it finds there.
+DATA_FILE = os.path.join(os.path.dirname(geoip2fast.__file__), "geoip2fast-ipv6.dat.gz")
+
+# Codes in the data that are not countries: "EU" (Europe, only exceptionally reserved in ISO
+# 3166-1) and the 4-letter "ASIA". Errors come back as "--" (private, not found) or "" (invalid).
+_NOT_COUNTRIES = frozenset({"EU"})
+
+# Longer than any textual address (45 characters for IPv4-mapped IPv6 plus a zone id).
+_MAX_IP_LENGTH = 64
+
+
+class GeoLookup:
+    def __init__(self) -> None:
+        self._db = GeoIP2Fast(geoip2fast_data_file=DATA_FILE)
+
+    @property
+    def source(self) -> str:
+        """The data's provenance, e.g. for an about page's attribution line."""
+        return str(self._db.source_info)
+
+    def country(self, ip: str | None) -> str | None:
+        """Upper-case alpha-2 code, or None for private/reserved/loopback/unknown/garbage."""
+        address = _public_address(ip)
+        if address is None:
+            return None
+        try:
+            code = self._db.lookup(address).country_code
+        except Exception:  # geoip2fast reports errors as codes; this is belt and braces
+            return None
+        if not isinstance(code, str) or len(code) != 2 or not code.isalpha():
+            return None
+        code = code.upper()
+        return None if code in _NOT_COUNTRIES else code
+
+
+def _public_address(ip: str | None) -> str | None:
+    """The canonical text of a globally routable address, else None.
+
+    Validated here rather than trusting geoip2fast: it reads "1.2.3" as 1.2.0.3 (inet_aton's
+    shorthand) and "::ffff:8.8.8.8" as a private network.
+    """
+    if not ip or not isinstance(ip, str) or len(ip) > _MAX_IP_LENGTH:
+        return None
+    try:
+        address = ipaddress.ip_address(ip.strip())
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    if not address.is_global or address.is_multicast:
+        return None
+    return str(address)

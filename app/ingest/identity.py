@@ -1,0 +1,69 @@
+"""Visitor identity: a 63-bit id per (site, visitor), never the client's id or IP in clear.
+
+Mode `local`: the script's random id, hashed with the site id. Mode `cookieless` (or a client that
+sent no id): a keyed hash of (daily salt, site, IP, user agent). The salt changes at 00:00 UTC; the
+previous day's salt is kept so a visit in progress across midnight stays one visitor.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+
+DAY_MS = 86_400_000
+MASK_63 = (1 << 63) - 1
+
+
+def _hash63(key: bytes, *parts: str) -> int:
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=8, key=key).digest()
+    return int.from_bytes(digest, "big") & MASK_63
+
+
+class SaltBook:
+    """Daily secrets, loaded from and persisted to the `salts` table by storage.salts."""
+
+    def __init__(self, salts: dict[int, bytes] | None = None) -> None:
+        self.salts: dict[int, bytes] = dict(salts or {})
+        self.unsaved: set[int] = set()
+
+    def for_day(self, day: int) -> bytes:
+        salt = self.salts.get(day)
+        if salt is None:
+            # Normally made a day ahead by the maintenance task; this is the fallback.
+            salt = self.salts[day] = secrets.token_bytes(32)
+            self.unsaved.add(day)
+        return salt
+
+    def previous(self, day: int) -> bytes | None:
+        return self.salts.get(day - 1)
+
+
+class Identity:
+    def __init__(self, salts: SaltBook) -> None:
+        self.salts = salts
+
+    def visitor_id(
+        self,
+        *,
+        site_id: int,
+        cookieless: bool,
+        client_id: str | None,
+        ip: str | None,
+        user_agent: str,
+        now_ms: int,
+        is_known: Callable[[int], bool],
+    ) -> int:
+        if client_id and not cookieless:
+            return _hash63(b"pulse-local-visitor", str(site_id), client_id)
+        day = now_ms // DAY_MS
+        parts = (str(site_id), ip or "", user_agent)
+        today = _hash63(self.salts.for_day(day), *parts)
+        if is_known(today):
+            return today
+        previous_salt = self.salts.previous(day)
+        if previous_salt is not None:
+            yesterday = _hash63(previous_salt, *parts)
+            if is_known(yesterday):
+                return yesterday
+        return today

@@ -1,0 +1,91 @@
+"""From a validated wire event to the facts enrichment needs: page URL parts, event name, measures.
+
+The original script's event types keep their meaning: `user_engagement` (seconds in
+`data.duration_seconds`) and `scroll` (depth in `data`) become Pulse's `engagement` event, `click`
+(an outbound link in `data`) becomes "Outbound Link: Click".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlsplit
+
+from app.events import ENGAGEMENT, Props
+from app.ingest.wire import WireError, WireEvent
+
+OUTBOUND = "Outbound Link: Click"
+_SCROLL_KEYS = ("scroll_depth", "depth", "percent", "percentage", "max_scroll")
+_LINK_KEYS = ("url", "href", "link", "target")
+
+
+@dataclass(slots=True)
+class Page:
+    hostname: str
+    pathname: str
+    query: dict[str, str]
+
+
+@dataclass(slots=True)
+class Measures:
+    name: str
+    props: Props
+    engagement_ms: int | None
+    scroll_depth: int | None
+
+
+def parse_page(url: str, keep_hash: bool) -> Page:
+    try:
+        parts = urlsplit(url.strip())
+        hostname = parts.hostname
+    except ValueError:
+        raise WireError("url is not a valid URL", "url") from None
+    if parts.scheme not in ("http", "https") or not hostname:
+        raise WireError("url must be an absolute http(s) URL", "url")
+    path = parts.path or "/"
+    if keep_hash and parts.fragment:
+        path = f"{path}#{parts.fragment}"
+    query = dict(parse_qsl(parts.query, keep_blank_values=False)) if parts.query else {}
+    return Page(hostname.lower().rstrip("."), path[:2000], query)
+
+
+def clean_referrer(referrer: str | None) -> str | None:
+    """Scheme, host and path only: query strings of other sites may carry personal data."""
+    if not referrer:
+        return None
+    try:
+        parts = urlsplit(referrer.strip())
+    except ValueError:
+        return None
+    if not parts.scheme or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"[:2000]
+
+
+def measures(wire: WireEvent) -> Measures:
+    name, props = wire.event_type, dict(wire.data or {})
+    engagement_ms, scroll = wire.engagement_ms, wire.scroll_depth
+    if name == "user_engagement":
+        seconds = _number(props.pop("duration_seconds", None))
+        if seconds is not None and engagement_ms is None:
+            engagement_ms = int(min(max(seconds, 0.0), 86_400.0) * 1000)
+        name = ENGAGEMENT
+    elif name == "scroll":
+        depth = next((_number(props.pop(k)) for k in _SCROLL_KEYS if k in props), None)
+        if depth is not None and scroll is None:
+            scroll = int(min(max(depth, 0.0), 100.0))
+        name = ENGAGEMENT
+    elif name == "click":
+        link = next((props[k] for k in _LINK_KEYS if isinstance(props.get(k), str)), None)
+        props = {"url": link} if link else props
+        name = OUTBOUND
+    return Measures(name, props, engagement_ms, scroll)
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if number == number else None  # NaN is not a number we keep

@@ -1,0 +1,99 @@
+"""Decoding and validating /api/collect bodies: JSON, text/plain JSON or msgpack; one or a batch.
+
+msgspec validates types and limits while it decodes (no second pass over the data), and its
+error paths (`$[3].data.plan`) give the field name the 400 answer reports.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta
+
+MAX_BATCH = 50
+MAX_PROPS = 30
+
+Id = Annotated[str, Meta(max_length=64)]
+LongText = Annotated[str, Meta(max_length=2000)]
+PropKey = Annotated[str, Meta(min_length=1, max_length=64)]
+MAX_PROP_VALUE = 2000
+SCALARS = (str, int, float, bool, type(None))
+
+
+class WireEvent(msgspec.Struct, kw_only=True):
+    """The original system's payload, plus the fields Pulse's own script adds."""
+
+    url: LongText
+    event_type: Annotated[str, Meta(min_length=1, max_length=64)] = "pageview"
+    referrer: LongText | None = None
+    timestamp: str | int | float | None = None
+    session_id: Id | None = None
+    visitor_id: Id | None = None
+    screen_width: Annotated[int, Meta(ge=0, le=100_000)] | None = None
+    screen_height: Annotated[int, Meta(ge=0, le=100_000)] | None = None
+    language: Annotated[str, Meta(max_length=35)] | None = None
+    # Values are checked in `_check_props`, so the error can name the property.
+    data: Annotated[dict[PropKey, Any], Meta(max_length=MAX_PROPS)] | None = None
+    site: Annotated[str, Meta(max_length=253)] | None = None
+    user_agent: Any = None  # ignored: the user agent comes from the request header
+    engagement_ms: Annotated[int, Meta(ge=0, le=86_400_000)] | None = None
+    scroll_depth: Annotated[int, Meta(ge=0, le=100)] | None = None
+    interactive: bool = True
+    hash: bool = False  # hash-based routing: the fragment is part of the page path
+
+
+Body = WireEvent | Annotated[list[WireEvent], Meta(min_length=1, max_length=MAX_BATCH)]
+
+_json = msgspec.json.Decoder(Body)
+_msgpack = msgspec.msgpack.Decoder(Body)
+_PATH = re.compile(r"at `\$((?:\[\d+\])?)\.?([^`]*)`")
+_MISSING = re.compile(r"missing required field `([^`]+)`")
+
+
+class WireError(ValueError):
+    def __init__(self, message: str, field: str | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+def decode(body: bytes, content_type: str) -> list[WireEvent]:
+    """Decode a body into events, or raise WireError naming the offending field."""
+    decoder = _msgpack if "msgpack" in content_type.lower() else _json
+    try:
+        decoded = decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        raise WireError(str(exc), _field_of(str(exc))) from None
+    except (msgspec.DecodeError, UnicodeDecodeError, ValueError) as exc:
+        raise WireError(f"undecodable body: {exc}", "body") from None
+    events = decoded if isinstance(decoded, list) else [decoded]
+    for event in events:
+        if event.data:
+            _check_props(event.data)
+    return events
+
+
+def _check_props(data: dict[str, Any]) -> None:
+    for key, value in data.items():
+        if not isinstance(value, SCALARS):
+            raise WireError(
+                f"property {key!r} must be a string, number, boolean or null", f"data.{key}"
+            )
+        if isinstance(value, str) and len(value) > MAX_PROP_VALUE:
+            raise WireError(
+                f"property {key!r} is longer than {MAX_PROP_VALUE} characters", f"data.{key}"
+            )
+
+
+def _field_of(message: str) -> str:
+    """`Expected ... - at `$[2].data.plan`` -> "data.plan"; missing fields name themselves."""
+    missing = _MISSING.search(message)
+    path = _PATH.search(message)
+    inner = path.group(2) if path else ""
+    if missing:
+        return f"{inner}.{missing.group(1)}" if inner else missing.group(1)
+    if inner:
+        return inner
+    return "body"

@@ -1,0 +1,114 @@
+"""The running server's parts and their lifecycle, owned by the app (started before serving,
+stopped after): engine, site registry, session index, pipeline, writer and maintenance task."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from app.clock import Clock
+from app.events import Drop, Event
+from app.ingest.geo import GeoLookup
+from app.ingest.identity import Identity
+from app.ingest.pipeline import Pipeline
+from app.ingest.sessions import SessionIndex, VisitorState
+from app.settings import Settings
+from app.sites import SiteRegistry
+from app.storage import salts, spill
+from app.storage.database import create_engine, ping
+from app.storage.tables import visitors
+from app.storage.writer import Writer
+
+log = logging.getLogger(__name__)
+MAINTENANCE_INTERVAL_S = 3600.0
+
+
+@dataclass
+class Counters:
+    accepted: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+
+
+class Runtime:
+    def __init__(self, settings: Settings, clock: Clock, geo: GeoLookup | None = None) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.engine: AsyncEngine = create_engine(settings.database_url)
+        self.sites = SiteRegistry(self.engine)
+        self.sessions = SessionIndex(settings.visitor_cap)
+        self.identity = Identity(salts.SaltBook())
+        self.geo = geo or GeoLookup()
+        self.pipeline = Pipeline(self.sites, self.sessions, self.identity, self.geo)
+        self.writer = Writer(
+            self.engine,
+            spill_path=settings.spill_file,
+            batch_size=settings.batch_size,
+            flush_interval=settings.flush_interval_ms / 1000,
+            queue_bound=settings.queue_bound,
+        )
+        self.counters = Counters()
+        self._maintenance: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await ping(self.engine)
+        replayed = await spill.replay_all(
+            self.engine, self.settings.spill_file, self.clock.now_ms()
+        )
+        if replayed:
+            log.warning("replayed %d spilled events", replayed)
+        await self.sites.reload()
+        async with self.engine.begin() as conn:
+            self.identity.salts = await salts.load(conn)
+            await salts.maintain(conn, self.identity.salts, self.clock.now_ms())
+        await self._warm_sessions()
+        self.writer.start()
+        self._maintenance = asyncio.create_task(self._maintain(), name="pulse-maintenance")
+        log.info(
+            "Pulse ready: %d sites, %d visitors warm", len(self.sites.all()), len(self.sessions)
+        )
+
+    async def stop(self) -> None:
+        if self._maintenance is not None:
+            self._maintenance.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._maintenance
+        await self.writer.stop()
+        log.info("writer drained: %d events persisted", self.writer.stats.persisted)
+        await self.engine.dispose()
+
+    def record(self, results: list[Event | Drop]) -> None:
+        for item in results:
+            if isinstance(item, Drop):
+                self.counters.dropped[item.reason] += 1
+            else:
+                self.counters.accepted += 1
+
+    async def _warm_sessions(self) -> None:
+        """Most recently seen visitors first from the database, inserted oldest first."""
+        query = (
+            select(visitors).order_by(visitors.c.last_seen.desc()).limit(self.settings.visitor_cap)
+        )
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(query)).all()
+        for row in reversed(rows):
+            state = VisitorState(
+                row.first_seen, row.last_seen, row.session_id, bool(row.session_new_visitor)
+            )
+            self.sessions.restore(row.site_id, row.visitor_id, state)
+
+    async def _maintain_salts(self, conn: AsyncConnection) -> None:
+        await salts.maintain(conn, self.identity.salts, self.clock.now_ms())
+
+    async def _maintain(self) -> None:
+        while True:
+            await asyncio.sleep(MAINTENANCE_INTERVAL_S)
+            try:
+                await self.writer.run_job(self._maintain_salts)
+            except Exception:
+                log.exception("salt maintenance failed; retrying in an hour")

@@ -1,0 +1,87 @@
+"""Runtime settings: PULSE_* environment variables, overridable by CLI flags.
+
+Every knob the operator may turn lives here, with the default that `make serve` uses.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_DB_PATH = Path("data") / "pulse.db"
+
+
+def _env(name: str, default: str) -> str:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept `sqlite:///x.db` and `postgresql://...` and pick the async driver."""
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url[len("sqlite:///") :]
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    return url
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for other databases and `:memory:`."""
+    prefix = "sqlite+aiosqlite:///"
+    if not url.startswith(prefix):
+        return None
+    path = url[len(prefix) :].split("?", 1)[0]
+    return None if path in ("", ":memory:") else Path(path)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = f"sqlite+aiosqlite:///{DEFAULT_DB_PATH}"
+    host: str = "127.0.0.1"
+    port: int = 5270
+    # The writer commits when a batch is full or this long after its first event (ms).
+    flush_interval_ms: int = 500
+    batch_size: int = 2000
+    # Events waiting for the writer; beyond this /api/collect answers 503 + Retry-After.
+    queue_bound: int = 100_000
+    # Proxies in front of Pulse whose X-Forwarded-For entries we trust (0: use the socket).
+    trusted_proxy_hops: int = 0
+    log_level: str = "INFO"
+    # Where a batch goes when the database keeps failing; replayed at the next start.
+    spill_path: str = ""
+    # Visitors remembered in memory for sessions and first-seen (about 150 bytes each).
+    visitor_cap: int = 500_000
+    max_body_bytes: int = 16 * 1024
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, **overrides: Any) -> Settings:
+        base = cls(
+            database_url=normalise_database_url(
+                _env("PULSE_DATABASE_URL", f"sqlite+aiosqlite:///{DEFAULT_DB_PATH}")
+            ),
+            host=_env("PULSE_HOST", "127.0.0.1"),
+            port=int(_env("PORT", _env("PULSE_PORT", "5270"))),
+            flush_interval_ms=int(_env("PULSE_FLUSH_INTERVAL_MS", "500")),
+            batch_size=int(_env("PULSE_BATCH_SIZE", "2000")),
+            queue_bound=int(_env("PULSE_QUEUE_BOUND", "100000")),
+            trusted_proxy_hops=int(_env("PULSE_TRUSTED_PROXY_HOPS", "0")),
+            log_level=_env("PULSE_LOG_LEVEL", "INFO").upper(),
+            spill_path=_env("PULSE_SPILL_PATH", ""),
+            visitor_cap=int(_env("PULSE_VISITOR_CAP", "500000")),
+        )
+        clean = {k: v for k, v in overrides.items() if v is not None}
+        if "database_url" in clean:
+            clean["database_url"] = normalise_database_url(clean["database_url"])
+        return replace(base, **clean)
+
+    @property
+    def spill_file(self) -> Path:
+        """Default: next to the SQLite file, else ./data/pulse.spill."""
+        if self.spill_path:
+            return Path(self.spill_path)
+        db = sqlite_path(self.database_url)
+        folder = db.parent if db is not None else Path("data")
+        return folder / "pulse.spill"

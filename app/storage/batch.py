@@ -1,0 +1,114 @@
+"""Turning a batch of accepted and dropped events into rows, and writing them in one transaction.
+
+A batch is pre-aggregated in memory first: one visitors upsert per distinct visitor and one
+drop_counts upsert per (site, day, reason), however many events the batch holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import msgspec
+from sqlalchemy import case, insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.events import Drop, Event
+from app.storage.tables import drop_counts, events, visitors
+from app.storage.upsert import upsert
+
+DAY_MS = 86_400_000
+_encode_json = msgspec.json.Encoder().encode
+
+
+@dataclass
+class BatchRows:
+    """Plain rows, ready for the database or for a spill file (msgpack-serialisable)."""
+
+    events: list[dict[str, Any]] = field(default_factory=list)
+    visitors: list[dict[str, Any]] = field(default_factory=list)
+    drops: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"events": self.events, "visitors": self.visitors, "drops": self.drops}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> BatchRows:
+        return cls(data.get("events", []), data.get("visitors", []), data.get("drops", []))
+
+
+def event_row(event: Event) -> dict[str, Any]:
+    row = event.row()
+    row["props"] = _encode_json(event.props).decode() if event.props else None
+    return row
+
+
+def build_rows(items: list[Event | Drop]) -> BatchRows:
+    rows = BatchRows()
+    seen: dict[tuple[int, int], dict[str, Any]] = {}
+    dropped: dict[tuple[int, int, str], int] = {}
+    for item in items:
+        if isinstance(item, Drop):
+            key = (item.site_id or 0, item.ts // DAY_MS, item.reason)
+            dropped[key] = dropped.get(key, 0) + 1
+            continue
+        rows.events.append(event_row(item))
+        _merge_visitor(seen, item)
+    rows.visitors = list(seen.values())
+    rows.drops = [
+        {"site_id": s, "day": d, "reason": r, "count": n} for (s, d, r), n in dropped.items()
+    ]
+    return rows
+
+
+def _merge_visitor(seen: dict[tuple[int, int], dict[str, Any]], event: Event) -> None:
+    key = (event.site_id, event.visitor_id)
+    current = seen.get(key)
+    if current is None:
+        seen[key] = {
+            "site_id": event.site_id,
+            "visitor_id": event.visitor_id,
+            "first_seen": event.ts,
+            "last_seen": event.ts,
+            "session_id": event.session_id,
+            "session_new_visitor": event.new_visitor,
+        }
+        return
+    current["first_seen"] = min(current["first_seen"], event.ts)
+    if event.ts >= current["last_seen"]:
+        current["last_seen"] = event.ts
+        current["session_id"] = event.session_id
+        current["session_new_visitor"] = event.new_visitor
+
+
+def _visitor_updates(excluded: Any) -> dict[str, Any]:
+    # CASE rather than min()/LEAST(): the one spelling both SQLite and PostgreSQL accept.
+    newer = excluded.last_seen >= visitors.c.last_seen
+    return {
+        "first_seen": case(
+            (excluded.first_seen < visitors.c.first_seen, excluded.first_seen),
+            else_=visitors.c.first_seen,
+        ),
+        "last_seen": case((newer, excluded.last_seen), else_=visitors.c.last_seen),
+        "session_id": case((newer, excluded.session_id), else_=visitors.c.session_id),
+        "session_new_visitor": case(
+            (newer, excluded.session_new_visitor), else_=visitors.c.session_new_visitor
+        ),
+    }
+
+
+def _drop_updates(excluded: Any) -> dict[str, Any]:
+    return {"count": drop_counts.c.count + excluded.count}
+
+
+async def write_rows(conn: AsyncConnection, rows: BatchRows) -> None:
+    """Insert the rows; the caller owns the transaction."""
+    dialect = conn.dialect.name
+    if rows.events:
+        await conn.execute(insert(events), rows.events)
+    if rows.visitors:
+        stmt = upsert(dialect, visitors, ["site_id", "visitor_id"], _visitor_updates)
+        await conn.execute(stmt, rows.visitors)
+    if rows.drops:
+        stmt = upsert(dialect, drop_counts, ["site_id", "day", "reason"], _drop_updates)
+        await conn.execute(stmt, rows.drops)

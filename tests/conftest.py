@@ -1,0 +1,101 @@
+"""Shared fixtures: a migrated SQLite file per test, the app running inside `app.test_app()`."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+
+import pytest
+from quart import Quart
+from quart.typing import TestClientProtocol
+
+from app import create_app
+from app.clock import FakeClock
+from app.ingest.geo import GeoLookup
+from app.migrate import upgrade
+from app.settings import Settings
+from app.sites import add_site
+from app.storage.database import create_engine
+
+SITE = "example.com"
+FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+
+
+@pytest.fixture(scope="session")
+def geo() -> GeoLookup:
+    return GeoLookup()  # loading the bundled databases takes a moment: once per run
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "pulse.db"
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db_path: Path) -> Settings:
+    return Settings(
+        database_url=f"sqlite+aiosqlite:///{db_path}",
+        flush_interval_ms=20,
+        spill_path=str(tmp_path / "pulse.spill"),
+        log_level="WARNING",
+    )
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+async def add_sites(settings: Settings, *domains: str, **options: str) -> None:
+    engine = create_engine(settings.database_url)
+    async with engine.begin() as conn:
+        for domain in domains:
+            await add_site(conn, domain, **options)  # type: ignore[arg-type]
+    await engine.dispose()
+
+
+@pytest.fixture
+async def migrated(settings: Settings) -> Settings:
+    await asyncio.to_thread(upgrade, settings.database_url)
+    await add_sites(settings, SITE)
+    return settings
+
+
+@pytest.fixture
+def make_app(migrated: Settings, clock: FakeClock, geo: GeoLookup) -> Callable[..., Quart]:
+    def factory(**overrides: object) -> Quart:
+        from dataclasses import replace
+
+        return create_app(replace(migrated, **overrides), clock=clock, geo=geo)
+
+    return factory
+
+
+@pytest.fixture
+async def app(make_app: Callable[..., Quart]) -> AsyncIterator[Quart]:
+    quart_app = make_app()
+    async with quart_app.test_app():
+        yield quart_app
+
+
+@pytest.fixture
+def client(app: Quart) -> TestClientProtocol:
+    return app.test_client()
+
+
+def rows(db_path: Path, sql: str = "SELECT * FROM events ORDER BY id") -> list[sqlite3.Row]:
+    with sqlite3.connect(db_path) as conn:
+        conn.row_factory = sqlite3.Row
+        return conn.execute(sql).fetchall()
+
+
+async def wait_for_rows(db_path: Path, n: int, timeout: float = 5.0) -> list[sqlite3.Row]:
+    """The writer commits within flush_interval; poll until n events are on disk."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        found = rows(db_path)
+        if len(found) >= n or asyncio.get_running_loop().time() > deadline:
+            return found
+        await asyncio.sleep(0.02)
