@@ -1,5 +1,8 @@
 """ASGI entry point for a process manager: `hypercorn --workers 1 app.asgi:app`."""
 
-from app import create_app
+from dataclasses import replace
 
-app = create_app()
+from app import create_app
+from app.settings import Settings
+
+app = create_app(replace(Settings.from_env(), tune_gc=True))

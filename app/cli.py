@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 from app.settings import Settings
 
@@ -43,8 +45,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         from app.migrate import upgrade
 
         upgrade(settings.database_url)
-    asyncio.run(serve(settings))
+    run_event_loop(serve(settings))
     return 0
+
+
+def run_event_loop(main: Coroutine[Any, Any, None]) -> None:
+    """uvloop when installed, unless PULSE_EVENT_LOOP=asyncio (see the ingest benchmark)."""
+    try:
+        import uvloop
+    except ImportError:
+        uvloop = None  # type: ignore[assignment]
+    if uvloop is None or os.environ.get("PULSE_EVENT_LOOP") == "asyncio":
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
 
 
 def cmd_site(args: argparse.Namespace) -> int:

@@ -7,8 +7,7 @@ visitor and session are 63-bit integers derived server-side.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, fields
 
 PAGEVIEW = "pageview"
 ENGAGEMENT = "engagement"
@@ -57,9 +56,10 @@ class Event:
     props: Props = field(default_factory=dict)
     client_ts: int | None = None  # the client's own timestamp, a hint only
 
-    def row(self) -> dict[str, Any]:
-        """The `events` row (props serialised by the writer)."""
-        return {name: getattr(self, name) for name in self.__slots__}  # type: ignore[attr-defined]
+
+
+# Column order of an `events` row as the writer builds it (the table has the same names).
+EVENT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Event))
 
 
 @dataclass(slots=True)

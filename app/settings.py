@@ -54,6 +54,8 @@ class Settings:
     # Visitors remembered in memory for sessions and first-seen (about 150 bytes each).
     visitor_cap: int = 500_000
     max_body_bytes: int = 16 * 1024
+    # Freeze start-up objects and relax GC thresholds (the server does; test processes don't).
+    tune_gc: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod

@@ -72,15 +72,18 @@ async def add_site(
     existing = await conn.scalar(select(sites.c.id).where(sites.c.domain == domain))
     if existing is not None:
         raise SiteError(f"site {domain} already exists")
-    row = {
-        "domain": domain,
-        "name": name or domain,
-        "timezone": timezone,
-        "identity_mode": identity_mode,
-        "created_at": int(time.time() * 1000),
-    }
-    result = await conn.execute(insert(sites).values(**row))
-    return Site(result.inserted_primary_key[0], domain, row["name"], timezone, identity_mode)
+    display = name or domain
+    result = await conn.execute(
+        insert(sites).values(
+            domain=domain,
+            name=display,
+            timezone=timezone,
+            identity_mode=identity_mode,
+            created_at=int(time.time() * 1000),
+        )
+    )
+    site_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    return Site(site_id, domain, display, timezone, identity_mode)
 
 
 class SiteRegistry:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from quart import Blueprint, Response, jsonify, request
 
 from app.api.context import runtime
 from app.api.errors import error_response
-from app.events import Drop
-from app.ingest.client_ip import client_ip
-from app.ingest.pipeline import RequestContext
+from app.api.ingest_request import Overloaded, ingest, request_context
 from app.ingest.wire import WireError, decode
 
 bp = Blueprint("collect", __name__)
@@ -36,32 +32,15 @@ async def preflight() -> Response:
 @bp.post("/api/collect")
 async def collect() -> Response:
     rt = runtime()
-    body = await request.get_data(cache=False)
+    body = await request.get_data(cache=False, as_text=False, parse_form_data=False)
     try:
-        wires = decode(body, request.content_type or "")
+        outcome = await ingest(rt, decode(body, request.content_type or ""), request_context(rt))
     except WireError as exc:
         return _with_cors(error_response(400, exc.message, exc.field))
-    if not rt.writer.has_room(len(wires)):
+    except Overloaded:
         return _overloaded()
-    ctx = RequestContext(
-        ip=client_ip(
-            request.remote_addr,
-            request.headers.get("X-Forwarded-For"),
-            rt.settings.trusted_proxy_hops,
-        ),
-        user_agent=request.headers.get("User-Agent", ""),
-        headers=request.headers,
-        now_ms=rt.clock.now_ms(),
-    )
-    try:
-        results = await rt.pipeline.run(wires, ctx)
-    except WireError as exc:
-        return _with_cors(error_response(400, exc.message, exc.field))
-    if not rt.writer.offer(results):
-        return _overloaded()
-    rt.record(results)
-    dropped = Counter(item.reason for item in results if isinstance(item, Drop))
-    response = jsonify({"accepted": len(results) - dropped.total(), "dropped": dict(dropped)})
+    dropped = outcome.dropped
+    response = jsonify({"accepted": len(outcome.accepted), "dropped": dict(dropped)})
     response.status_code = 202
     if dropped:
         response.headers[DROPPED_HEADER] = ",".join(f"{r}={n}" for r, n in sorted(dropped.items()))

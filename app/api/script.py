@@ -51,10 +51,14 @@ _tracker: Tracker | None = None
 _warned = False
 
 
-def load(path: Path = SCRIPT_PATH) -> Tracker | None:
-    """The tracker, read at the first request; None (and one warning) while it is not built."""
+def load() -> Tracker | None:
+    """The tracker, read at the first request; None (and one warning) while it is not built.
+
+    A missing file is looked for again at the next request, so `make build` needs no restart.
+    """
     global _tracker, _warned
     if _tracker is None:
+        path = SCRIPT_PATH
         try:
             _tracker = build_tracker(path.read_bytes())
         except FileNotFoundError:

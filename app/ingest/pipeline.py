@@ -16,7 +16,7 @@ from app.ingest.normalise import Page, clean_referrer, measures, parse_page
 from app.ingest.referrer import classify
 from app.ingest.sessions import SessionIndex
 from app.ingest.timestamps import client_timestamp
-from app.ingest.useragent import describe
+from app.ingest.useragent import Client, describe
 from app.ingest.utm import extract_utm
 from app.ingest.wire import WireEvent
 from app.sites import Site, SiteRegistry, normalise_domain
@@ -48,6 +48,9 @@ class Pipeline:
         if any(self.sites.lookup(d) is None for d in domains):
             await self.sites.reload_for_unknown()
         bot = bot_reason(ctx.user_agent, ctx.headers)
+        # Per-request facts, computed once however many events the batch holds.
+        client = describe(ctx.user_agent)
+        country = self.geo.country(ctx.ip) if bot is None else None
         results: list[Event | Drop] = []
         for wire, page, domain in zip(wires, pages, domains, strict=True):
             site = self.sites.lookup(domain)
@@ -56,16 +59,23 @@ class Pipeline:
             elif bot is not None:
                 results.append(Drop(DROP_BOT, site.id, ctx.now_ms))
             else:
-                results.append(self.enrich(site, wire, page, ctx))
+                results.append(self.enrich(site, wire, page, ctx, client, country))
         return results
 
-    def enrich(self, site: Site, wire: WireEvent, page: Page, ctx: RequestContext) -> Event:
+    def enrich(
+        self,
+        site: Site,
+        wire: WireEvent,
+        page: Page,
+        ctx: RequestContext,
+        client: Client,
+        country: str | None,
+    ) -> Event:
         measured = measures(wire)
         utm = extract_utm(page.query)
         is_pageview = measured.name == PAGEVIEW
         referrer = clean_referrer(wire.referrer) if is_pageview else None
         acquisition = classify(referrer, page.hostname, utm, page.query, ctx.user_agent)
-        client = describe(ctx.user_agent)
         visitor_id = self.identity.visitor_id(
             site_id=site.id,
             cookieless=site.cookieless,
@@ -95,7 +105,7 @@ class Pipeline:
             utm_campaign=utm.campaign,
             utm_term=utm.term,
             utm_content=utm.content,
-            country=self.geo.country(ctx.ip),
+            country=country,
             browser=client.browser,
             browser_version=client.browser_version,
             os=client.os,

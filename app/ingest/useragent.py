@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 
 from ua_parser import BestAvailableResolver, Domain, Parser, Result, load_lazy_builtins
-from user_agents.parsers import UserAgent, parse_browser, parse_device, parse_operating_system
+from user_agents.parsers import Browser, Device, OperatingSystem, UserAgent
 
 # Real UAs top out around 500 characters (WeChat/QQ in-app ones); the cap bounds both the
 # regex work and the memory a cache of 10,000 attacker-chosen strings can hold.
@@ -67,7 +67,7 @@ _LINUX_DISTROS = frozenset({
     "Mint", "Linux Mint", "Arch Linux", "Gentoo", "Slackware", "Mandriva", "Manjaro",
 })
 _OS_NAMES = {"Mac OS X": "macOS", "Chrome OS": "ChromeOS"}
-_NO_OS_VERSION = frozenset({"Linux", "ChromeOS", "HarmonyOS"})
+_NO_OS_VERSION = frozenset({"Linux", "ChromeOS"})
 
 _HARMONY = re.compile(r"HarmonyOS|OpenHarmony (\d+)")
 # HarmonyOS NEXT drops "Linux; Android" and names the form factor: "(Phone; OpenHarmony 5.0)".
@@ -89,6 +89,8 @@ UNKNOWN = Client(None, None, None, None, "desktop")
 
 def describe(user_agent: str) -> Client:
     """Never raises; "" and garbage give UNKNOWN (device "desktop")."""
+    if not isinstance(user_agent, str):
+        return UNKNOWN
     return _describe(user_agent[:MAX_UA_LENGTH])
 
 
@@ -149,15 +151,14 @@ class _Shim(UserAgent):
     """user_agents' device heuristics over a Rust-parsed result.
 
     UserAgent.__init__ is skipped on purpose: it would parse the string again with ua-parser's
-    pure-Python regexes. The properties only read the four attributes set here.
+    pure-Python regexes. The properties only read the attributes set here, and of the versions
+    only the OS's version string; building the tuples directly halves the shim's cost.
     """
 
     def __init__(self, ua: str, result: Result) -> None:
         self.ua_string = ua
         b, o, d = result.user_agent, result.os, result.device
-        self.browser = parse_browser(b.family, b.major, b.minor, b.patch) if b else (
-            parse_browser("Other"))
-        self.os = parse_operating_system(o.family, o.major, o.minor, o.patch) if o else (
-            parse_operating_system("Other"))
-        self.device = parse_device(d.family, d.brand, d.model) if d else (
-            parse_device("Other", None, None))
+        self.browser = Browser(b.family if b else "Other", (), "")
+        os_version = ".".join(v for v in (o.major, o.minor, o.patch) if v) if o else ""
+        self.os = OperatingSystem(o.family if o else "Other", (), os_version)
+        self.device = Device(d.family, d.brand, d.model) if d else Device("Other", None, None)

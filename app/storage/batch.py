@@ -7,25 +7,29 @@ drop_counts upsert per (site, day, reason), however many events the batch holds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import msgspec
-from sqlalchemy import case, insert
+from sqlalchemy import case
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.events import Drop, Event
+from app.events import EVENT_FIELDS, Drop, Event
+from app.storage.dialect import bulk_insert, execute_many, upsert
 from app.storage.tables import drop_counts, events, visitors
-from app.storage.upsert import upsert
 
 DAY_MS = 86_400_000
 _encode_json = msgspec.json.Encoder().encode
+_values = attrgetter(*EVENT_FIELDS)
+_PROPS = EVENT_FIELDS.index("props")
 
 
 @dataclass
 class BatchRows:
-    """Plain rows, ready for the database or for a spill file (msgpack-serialisable)."""
+    """Plain rows, ready for the database or for a spill file (msgpack-serialisable).
+    Event rows are positional, in EVENT_FIELDS order."""
 
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[list[Any]] = field(default_factory=list)
     visitors: list[dict[str, Any]] = field(default_factory=list)
     drops: list[dict[str, Any]] = field(default_factory=list)
 
@@ -37,9 +41,9 @@ class BatchRows:
         return cls(data.get("events", []), data.get("visitors", []), data.get("drops", []))
 
 
-def event_row(event: Event) -> dict[str, Any]:
-    row = event.row()
-    row["props"] = _encode_json(event.props).decode() if event.props else None
+def event_row(event: Event) -> list[Any]:
+    row = list(_values(event))
+    row[_PROPS] = _encode_json(event.props).decode() if event.props else None
     return row
 
 
@@ -105,10 +109,10 @@ async def write_rows(conn: AsyncConnection, rows: BatchRows) -> None:
     """Insert the rows; the caller owns the transaction."""
     dialect = conn.dialect.name
     if rows.events:
-        await conn.execute(insert(events), rows.events)
+        await bulk_insert(conn, events, EVENT_FIELDS, rows.events)
     if rows.visitors:
         stmt = upsert(dialect, visitors, ["site_id", "visitor_id"], _visitor_updates)
-        await conn.execute(stmt, rows.visitors)
+        await execute_many(conn, stmt, rows.visitors)
     if rows.drops:
         stmt = upsert(dialect, drop_counts, ["site_id", "day", "reason"], _drop_updates)
-        await conn.execute(stmt, rows.drops)
+        await execute_many(conn, stmt, rows.drops)

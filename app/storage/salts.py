@@ -8,8 +8,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.ingest.identity import DAY_MS, SaltBook
+from app.storage.dialect import insert_ignore
 from app.storage.tables import salts
-from app.storage.upsert import insert_ignore
 
 KEEP_DAYS = 2  # today and yesterday: a visit across midnight keeps its id
 

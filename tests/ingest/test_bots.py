@@ -13,6 +13,9 @@ from hypothesis import strategies as st
 from app.ingest.bots import bot_reason, matches_crawler_list
 from tests.ingest.test_useragent import HUMAN_UAS, Case
 
+# st.text() leaves out lone surrogates; Python strings can hold them, Rust cannot take them.
+_SURROGATES = st.text(st.characters(categories=["Cs", "L", "N", "P", "Zs"]))
+
 _CHROME = "AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.6099.216"
 _NEXUS = "Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P)"
 
@@ -116,6 +119,14 @@ def test_speculative_requests_are_dropped(headers: dict[str, str]) -> None:
     assert bot_reason(HUMAN_UAS[0].ua, headers) == "bot"
 
 
+def test_missing_ua_is_a_bot() -> None:
+    assert bot_reason(None) == "bot"  # type: ignore[arg-type]
+
+
+def test_lone_surrogates_do_not_reach_rust() -> None:
+    assert bot_reason("Mozilla/5.0 (Windows NT 10.0; Win64; x64) \ud800") == "bot"
+
+
 # -- agreement with crawlerdetect's own matcher ------------------------------------------------
 
 _LITERAL = re.compile(r"\^?((?:[A-Za-z0-9 _\-:;,!@#%&=~'<>]|\\[/.\-()+ :])+)\$?")
@@ -158,7 +169,7 @@ def test_agrees_with_crawlerdetect_on_mixtures(ua: str) -> None:
 
 @settings(deadline=None, max_examples=300)
 @given(
-    st.text() | st.binary().map(lambda b: b.decode("latin-1")),
+    st.text() | _SURROGATES | st.binary().map(lambda b: b.decode("latin-1")),
     st.none() | st.dictionaries(st.text(max_size=20), st.text(max_size=40), max_size=5),
 )
 def test_bot_reason_never_raises(ua: str, headers: dict[str, str] | None) -> None:
