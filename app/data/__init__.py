@@ -1,0 +1,1 @@
+"""Static lookup tables shipped with Pulse (no network access needed at runtime)."""
