@@ -55,8 +55,9 @@ format: install-test
 	$(VENV)/bin/ruff check --fix app tests migrations
 
 # Performance harness (not tests): prints rates and ratios; see tests/benchmarks/README.md.
-bench: install-test
-	$(PY) tests/benchmarks/ingest.py
+BENCHMARKS := ingest
+bench: install-test build
+	@for b in $(BENCHMARKS); do echo "== $$b"; $(PY) tests/benchmarks/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) sdk/node_modules sdk/dist

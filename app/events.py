@@ -57,7 +57,6 @@ class Event:
     client_ts: int | None = None  # the client's own timestamp, a hint only
 
 
-
 # Column order of an `events` row as the writer builds it (the table has the same names).
 EVENT_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Event))
 

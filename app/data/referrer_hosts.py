@@ -107,8 +107,12 @@ HOSTS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     EMAIL: {
         "Gmail": ("mail.google.com", "inbox.google.com"),
-        "Outlook": ("outlook.live.com", "outlook.office.com", "outlook.office365.com",
-                    "outlook.cloud.microsoft"),
+        "Outlook": (
+            "outlook.live.com",
+            "outlook.office.com",
+            "outlook.office365.com",
+            "outlook.cloud.microsoft",
+        ),
         "Yahoo Mail": ("mail.yahoo.com", "mail.yahoo.*"),
         "QQ Mail": ("mail.qq.com",),
         "Tencent Exmail": ("exmail.qq.com",),
@@ -131,26 +135,73 @@ HOSTS: dict[str, dict[str, tuple[str, ...]]] = {
 
 # Subdomains of a listed host that are not that source (a drive, a wiki, a blog platform):
 # they fall through to "Referral" with their own domain.
-NOT_SOURCES = frozenset({
-    "pan.baidu.com", "baike.baidu.com", "wenku.baidu.com", "zhidao.baidu.com",
-    "developers.facebook.com", "engineering.fb.com", "business.facebook.com",
-})
+NOT_SOURCES = frozenset(
+    {
+        "pan.baidu.com",
+        "baike.baidu.com",
+        "wenku.baidu.com",
+        "zhidao.baidu.com",
+        "developers.facebook.com",
+        "engineering.fb.com",
+        "business.facebook.com",
+    }
+)
 
 # Hosting platforms whose subdomains are different sites (a short, hand-kept slice of the Public
 # Suffix List's private section): a.github.io linking to b.github.io is not internal traffic.
-SHARED_HOSTING = frozenset({
-    "github.io", "gitlab.io", "netlify.app", "vercel.app", "pages.dev", "workers.dev",
-    "herokuapp.com", "blogspot.com", "wordpress.com", "appspot.com", "web.app",
-    "firebaseapp.com", "azurewebsites.net", "cloudfront.net", "fly.dev", "onrender.com",
-    "substack.com", "ngrok.io", "ngrok-free.app", "glitch.me", "surge.sh", "neocities.org",
-})
+SHARED_HOSTING = frozenset(
+    {
+        "github.io",
+        "gitlab.io",
+        "netlify.app",
+        "vercel.app",
+        "pages.dev",
+        "workers.dev",
+        "herokuapp.com",
+        "blogspot.com",
+        "wordpress.com",
+        "appspot.com",
+        "web.app",
+        "firebaseapp.com",
+        "azurewebsites.net",
+        "cloudfront.net",
+        "fly.dev",
+        "onrender.com",
+        "substack.com",
+        "ngrok.io",
+        "ngrok-free.app",
+        "glitch.me",
+        "surge.sh",
+        "neocities.org",
+    }
+)
 
 # Second-level labels under a two-letter country TLD that are themselves public suffixes
 # (co.uk, com.hk, ne.jp, gov.cn): good enough without shipping the whole Public Suffix List.
-COUNTRY_SLDS = frozenset({
-    "co", "com", "net", "org", "gov", "edu", "ac", "ne", "or", "go", "gob", "mil", "ltd",
-    "plc", "sch", "nic", "nom", "gen", "biz", "info",
-})
+COUNTRY_SLDS = frozenset(
+    {
+        "co",
+        "com",
+        "net",
+        "org",
+        "gov",
+        "edu",
+        "ac",
+        "ne",
+        "or",
+        "go",
+        "gob",
+        "mil",
+        "ltd",
+        "plc",
+        "sch",
+        "nic",
+        "nom",
+        "gen",
+        "biz",
+        "info",
+    }
+)
 
 # android-app://<package> referrers (Chrome Custom Tabs and Trusted Web Activities).
 APPS: dict[str, tuple[str, str]] = {
@@ -187,26 +238,54 @@ APPS: dict[str, tuple[str, str]] = {
 # In-app browsers often send no referrer at all; their user agent still names the app.
 # Checked in order: WeCom's agent also contains "MicroMessenger".
 IN_APP_AGENTS: tuple[tuple[str, str], ...] = (
-    ("wxwork", "WeCom"), ("MicroMessenger", "WeChat"), ("DingTalk", "DingTalk"),
-    ("Weibo", "Weibo"), (" QQ/", "QQ"), ("Instagram", "Instagram"), ("FBAN/", "Facebook"),
-    ("FBAV/", "Facebook"), (" Line/", "LINE"),
+    ("wxwork", "WeCom"),
+    ("MicroMessenger", "WeChat"),
+    ("DingTalk", "DingTalk"),
+    ("Weibo", "Weibo"),
+    (" QQ/", "QQ"),
+    ("Instagram", "Instagram"),
+    ("FBAN/", "Facebook"),
+    ("FBAV/", "Facebook"),
+    (" Line/", "LINE"),
 )
 
 # Ad click identifiers on the landing URL, with the network they imply.
 CLICK_IDS: tuple[tuple[str, str], ...] = (
-    ("gclid", "Google"), ("gbraid", "Google"), ("wbraid", "Google"), ("msclkid", "Bing"),
-    ("ttclid", "TikTok"), ("li_fat_id", "LinkedIn"), ("twclid", "X"), ("bd_vid", "Baidu"),
+    ("gclid", "Google"),
+    ("gbraid", "Google"),
+    ("wbraid", "Google"),
+    ("msclkid", "Bing"),
+    ("ttclid", "TikTok"),
+    ("li_fat_id", "LinkedIn"),
+    ("twclid", "X"),
+    ("bd_vid", "Baidu"),
     ("qz_gdt", "Tencent Ads"),
 )
 
 # utm_medium (lower-cased, "-" and " " read as "_") that settles the channel on its own.
 MEDIUMS: dict[str, str] = {
-    **dict.fromkeys(("cpc", "ppc", "paid", "paidsearch", "paid_search", "paid_social",
-                     "paidsocial", "cpm", "cpv", "cpa", "display", "banner", "retargeting",
-                     "ads", "ad"), PAID),
+    **dict.fromkeys(
+        (
+            "cpc",
+            "ppc",
+            "paid",
+            "paidsearch",
+            "paid_search",
+            "paid_social",
+            "paidsocial",
+            "cpm",
+            "cpv",
+            "cpa",
+            "display",
+            "banner",
+            "retargeting",
+            "ads",
+            "ad",
+        ),
+        PAID,
+    ),
     **dict.fromkeys(("email", "e_mail", "mail", "newsletter"), EMAIL),
-    **dict.fromkeys(("social", "social_media", "social_network", "sm", "organic_social"),
-                    SOCIAL),
+    **dict.fromkeys(("social", "social_media", "social_network", "sm", "organic_social"), SOCIAL),
     **dict.fromkeys(("organic", "organic_search", "seo"), SEARCH),
     **dict.fromkeys(("referral", "referrer", "ref", "link"), REFERRAL),
     **dict.fromkeys(("ai", "llm", "ai_assistant", "chatbot"), AI),
@@ -214,13 +293,33 @@ MEDIUMS: dict[str, str] = {
 
 # utm_source spellings that are not simply a display name above (matched lower-cased).
 SOURCE_ALIASES: dict[str, str] = {
-    "weixin": "WeChat", "wx": "WeChat", "dingding": "DingTalk", "twitter": "X",
-    "fb": "Facebook", "ig": "Instagram", "yt": "YouTube", "hn": "Hacker News",
-    "hackernews": "Hacker News", "ycombinator": "Hacker News", "producthunt": "Product Hunt",
-    "xhs": "Xiaohongshu", "rednote": "Xiaohongshu", "openai": "ChatGPT", "wecom": "WeCom",
-    "lark": "Feishu", "bluesky": "Bluesky", "duckduckgo": "DuckDuckGo", "360so": "360",
-    "sina": "Weibo", "qqmail": "QQ Mail", "outlook.com": "Outlook", "hotmail": "Outlook",
-    "adwords": "Google", "google_ads": "Google", "googleads": "Google", "bing_ads": "Bing",
+    "weixin": "WeChat",
+    "wx": "WeChat",
+    "dingding": "DingTalk",
+    "twitter": "X",
+    "fb": "Facebook",
+    "ig": "Instagram",
+    "yt": "YouTube",
+    "hn": "Hacker News",
+    "hackernews": "Hacker News",
+    "ycombinator": "Hacker News",
+    "producthunt": "Product Hunt",
+    "xhs": "Xiaohongshu",
+    "rednote": "Xiaohongshu",
+    "openai": "ChatGPT",
+    "wecom": "WeCom",
+    "lark": "Feishu",
+    "bluesky": "Bluesky",
+    "duckduckgo": "DuckDuckGo",
+    "360so": "360",
+    "sina": "Weibo",
+    "qqmail": "QQ Mail",
+    "outlook.com": "Outlook",
+    "hotmail": "Outlook",
+    "adwords": "Google",
+    "google_ads": "Google",
+    "googleads": "Google",
+    "bing_ads": "Bing",
 }
 
 

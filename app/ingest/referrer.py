@@ -77,7 +77,7 @@ def _registrable(host: str) -> str:
     if ":" in host or labels[-1].isdigit() or len(labels) < 3:
         return host
     public = 2 if _two_label_suffix(labels) else 1
-    return ".".join(labels[-public - 1:])
+    return ".".join(labels[-public - 1 :])
 
 
 def _two_label_suffix(labels: list[str]) -> bool:
@@ -97,7 +97,7 @@ def _lookup_host(host: str) -> tuple[str, str] | None:
         dot = candidate.find(".")
         if dot < 0:
             break
-        candidate = candidate[dot + 1:]
+        candidate = candidate[dot + 1 :]
     labels = host.split(".")
     if len(labels) < 2:
         return None
@@ -120,7 +120,7 @@ def _origin(referrer: str) -> str:
     """The referrer up to the first "/" after "//": still holds the whole authority, so it parses
     the same, but same-site referrers (full paths: /blog/1, /blog/2 ...) share one cache entry."""
     end = referrer.find("/", referrer.find("//") + 2)
-    return referrer[:end if 0 < end < _MAX_INPUT else _MAX_INPUT]
+    return referrer[: end if 0 < end < _MAX_INPUT else _MAX_INPUT]
 
 
 @lru_cache(maxsize=256)
@@ -157,8 +157,10 @@ def _resolve_source(value: str) -> tuple[str, str | None]:
         return value, EMAIL
     if "." in value:  # utm_source=news.ycombinator.com, ref=https://www.producthunt.com/
         scheme, host = _split(value[:_MAX_INPUT])
-        found = None if host is None else (
-            _lookup_app(host) if scheme == "android-app" else _lookup_host(host)
+        found = (
+            None
+            if host is None
+            else (_lookup_app(host) if scheme == "android-app" else _lookup_host(host))
         )
         if found is not None:
             return found
@@ -210,7 +212,10 @@ def _context_source(user_agent: str, query: Mapping[str, str]) -> str | None:
 
 
 def classify(
-    referrer: str | None, page_host: str, utm: Utm, query: Mapping[str, str],
+    referrer: str | None,
+    page_host: str,
+    utm: Utm,
+    query: Mapping[str, str],
     user_agent: str = "",
 ) -> Acquisition:
     """Source and channel of a pageview; pure, cached on the referrer, never raises on text."""
@@ -229,7 +234,11 @@ def classify(
 
 
 def _tagged(
-    ref: Acquisition, utm: Utm, click: str | None, user_agent: str, query: Mapping[str, str],
+    ref: Acquisition,
+    utm: Utm,
+    click: str | None,
+    user_agent: str,
+    query: Mapping[str, str],
 ) -> Acquisition:
     implied: str | None
     if utm.source:

@@ -62,10 +62,26 @@ _IN_APP = tuple(
     )
 )
 
-_LINUX_DISTROS = frozenset({
-    "Ubuntu", "Kubuntu", "Xubuntu", "Debian", "Fedora", "Red Hat", "CentOS", "SUSE", "openSUSE",
-    "Mint", "Linux Mint", "Arch Linux", "Gentoo", "Slackware", "Mandriva", "Manjaro",
-})
+_LINUX_DISTROS = frozenset(
+    {
+        "Ubuntu",
+        "Kubuntu",
+        "Xubuntu",
+        "Debian",
+        "Fedora",
+        "Red Hat",
+        "CentOS",
+        "SUSE",
+        "openSUSE",
+        "Mint",
+        "Linux Mint",
+        "Arch Linux",
+        "Gentoo",
+        "Slackware",
+        "Mandriva",
+        "Manjaro",
+    }
+)
 _OS_NAMES = {"Mac OS X": "macOS", "Chrome OS": "ChromeOS"}
 _NO_OS_VERSION = frozenset({"Linux", "ChromeOS"})
 

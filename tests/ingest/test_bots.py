@@ -105,15 +105,22 @@ def test_browsers_pass(case: Case) -> None:
 
 def test_phone_brand_with_bot_in_its_name_is_human() -> None:
     # "Cubot" matches crawlerdetect's generic ".*bot" but is on its exclusion list.
-    cubot = ("Mozilla/5.0 (Linux; Android 12; CUBOT P80) AppleWebKit/537.36 (KHTML, like Gecko) "
-             "Chrome/120.0.0.0 Mobile Safari/537.36")
+    cubot = (
+        "Mozilla/5.0 (Linux; Android 12; CUBOT P80) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/120.0.0.0 Mobile Safari/537.36"
+    )
     assert bot_reason(cubot) is None
 
 
 @pytest.mark.parametrize(
     "headers",
-    [{"Sec-Purpose": "prefetch"}, {"sec-purpose": "prefetch;prerender"},
-     {"Purpose": "prefetch"}, {"X-Moz": "prefetch"}, {"X-Purpose": "preview"}],
+    [
+        {"Sec-Purpose": "prefetch"},
+        {"sec-purpose": "prefetch;prerender"},
+        {"Purpose": "prefetch"},
+        {"X-Moz": "prefetch"},
+        {"X-Purpose": "preview"},
+    ],
 )
 def test_speculative_requests_are_dropped(headers: dict[str, str]) -> None:
     assert bot_reason(HUMAN_UAS[0].ua, headers) == "bot"

@@ -63,8 +63,21 @@ def test_ports_brackets_and_mapped_addresses(entry: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "entry",
-    ["unknown", "garbage", "1.2.3", "1.2.3.4.5", "999.1.1.1", "1.2.3.4:port", "1.2.3.4:",
-     "[2001:db8::1", "[2001:db8::1]x", "[2001:db8::1]:", "2001:db8::zz", "_hidden", "x" * 500],
+    [
+        "unknown",
+        "garbage",
+        "1.2.3",
+        "1.2.3.4.5",
+        "999.1.1.1",
+        "1.2.3.4:port",
+        "1.2.3.4:",
+        "[2001:db8::1",
+        "[2001:db8::1]x",
+        "[2001:db8::1]:",
+        "2001:db8::zz",
+        "_hidden",
+        "x" * 500,
+    ],
 )
 def test_garbage_entry_falls_back_to_peer(entry: str) -> None:
     assert client_ip(PROXY, f"6.6.6.6, {entry}", 1) == PROXY

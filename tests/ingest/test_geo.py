@@ -40,16 +40,31 @@ def test_known_public_addresses(geo: GeoLookup, ip: str, country: str) -> None:
 @pytest.mark.parametrize(
     "ip",
     [
-        "10.0.0.1", "172.16.5.4", "192.168.1.1",  # private
-        "127.0.0.1", "::1",  # loopback
-        "169.254.1.1", "fe80::1", "fe80::1%eth0",  # link-local
+        "10.0.0.1",
+        "172.16.5.4",
+        "192.168.1.1",  # private
+        "127.0.0.1",
+        "::1",  # loopback
+        "169.254.1.1",
+        "fe80::1",
+        "fe80::1%eth0",  # link-local
         "100.64.0.1",  # carrier-grade NAT
         "fc00::1",  # unique local
-        "0.0.0.0", "::", "255.255.255.255",  # unspecified, broadcast
-        "224.0.0.1", "ff02::1",  # multicast
-        "192.0.2.1", "2001:db8::1",  # documentation
+        "0.0.0.0",
+        "::",
+        "255.255.255.255",  # unspecified, broadcast
+        "224.0.0.1",
+        "ff02::1",  # multicast
+        "192.0.2.1",
+        "2001:db8::1",  # documentation
         "1.2.3",  # inet_aton shorthand geoip2fast would read as 1.2.0.3
-        "", "   ", "garbage", "8.8.8.8.8", "999.1.1.1", "8.8.8.8:53", "[2001:4860::8888]",
+        "",
+        "   ",
+        "garbage",
+        "8.8.8.8.8",
+        "999.1.1.1",
+        "8.8.8.8:53",
+        "[2001:4860::8888]",
         "1" * 1000,
     ],
 )

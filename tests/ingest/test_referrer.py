@@ -24,8 +24,14 @@ SEARCH, SOCIAL, AI, EMAIL = "Organic Search", "Social", "AI", "Email"
 PAID, REFERRAL, DIRECT = "Paid", "Referral", "Direct"
 
 
-def case(name: str, referrer: str | None, expected: tuple[str, str, str | None, bool],
-         page: str = SITE, query: dict[str, str] | None = None, ua: str = IPHONE) -> Any:
+def case(
+    name: str,
+    referrer: str | None,
+    expected: tuple[str, str, str | None, bool],
+    page: str = SITE,
+    query: dict[str, str] | None = None,
+    ua: str = IPHONE,
+) -> Any:
     return pytest.param(referrer, page, query or {}, ua, Acquisition(*expected), id=name)
 
 
@@ -49,10 +55,16 @@ CASES = [
     case("google-jp", "https://www.google.co.jp/search?q=x", ext("Google", SEARCH, "google.co.jp")),
     case("google-hk", "https://www.google.com.hk/", ext("Google", SEARCH, "google.com.hk")),
     case("google-upper", "HTTPS://WWW.GOOGLE.DE/", ext("Google", SEARCH, "google.de")),
-    case("baidu", "https://www.baidu.com/link?url=Kx9fZ3&wd=&eqid=9a1b",
-         ext("Baidu", SEARCH, "baidu.com")),
-    case("baidu-mobile", "https://m.baidu.com/from=844b/s?word=pulse",
-         ext("Baidu", SEARCH, "m.baidu.com")),
+    case(
+        "baidu",
+        "https://www.baidu.com/link?url=Kx9fZ3&wd=&eqid=9a1b",
+        ext("Baidu", SEARCH, "baidu.com"),
+    ),
+    case(
+        "baidu-mobile",
+        "https://m.baidu.com/from=844b/s?word=pulse",
+        ext("Baidu", SEARCH, "m.baidu.com"),
+    ),
     case("duckduckgo", "https://duckduckgo.com/", ext("DuckDuckGo", SEARCH, "duckduckgo.com")),
     case("bing-cn", "https://cn.bing.com/search?q=pulse", ext("Bing", SEARCH, "cn.bing.com")),
     case("bing", "https://www.bing.com/", ext("Bing", SEARCH, "bing.com")),
@@ -60,87 +72,143 @@ CASES = [
     case("360", "https://www.so.com/link?m=ewmc3", ext("360", SEARCH, "so.com")),
     case("360-mobile", "https://m.so.com/s?q=x", ext("360", SEARCH, "m.so.com")),
     case("yandex", "https://yandex.ru/", ext("Yandex", SEARCH, "yandex.ru")),
-    case("yandex-tr", "https://yandex.com.tr/search/?text=x",
-         ext("Yandex", SEARCH, "yandex.com.tr")),
+    case(
+        "yandex-tr", "https://yandex.com.tr/search/?text=x", ext("Yandex", SEARCH, "yandex.com.tr")
+    ),
     case("yahoo", "https://search.yahoo.com/search?p=x", ext("Yahoo", SEARCH, "search.yahoo.com")),
     case("ecosia", "https://www.ecosia.org/", ext("Ecosia", SEARCH, "ecosia.org")),
-    case("naver", "https://m.search.naver.com/search.naver?query=x",
-         ext("Naver", SEARCH, "m.search.naver.com")),
-    case("brave", "https://search.brave.com/search?q=x",
-         ext("Brave Search", SEARCH, "search.brave.com")),
+    case(
+        "naver",
+        "https://m.search.naver.com/search.naver?query=x",
+        ext("Naver", SEARCH, "m.search.naver.com"),
+    ),
+    case(
+        "brave",
+        "https://search.brave.com/search?q=x",
+        ext("Brave Search", SEARCH, "search.brave.com"),
+    ),
     # Social networks and messengers
     case("wechat-ua", None, ("WeChat", SOCIAL, None, False), ua=WECHAT),
     case("dingtalk-ua", None, ("DingTalk", SOCIAL, None, False), ua=DINGTALK),
-    case("wechat-article", "https://mp.weixin.qq.com/s/abc",
-         ext("WeChat", SOCIAL, "mp.weixin.qq.com")),
+    case(
+        "wechat-article",
+        "https://mp.weixin.qq.com/s/abc",
+        ext("WeChat", SOCIAL, "mp.weixin.qq.com"),
+    ),
     case("weibo", "https://weibo.com/u/123456", ext("Weibo", SOCIAL, "weibo.com")),
     case("weibo-short", "https://t.cn/A6abcd", ext("Weibo", SOCIAL, "t.cn")),
     case("qzone", "https://user.qzone.qq.com/10001", ext("QQ", SOCIAL, "user.qzone.qq.com")),
     case("t.co", "https://t.co/abc", ext("X", SOCIAL, "t.co")),
     case("x", "https://x.com/someone/status/1", ext("X", SOCIAL, "x.com")),
     case("twitter", "https://twitter.com/", ext("X", SOCIAL, "twitter.com")),
-    case("facebook-l", "https://l.facebook.com/l.php?u=https%3A%2F%2Fexample.com",
-         ext("Facebook", SOCIAL, "l.facebook.com")),
+    case(
+        "facebook-l",
+        "https://l.facebook.com/l.php?u=https%3A%2F%2Fexample.com",
+        ext("Facebook", SOCIAL, "l.facebook.com"),
+    ),
     case("facebook-lm", "https://lm.facebook.com/", ext("Facebook", SOCIAL, "lm.facebook.com")),
     case("linkedin", "https://www.linkedin.com/", ext("LinkedIn", SOCIAL, "linkedin.com")),
     case("linkedin-short", "https://lnkd.in/abc", ext("LinkedIn", SOCIAL, "lnkd.in")),
-    case("reddit-old", "https://old.reddit.com/r/selfhosted/",
-         ext("Reddit", SOCIAL, "old.reddit.com")),
-    case("hacker-news", "https://news.ycombinator.com/item?id=1",
-         ext("Hacker News", SOCIAL, "news.ycombinator.com")),
+    case(
+        "reddit-old",
+        "https://old.reddit.com/r/selfhosted/",
+        ext("Reddit", SOCIAL, "old.reddit.com"),
+    ),
+    case(
+        "hacker-news",
+        "https://news.ycombinator.com/item?id=1",
+        ext("Hacker News", SOCIAL, "news.ycombinator.com"),
+    ),
     case("zhihu", "https://www.zhihu.com/question/1", ext("Zhihu", SOCIAL, "zhihu.com")),
-    case("xiaohongshu", "https://www.xiaohongshu.com/explore/1",
-         ext("Xiaohongshu", SOCIAL, "xiaohongshu.com")),
+    case(
+        "xiaohongshu",
+        "https://www.xiaohongshu.com/explore/1",
+        ext("Xiaohongshu", SOCIAL, "xiaohongshu.com"),
+    ),
     case("bilibili", "https://www.bilibili.com/video/BV1", ext("Bilibili", SOCIAL, "bilibili.com")),
     case("bluesky", "https://bsky.app/profile/x", ext("Bluesky", SOCIAL, "bsky.app")),
     case("tieba", "https://tieba.baidu.com/p/1", ext("Baidu Tieba", SOCIAL, "tieba.baidu.com")),
     # AI assistants
     case("chatgpt", "https://chatgpt.com/", ext("ChatGPT", AI, "chatgpt.com")),
     case("chatgpt-old", "https://chat.openai.com/", ext("ChatGPT", AI, "chat.openai.com")),
-    case("perplexity", "https://www.perplexity.ai/search/abc",
-         ext("Perplexity", AI, "perplexity.ai")),
+    case(
+        "perplexity", "https://www.perplexity.ai/search/abc", ext("Perplexity", AI, "perplexity.ai")
+    ),
     case("gemini", "https://gemini.google.com/app", ext("Gemini", AI, "gemini.google.com")),
     case("claude", "https://claude.ai/chat/1", ext("Claude", AI, "claude.ai")),
     case("deepseek", "https://chat.deepseek.com/", ext("DeepSeek", AI, "chat.deepseek.com")),
     case("kimi", "https://kimi.moonshot.cn/", ext("Kimi", AI, "kimi.moonshot.cn")),
-    case("copilot", "https://copilot.microsoft.com/",
-         ext("Copilot", AI, "copilot.microsoft.com")),
+    case("copilot", "https://copilot.microsoft.com/", ext("Copilot", AI, "copilot.microsoft.com")),
     # Webmail
     case("gmail", "https://mail.google.com/", ext("Gmail", EMAIL, "mail.google.com")),
     case("outlook", "https://outlook.live.com/", ext("Outlook", EMAIL, "outlook.live.com")),
-    case("outlook-365", "https://outlook.office.com/mail/",
-         ext("Outlook", EMAIL, "outlook.office.com")),
+    case(
+        "outlook-365",
+        "https://outlook.office.com/mail/",
+        ext("Outlook", EMAIL, "outlook.office.com"),
+    ),
     case("qq-mail", "https://mail.qq.com/", ext("QQ Mail", EMAIL, "mail.qq.com")),
     case("163-mail", "https://mail.163.com/js6/main.jsp", ext("163 Mail", EMAIL, "mail.163.com")),
     case("yahoo-mail", "https://mail.yahoo.com/", ext("Yahoo Mail", EMAIL, "mail.yahoo.com")),
     # Referral: the raw domain is the source
     case("github", "https://github.com/org/repo", ext("github.com", REFERRAL, "github.com")),
-    case("google-docs", "https://docs.google.com/document/d/1",
-         ext("docs.google.com", REFERRAL, "docs.google.com")),
+    case(
+        "google-docs",
+        "https://docs.google.com/document/d/1",
+        ext("docs.google.com", REFERRAL, "docs.google.com"),
+    ),
     case("baidu-pan", "https://pan.baidu.com/s/1", ext("pan.baidu.com", REFERRAL, "pan.baidu.com")),
-    case("port", "https://News.Example.org:8443/a", ext("news.example.org", REFERRAL,
-                                                         "news.example.org")),
-    case("idn-punycode", "https://xn--bcher-kva.de/buch",
-         ext("xn--bcher-kva.de", REFERRAL, "xn--bcher-kva.de")),
+    case(
+        "port",
+        "https://News.Example.org:8443/a",
+        ext("news.example.org", REFERRAL, "news.example.org"),
+    ),
+    case(
+        "idn-punycode",
+        "https://xn--bcher-kva.de/buch",
+        ext("xn--bcher-kva.de", REFERRAL, "xn--bcher-kva.de"),
+    ),
     case("idn-unicode", "https://Bücher.de/", ext("bücher.de", REFERRAL, "bücher.de")),
     case("ipv6", "http://[2001:db8::1]:8080/", ext("2001:db8::1", REFERRAL, "2001:db8::1")),
-    case("userinfo", "https://user:pw@blog.example.net/", ext("blog.example.net", REFERRAL,
-                                                              "blog.example.net")),
-    case("shared-hosting", "https://alice.github.io/post", ext("alice.github.io", REFERRAL,
-                                                               "alice.github.io"),
-         page="bob.github.io"),
-    case("same-public-suffix", "https://other.co.uk/", ext("other.co.uk", REFERRAL, "other.co.uk"),
-         page="shop.example.co.uk"),
+    case(
+        "userinfo",
+        "https://user:pw@blog.example.net/",
+        ext("blog.example.net", REFERRAL, "blog.example.net"),
+    ),
+    case(
+        "shared-hosting",
+        "https://alice.github.io/post",
+        ext("alice.github.io", REFERRAL, "alice.github.io"),
+        page="bob.github.io",
+    ),
+    case(
+        "same-public-suffix",
+        "https://other.co.uk/",
+        ext("other.co.uk", REFERRAL, "other.co.uk"),
+        page="shop.example.co.uk",
+    ),
     # Android apps (Custom Tabs)
-    case("app-gmail", "android-app://com.google.android.gm",
-         ext("Gmail", EMAIL, "com.google.android.gm")),
-    case("app-google", "android-app://com.google.android.googlequicksearchbox/",
-         ext("Google", SEARCH, "com.google.android.googlequicksearchbox")),
-    case("app-telegram", "android-app://org.telegram.messenger",
-         ext("Telegram", SOCIAL, "org.telegram.messenger")),
+    case(
+        "app-gmail",
+        "android-app://com.google.android.gm",
+        ext("Gmail", EMAIL, "com.google.android.gm"),
+    ),
+    case(
+        "app-google",
+        "android-app://com.google.android.googlequicksearchbox/",
+        ext("Google", SEARCH, "com.google.android.googlequicksearchbox"),
+    ),
+    case(
+        "app-telegram",
+        "android-app://org.telegram.messenger",
+        ext("Telegram", SOCIAL, "org.telegram.messenger"),
+    ),
     case("app-slack", "android-app://com.slack/", ext("Slack", SOCIAL, "com.slack")),
-    case("app-unknown", "android-app://com.example.reader",
-         ext("com.example.reader", REFERRAL, "com.example.reader")),
+    case(
+        "app-unknown",
+        "android-app://com.example.reader",
+        ext("com.example.reader", REFERRAL, "com.example.reader"),
+    ),
     # Internal traffic
     case("internal", "https://example.com/pricing", INTERNAL),
     case("internal-www", "https://www.example.com/", INTERNAL),
@@ -149,48 +217,95 @@ CASES = [
     case("internal-co-uk", "https://www.example.co.uk/", INTERNAL, page="shop.example.co.uk"),
     case("internal-localhost", "http://localhost:8000/a", INTERNAL, page="localhost"),
     case("internal-in-wechat", "https://example.com/a", INTERNAL, ua=WECHAT),
-    case("referrer-beats-ua", "https://www.google.com/", ext("Google", SEARCH, "google.com"),
-         ua=WECHAT),
+    case(
+        "referrer-beats-ua",
+        "https://www.google.com/",
+        ext("Google", SEARCH, "google.com"),
+        ua=WECHAT,
+    ),
     # Campaign tags and ad click ids
-    case("utm-over-google", "https://www.google.com/", ext("Product Hunt", SOCIAL, "google.com"),
-         query={"utm_source": "producthunt"}),
-    case("utm-unknown-source", "https://www.google.com/", ext("acme_partner", REFERRAL,
-                                                              "google.com"),
-         query={"utm_source": "acme_partner"}),
-    case("utm-cpc", "https://www.google.com/", ext("Google", PAID, "google.com"),
-         query={"utm_source": "google", "utm_medium": "cpc"}),
-    case("utm-cpc-no-source", "https://www.bing.com/", ext("Bing", PAID, "bing.com"),
-         query={"utm_medium": "CPC"}),
-    case("gclid", "https://www.google.com/", ext("Google", PAID, "google.com"),
-         query={"gclid": "Cj0KCQ"}),
+    case(
+        "utm-over-google",
+        "https://www.google.com/",
+        ext("Product Hunt", SOCIAL, "google.com"),
+        query={"utm_source": "producthunt"},
+    ),
+    case(
+        "utm-unknown-source",
+        "https://www.google.com/",
+        ext("acme_partner", REFERRAL, "google.com"),
+        query={"utm_source": "acme_partner"},
+    ),
+    case(
+        "utm-cpc",
+        "https://www.google.com/",
+        ext("Google", PAID, "google.com"),
+        query={"utm_source": "google", "utm_medium": "cpc"},
+    ),
+    case(
+        "utm-cpc-no-source",
+        "https://www.bing.com/",
+        ext("Bing", PAID, "bing.com"),
+        query={"utm_medium": "CPC"},
+    ),
+    case(
+        "gclid",
+        "https://www.google.com/",
+        ext("Google", PAID, "google.com"),
+        query={"gclid": "Cj0KCQ"},
+    ),
     case("gclid-no-referrer", None, ("Google", PAID, None, False), query={"gclid": "Cj0KCQ"}),
     case("msclkid", None, ("Bing", PAID, None, False), query={"msclkid": "a1b2"}),
     case("bd-vid", None, ("Baidu", PAID, None, False), query={"bd_vid": "123"}),
-    case("utm-email", None, ("newsletter", EMAIL, None, False),
-         query={"utm_source": "newsletter", "utm_medium": "email"}),
-    case("utm-email-no-source", None, (DIRECT, EMAIL, None, False),
-         query={"utm_medium": "e-mail"}),
-    case("utm-newsletter-source", None, ("newsletter", EMAIL, None, False),
-         query={"utm_source": "newsletter"}),
+    case(
+        "utm-email",
+        None,
+        ("newsletter", EMAIL, None, False),
+        query={"utm_source": "newsletter", "utm_medium": "email"},
+    ),
+    case("utm-email-no-source", None, (DIRECT, EMAIL, None, False), query={"utm_medium": "e-mail"}),
+    case(
+        "utm-newsletter-source",
+        None,
+        ("newsletter", EMAIL, None, False),
+        query={"utm_source": "newsletter"},
+    ),
     case("utm-wechat", None, ("WeChat", SOCIAL, None, False), query={"utm_source": "weixin"}),
     case("utm-dingtalk", None, ("DingTalk", SOCIAL, None, False), query={"utm_source": "DingTalk"}),
-    case("utm-paid-social", None, ("Facebook", PAID, None, False),
-         query={"utm_source": "fb", "utm_medium": "paid_social"}),
-    case("utm-host-source", None, ("Hacker News", SOCIAL, None, False),
-         query={"utm_source": "news.ycombinator.com"}),
+    case(
+        "utm-paid-social",
+        None,
+        ("Facebook", PAID, None, False),
+        query={"utm_source": "fb", "utm_medium": "paid_social"},
+    ),
+    case(
+        "utm-host-source",
+        None,
+        ("Hacker News", SOCIAL, None, False),
+        query={"utm_source": "news.ycombinator.com"},
+    ),
     case("ref-param", None, ("Product Hunt", SOCIAL, None, False), query={"ref": "producthunt"}),
     case("fbclid-alone", None, ("Facebook", SOCIAL, None, False), query={"fbclid": "IwAR0"}),
-    case("fbclid-with-referrer", "https://m.facebook.com/",
-         ext("Facebook", SOCIAL, "m.facebook.com"), query={"fbclid": "IwAR0"}),
-    case("utm-on-internal-link", "https://example.com/", ("X", SOCIAL, None, True),
-         query={"utm_source": "twitter"}),
+    case(
+        "fbclid-with-referrer",
+        "https://m.facebook.com/",
+        ext("Facebook", SOCIAL, "m.facebook.com"),
+        query={"fbclid": "IwAR0"},
+    ),
+    case(
+        "utm-on-internal-link",
+        "https://example.com/",
+        ("X", SOCIAL, None, True),
+        query={"utm_source": "twitter"},
+    ),
     case("campaign-only", None, NOTHING, query={"utm_campaign": "spring"}),
 ]
 
 
 @pytest.mark.parametrize(("referrer", "page", "query", "ua", "expected"), CASES)
-def test_classify(referrer: str | None, page: str, query: dict[str, str], ua: str,
-                  expected: Acquisition) -> None:
+def test_classify(
+    referrer: str | None, page: str, query: dict[str, str], ua: str, expected: Acquisition
+) -> None:
     assert classify(referrer, page, extract_utm(query), query, ua) == expected
 
 
@@ -227,12 +342,14 @@ OPTIONAL_TEXT = st.none() | st.text(max_size=300)
     referrer=st.none() | st.text() | URL_LIKE,
     page=st.text(max_size=60) | URL_LIKE,
     utm=st.builds(Utm, OPTIONAL_TEXT, OPTIONAL_TEXT, OPTIONAL_TEXT, OPTIONAL_TEXT, OPTIONAL_TEXT),
-    query=st.dictionaries(st.sampled_from(["gclid", "fbclid", "msclkid", "x"]) | st.text(),
-                          st.text()),
+    query=st.dictionaries(
+        st.sampled_from(["gclid", "fbclid", "msclkid", "x"]) | st.text(), st.text()
+    ),
     ua=st.text() | st.just(WECHAT),
 )
-def test_classify_never_raises(referrer: str | None, page: str, utm: Utm,
-                               query: dict[str, str], ua: str) -> None:
+def test_classify_never_raises(
+    referrer: str | None, page: str, utm: Utm, query: dict[str, str], ua: str
+) -> None:
     result = classify(referrer, page, utm, query, ua)
     assert result.channel in CHANNELS
     assert result.source

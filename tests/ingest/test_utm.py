@@ -9,8 +9,12 @@ from app.ingest.utm import MAX_LENGTH, Utm, extract_utm
 
 def test_all_five_tags_are_read() -> None:
     query = {
-        "utm_source": "google", "utm_medium": "cpc", "utm_campaign": "spring",
-        "utm_term": "analytics", "utm_content": "banner-a", "page": "2",
+        "utm_source": "google",
+        "utm_medium": "cpc",
+        "utm_campaign": "spring",
+        "utm_term": "analytics",
+        "utm_content": "banner-a",
+        "page": "2",
     }
     assert extract_utm(query) == Utm("google", "cpc", "spring", "analytics", "banner-a")
 
@@ -44,8 +48,9 @@ def test_ref_and_source_fall_back_for_utm_source(
 
 def test_values_are_truncated_to_the_column_width() -> None:
     long = "x" * 1000
-    utm = extract_utm({k: long for k in ("utm_source", "utm_medium", "utm_campaign",
-                                          "utm_term", "utm_content")})
+    utm = extract_utm(
+        {k: long for k in ("utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content")}
+    )
     for value in (utm.source, utm.medium, utm.campaign, utm.term, utm.content):
         assert value == "x" * MAX_LENGTH
 
