@@ -68,6 +68,8 @@ def decode(body: bytes, content_type: str) -> list[WireEvent]:
         raise WireError(str(exc), _field_of(str(exc))) from None
     except (msgspec.DecodeError, UnicodeDecodeError, ValueError) as exc:
         raise WireError(f"undecodable body: {exc}", "body") from None
+    except RecursionError:  # thousands of nested arrays inside a property value
+        raise WireError("body is nested too deeply", "body") from None
     events = decoded if isinstance(decoded, list) else [decoded]
     for event in events:
         if event.data:

@@ -129,6 +129,13 @@ async def test_bad_input_is_400_naming_the_field(
     assert rows(db_path) == []
 
 
+async def test_deeply_nested_property_is_400_not_500(client: TestClientProtocol) -> None:
+    nested = b'{"url": "https://example.com/", "data": {"a": ' + b"[" * 7_000 + b"]" * 7_000
+    response = await post(client, nested + b"}}")
+    assert response.status_code == 400
+    assert (await response.get_json())["field"] == "body"
+
+
 async def test_msgpack_garbage_is_400(client: TestClientProtocol) -> None:
     response = await post(client, b"\xc1\xff\x00", "application/msgpack")
     assert response.status_code == 400
