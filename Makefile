@@ -26,7 +26,11 @@ install-test: $(VENV)/.installed-test
 sdk/dist/pulse.min.js: sdk/pulse.js sdk/package.json sdk/package-lock.json sdk/build.mjs
 	cd sdk && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent
 
-build: sdk/dist/pulse.min.js
+# The wall display's ECharts and msgpack decoder (pinned in frontend/package.json; no CDN).
+frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+
+build: sdk/dist/pulse.min.js frontend/node_modules/.package-lock.json
 
 # Debian's chromium for the browser tests (Playwright drives it; nothing is downloaded by npx).
 chromium:
@@ -55,7 +59,7 @@ format: install-test
 	$(VENV)/bin/ruff check --fix app tests migrations
 
 # Performance harness (not tests): prints rates and ratios; see tests/benchmarks/README.md.
-BENCHMARKS := ingest
+BENCHMARKS := ingest live queries
 bench: install-test build
 	@for b in $(BENCHMARKS); do echo "== $$b"; $(PY) tests/benchmarks/$$b.py || exit 1; done
 

@@ -24,7 +24,7 @@ def create_app(
     # Imported here so `import app.settings` (CLI, migrations) stays light.
     from quart import Quart
 
-    from app.api import collect, errors, health, script
+    from app.api import collect, errors, health, openapi, original, plausible, script, stats, umami
     from app.clock import SystemClock
     from app.runtime import Runtime
     from app.settings import Settings
@@ -42,6 +42,25 @@ def create_app(
     app.register_blueprint(collect.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(script.bp)
+    app.register_blueprint(plausible.bp)  # drop-in ingestion (issue 9)
+    app.register_blueprint(umami.bp)
+    from app.api import live, pages  # live view and wall display (issue 4)
+
+    app.register_blueprint(live.bp)
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(stats.bp)  # history (issue 5)
+    app.register_blueprint(original.bp)  # the original /api/analytics/* (issue 5)
+    app.register_blueprint(openapi.bp)  # /openapi.json (issue 5)
+
+    from app import security
+    from app.api import admin, auth, share
+    from app.auth import guard
+
+    app.register_blueprint(auth.bp)  # accounts and security (issue 6)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(share.bp)
+    guard.install(app)  # deny by default: every non-public route needs a credential
+    security.install(app)  # CSP, nosniff, frame-ancestors, Referrer-Policy; CORS on ingest only
 
     if os.environ.get("PULSE_BENCHMARK") == "1":
         from app.api import bench
@@ -51,6 +70,12 @@ def create_app(
     @app.before_serving
     async def _start() -> None:
         await runtime.start()
+        if url := runtime.auth.setup_url():
+            logging.getLogger("pulse").warning(
+                "no user exists yet: create the first (admin) account at %s "
+                "(one-time link; or run `pulse user create EMAIL`)",
+                url,
+            )
 
     @app.after_serving
     async def _stop() -> None:

@@ -1,4 +1,4 @@
-"""The `pulse` command: serve, migrate, site."""
+"""The `pulse` command: serve, migrate, site, user, token, demo."""
 
 from __future__ import annotations
 
@@ -67,6 +67,37 @@ def cmd_site(args: argparse.Namespace) -> int:
     return asyncio.run(run_site_command(args, _settings(args)))
 
 
+def cmd_user(args: argparse.Namespace) -> int:
+    from app.auth.cli import run_user_command
+
+    return asyncio.run(run_user_command(args, _settings(args)))
+
+
+def cmd_token(args: argparse.Namespace) -> int:
+    from app.auth.cli import run_token_command
+
+    return asyncio.run(run_token_command(args, _settings(args)))
+
+
+def _site_rule_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--allowed-hostnames", help="comma-separated, e.g. example.com,*.example.com ('' clears)"
+    )
+    parser.add_argument("--excluded-ips", help="comma-separated CIDR ranges ('' clears)")
+    parser.add_argument("--excluded-paths", help="comma-separated patterns, e.g. /admin/*")
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from app.demo import run_demo
+    from app.migrate import upgrade
+
+    settings = _settings(args)
+    upgrade(settings.database_url)
+    sent = asyncio.run(run_demo(settings, args.site, args.days, args.visitors_per_day, args.seed))
+    print(f"sent {sent:,} events for {args.site} over {args.days} days")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pulse", description=__doc__)
     parser.add_argument("--database-url", help="env PULSE_DATABASE_URL (default ./data/pulse.db)")
@@ -93,8 +124,32 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--name")
     add.add_argument("--timezone", default="UTC", help="IANA zone, e.g. Europe/Berlin")
     add.add_argument("--identity", choices=["local", "cookieless"], default="local")
+    _site_rule_options(add)
+    upd = site_sub.add_parser("update", help="change a site's settings")
+    upd.add_argument("domain")
+    upd.add_argument("--name")
+    upd.add_argument("--timezone", help="IANA zone, e.g. Europe/Berlin")
+    upd.add_argument("--identity", choices=["local", "cookieless"])
+    upd.add_argument("--umami-id", help="the site's Umami website id, a UUID ('' clears it)")
+    _site_rule_options(upd)
     site_sub.add_parser("list", help="list sites")
+    rm = site_sub.add_parser("remove", help="remove a site and all its data")
+    rm.add_argument("domain")
+    rm.add_argument("--yes", action="store_true", help="really delete (required)")
     site.set_defaults(func=cmd_site)
+
+    from app.auth.cli import add_parsers
+
+    add_parsers(sub)
+    sub.choices["user"].set_defaults(func=cmd_user)
+    sub.choices["token"].set_defaults(func=cmd_token)
+
+    demo = sub.add_parser("demo", help="write realistic synthetic traffic through the pipeline")
+    demo.add_argument("--site", required=True, help="domain (added when missing)")
+    demo.add_argument("--days", type=int, default=30, help="days of traffic ending now (30)")
+    demo.add_argument("--visitors-per-day", type=int, default=300, help="weekday visits (300)")
+    demo.add_argument("--seed", type=int, help="random seed, for repeatable traffic")
+    demo.set_defaults(func=cmd_demo)
     return parser
 
 

@@ -15,6 +15,11 @@ ENGAGEMENT = "engagement"
 # Drop reasons reported in the X-Pulse-Dropped header and counted in drop_counts.
 DROP_BOT = "bot"
 DROP_UNKNOWN_SITE = "unknown_site"
+# Site rules (app/ingest/rules.py).
+DROP_HOSTNAME_NOT_ALLOWED = "hostname_not_allowed"
+DROP_EXCLUDED_IP = "excluded_ip"
+DROP_EXCLUDED_PATH = "excluded_path"
+DROP_REFERRER_SPAM = "referrer_spam"
 
 Props = dict[str, str | int | float | bool | None]
 

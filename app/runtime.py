@@ -13,12 +13,16 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from app.auth.ratelimit import TokenBucket
+from app.auth.state import AuthState
 from app.clock import Clock
 from app.events import Drop, Event
 from app.ingest.geo import GeoLookup
 from app.ingest.identity import Identity
 from app.ingest.pipeline import Pipeline
+from app.ingest.rules import SiteRules
 from app.ingest.sessions import SessionIndex, VisitorState
+from app.live.hub import LiveHub
 from app.settings import Settings
 from app.sites import SiteRegistry
 from app.storage import salts, spill
@@ -54,7 +58,10 @@ class Runtime:
         self.sessions = SessionIndex(settings.visitor_cap)
         self.identity = Identity(salts.SaltBook())
         self.geo = geo or GeoLookup()
-        self.pipeline = Pipeline(self.sites, self.sessions, self.identity, self.geo)
+        self.pipeline = Pipeline(self.sites, self.sessions, self.identity, self.geo, SiteRules())
+        # Per client IP, checked before decoding (issue 6); 0 requests/s turns it off.
+        self.ingest_limit = TokenBucket(settings.ingest_rate_limit)
+        self.auth = AuthState(settings)
         self.writer = Writer(
             self.engine,
             spill_path=settings.spill_file,
@@ -63,6 +70,13 @@ class Runtime:
             queue_bound=settings.queue_bound,
         )
         self.counters = Counters()
+        self.live = LiveHub(
+            clock,
+            self.sites,
+            settings.live_visitor_cap,
+            tick_s=settings.live_tick_ms / 1000,
+            keepalive_s=settings.live_keepalive_ms / 1000,
+        )
         self._maintenance: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -73,19 +87,26 @@ class Runtime:
         if replayed:
             log.warning("replayed %d spilled events", replayed)
         await self.sites.reload()
+        await self.auth.start(self.engine)
         async with self.engine.begin() as conn:
             self.identity.salts = await salts.load(conn)
             await salts.maintain(conn, self.identity.salts, self.clock.now_ms())
         await self._warm_sessions()
+        live_events = await self.live.warm_start(self.engine)
         if self.settings.tune_gc:
             _tune_garbage_collector()
         self.writer.start()
+        self.live.start()
         self._maintenance = asyncio.create_task(self._maintain(), name="pulse-maintenance")
         log.info(
-            "Pulse ready: %d sites, %d visitors warm", len(self.sites.all()), len(self.sessions)
+            "Pulse ready: %d sites, %d visitors warm, %d live events replayed",
+            len(self.sites.all()),
+            len(self.sessions),
+            live_events,
         )
 
     async def stop(self) -> None:
+        await self.live.stop()  # websockets close with 1001 before the writer drains
         if self._maintenance is not None:
             self._maintenance.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -100,6 +121,7 @@ class Runtime:
                 self.counters.dropped[item.reason] += 1
             else:
                 self.counters.accepted += 1
+                self.live.add(item)
 
     async def _warm_sessions(self) -> None:
         """Most recently seen visitors first from the database, inserted oldest first."""

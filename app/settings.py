@@ -36,6 +36,18 @@ def sqlite_path(url: str) -> Path | None:
     return None if path in ("", ":memory:") else Path(path)
 
 
+def parse_origins(value: str) -> tuple[str, ...]:
+    """`https://a.example, https://b.example` -> normalised origins (lower case, no slash)."""
+    return tuple(o.strip().lower().rstrip("/") for o in value.split(",") if o.strip())
+
+
+def _cookie_policy(value: str) -> str:
+    value = value.strip().lower()
+    if value not in ("auto", "always", "never"):
+        raise ValueError(f"PULSE_COOKIE_SECURE must be auto, always or never, not {value!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = f"sqlite+aiosqlite:///{DEFAULT_DB_PATH}"
@@ -54,6 +66,24 @@ class Settings:
     # Visitors remembered in memory for sessions and first-seen (about 150 bytes each).
     visitor_cap: int = 500_000
     max_body_bytes: int = 16 * 1024
+    # Live view (issue 4): visitors tracked per site for the 30-minute window and for today's
+    # distinct count (~230 bytes each, measured: 100,000 is ~22 MB for a site at the cap).
+    live_visitor_cap: int = 100_000
+    # Extra page origins allowed to open /ws/live (same origin always is; "*" allows any).
+    live_origins: tuple[str, ...] = ()
+    # The snapshot tick and the websocket keepalive; tests shorten them.
+    live_tick_ms: int = 1000
+    live_keepalive_ms: int = 20_000
+    # Ingest requests per second per client IP (bursts of one second's worth); 0 turns the
+    # limit off (load tests). Beyond it the ingest endpoints answer 429 + Retry-After.
+    ingest_rate_limit: float = 30.0
+    # Signs share-link cookies. Empty: the random key migration 0004 stored in the database
+    # (shared by every instance); set PULSE_SECRET_KEY to manage it yourself.
+    secret_key: str = ""
+    # Secure flag of session cookies: auto | always | never (see app/auth/cookies.py).
+    cookie_secure: str = "auto"
+    # The address users reach Pulse at (for the logged setup link), e.g. https://pulse.example.
+    public_url: str = ""
     # Freeze start-up objects and relax GC thresholds (the server does; test processes don't).
     tune_gc: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
@@ -73,6 +103,12 @@ class Settings:
             log_level=_env("PULSE_LOG_LEVEL", "INFO").upper(),
             spill_path=_env("PULSE_SPILL_PATH", ""),
             visitor_cap=int(_env("PULSE_VISITOR_CAP", "500000")),
+            live_visitor_cap=int(_env("PULSE_LIVE_VISITOR_CAP", "100000")),
+            live_origins=parse_origins(_env("PULSE_LIVE_ORIGINS", "")),
+            ingest_rate_limit=float(_env("PULSE_INGEST_RATE_LIMIT", "30")),
+            secret_key=_env("PULSE_SECRET_KEY", ""),
+            cookie_secure=_cookie_policy(_env("PULSE_COOKIE_SECURE", "auto")),
+            public_url=_env("PULSE_PUBLIC_URL", ""),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "database_url" in clean:

@@ -1,4 +1,4 @@
-"""`pulse site add|list`: direct database access from the command line."""
+"""`pulse site add|update|list|remove`: direct database access from the command line."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from app.settings import Settings
-from app.sites import SiteError, add_site, list_sites
+from app.sites import Site, SiteError, add_site, list_sites, remove_site, update_site
 from app.storage.database import create_engine
 
 
@@ -21,17 +21,59 @@ async def run_site_command(args: argparse.Namespace, settings: Settings) -> int:
                     name=args.name,
                     timezone=args.timezone,
                     identity_mode=args.identity,
+                    **_rules(args),
                 )
             print(f"added site {site.domain} (id {site.id}, {site.timezone}, {site.identity_mode})")
             return 0
+        if args.site_command == "update":
+            async with engine.begin() as conn:
+                site = await update_site(
+                    conn,
+                    args.domain,
+                    name=args.name,
+                    timezone=args.timezone,
+                    identity_mode=args.identity,
+                    umami_id=args.umami_id,
+                    **_rules(args),
+                )
+            umami = f", Umami id {site.umami_id}" if site.umami_id else ""
+            print(f"updated site {site.domain} ({site.timezone}, {site.identity_mode}{umami})")
+            return 0
+        if args.site_command == "remove":
+            if not args.yes:
+                print(f"this deletes {args.domain} and all its data: add --yes", file=sys.stderr)
+                return 2
+            async with engine.begin() as conn:
+                site = await remove_site(conn, args.domain)
+            # A running server forgets the site at its next restart (or admin-API change).
+            print(f"removed site {site.domain} and its data")
+            return 0
         async with engine.connect() as conn:
             found = await list_sites(conn)
-        print(f"{'id':>4}  {'domain':<40} {'timezone':<24} identity")
+        print(f"{'id':>4}  {'domain':<40} {'timezone':<24} {'identity':<10} umami id")
         for site in found:
-            print(f"{site.id:>4}  {site.domain:<40} {site.timezone:<24} {site.identity_mode}")
+            line = f"{site.id:>4}  {site.domain:<40} {site.timezone:<24} {site.identity_mode:<10}"
+            print(f"{line} {site.umami_id or ''}".rstrip())
+            for name, values in _rule_values(site).items():
+                print(f"      {name}: {', '.join(values)}")
         return 0
     except SiteError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     finally:
         await engine.dispose()
+
+
+def _rules(args: argparse.Namespace) -> dict[str, str | None]:
+    """The rule options given on the command line (None: not given, "" clears)."""
+    names = ("allowed_hostnames", "excluded_ips", "excluded_paths")
+    return {name: getattr(args, name, None) for name in names}
+
+
+def _rule_values(site: Site) -> dict[str, tuple[str, ...]]:
+    rules = {
+        "allowed hostnames": site.allowed_hostnames,
+        "excluded IPs": site.excluded_ips,
+        "excluded paths": site.excluded_paths,
+    }
+    return {name: values for name, values in rules.items() if values}

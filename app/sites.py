@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+from types import SimpleNamespace
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import insert, select
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.storage.tables import sites
@@ -15,6 +19,17 @@ from app.storage.tables import sites
 IDENTITY_MODES = ("local", "cookieless")
 # A burst of events for unknown domains re-reads the sites table at most this often.
 RELOAD_MIN_INTERVAL = 0.1
+# Every table keyed by site_id, emptied when a site is removed.
+SITE_DATA_TABLES = (
+    "events",
+    "visitors",
+    "sessions",
+    "rollup_hours",
+    "drop_counts",
+    "site_roles",
+    "api_tokens",
+    "share_links",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +39,11 @@ class Site:
     name: str
     timezone: str
     identity_mode: str
+    umami_id: str | None = None  # Umami's website id, accepted wherever a domain is
+    # Ingest rules (app/ingest/rules.py); empty tuples restrict nothing.
+    allowed_hostnames: tuple[str, ...] = ()
+    excluded_ips: tuple[str, ...] = ()
+    excluded_paths: tuple[str, ...] = ()
 
     @property
     def cookieless(self) -> bool:
@@ -50,9 +70,44 @@ def validate_timezone(name: str) -> str:
     return name
 
 
+RULE_FIELDS = ("allowed_hostnames", "excluded_ips", "excluded_paths")
+
+
+def _split(text: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
+
+
+def site_from_row(row: Any) -> Site:
+    return Site(
+        row.id,
+        row.domain,
+        row.name,
+        row.timezone,
+        row.identity_mode,
+        row.umami_id,
+        *(_split(getattr(row, name)) for name in RULE_FIELDS),
+    )
+
+
 async def list_sites(conn: AsyncConnection) -> list[Site]:
     result = await conn.execute(select(sites).order_by(sites.c.id))
-    return [Site(r.id, r.domain, r.name, r.timezone, r.identity_mode) for r in result]
+    return [site_from_row(r) for r in result]
+
+
+def normalise_rules(**rules: Sequence[str] | None) -> dict[str, str]:
+    """Validated, comma-joined rule columns for the given (not None) rule lists."""
+    from app.ingest.rules import RuleError, normalise_rule_list
+
+    try:
+        return {
+            name: ",".join(
+                normalise_rule_list(name, values.split(",") if isinstance(values, str) else values)
+            )
+            for name, values in rules.items()
+            if values is not None
+        }
+    except RuleError as exc:
+        raise SiteError(str(exc)) from None
 
 
 async def add_site(
@@ -62,6 +117,9 @@ async def add_site(
     name: str | None = None,
     timezone: str = "UTC",
     identity_mode: str = "local",
+    allowed_hostnames: Sequence[str] | None = None,
+    excluded_ips: Sequence[str] | None = None,
+    excluded_paths: Sequence[str] | None = None,
 ) -> Site:
     domain = normalise_domain(domain)
     if not domain or "." not in domain and domain != "localhost":
@@ -73,17 +131,93 @@ async def add_site(
     if existing is not None:
         raise SiteError(f"site {domain} already exists")
     display = name or domain
-    result = await conn.execute(
+    rules = normalise_rules(
+        allowed_hostnames=allowed_hostnames,
+        excluded_ips=excluded_ips,
+        excluded_paths=excluded_paths,
+    )
+    await conn.execute(
         insert(sites).values(
             domain=domain,
             name=display,
             timezone=timezone,
             identity_mode=identity_mode,
             created_at=int(time.time() * 1000),
+            **rules,
         )
     )
-    site_id = int(result.inserted_primary_key[0])  # type: ignore[index]
-    return Site(site_id, domain, display, timezone, identity_mode)
+    row = (await conn.execute(select(sites).where(sites.c.domain == domain))).one()
+    return site_from_row(row)
+
+
+def normalise_umami_id(value: str) -> str | None:
+    """A UUID in canonical lower-case form; "" clears it."""
+    if not value.strip():
+        return None
+    try:
+        return str(uuid.UUID(value.strip()))
+    except ValueError:
+        raise SiteError(f"not an Umami website id (a UUID): {value!r}") from None
+
+
+async def update_site(
+    conn: AsyncConnection,
+    domain: str,
+    *,
+    name: str | None = None,
+    timezone: str | None = None,
+    identity_mode: str | None = None,
+    umami_id: str | None = None,
+    allowed_hostnames: Sequence[str] | None = None,
+    excluded_ips: Sequence[str] | None = None,
+    excluded_paths: Sequence[str] | None = None,
+) -> Site:
+    """Change the given settings of a site (None keeps a setting; umami_id "" and an empty rule
+    list clear it)."""
+    domain = normalise_domain(domain)
+    row = (await conn.execute(select(sites).where(sites.c.domain == domain))).first()
+    if row is None:
+        raise SiteError(f"no site {domain}")
+    changes: dict[str, str | None] = dict(
+        normalise_rules(
+            allowed_hostnames=allowed_hostnames,
+            excluded_ips=excluded_ips,
+            excluded_paths=excluded_paths,
+        )
+    )
+    if name:
+        changes["name"] = name
+    if timezone is not None:
+        changes["timezone"] = validate_timezone(timezone)
+    if identity_mode is not None:
+        if identity_mode not in IDENTITY_MODES:
+            raise SiteError(f"identity mode must be one of {', '.join(IDENTITY_MODES)}")
+        changes["identity_mode"] = identity_mode
+    if umami_id is not None:
+        changes["umami_id"] = new_id = normalise_umami_id(umami_id)
+        taken = select(sites.c.domain).where(sites.c.umami_id == new_id, sites.c.id != row.id)
+        if new_id is not None and (other := await conn.scalar(taken)) is not None:
+            raise SiteError(f"Umami id {new_id} already belongs to {other}")
+    if changes:
+        await conn.execute(update(sites).where(sites.c.id == row.id).values(**changes))
+    return site_from_row(SimpleNamespace(**{**row._asdict(), **changes}))
+
+
+async def remove_site(conn: AsyncConnection, domain: str) -> Site:
+    """Delete a site with its data and its access rows. The data goes too: SQLite may reuse
+    the id for the next site added, which would otherwise inherit the old numbers."""
+    from app.storage import tables
+
+    domain = normalise_domain(domain)
+    row = (await conn.execute(select(sites).where(sites.c.domain == domain))).first()
+    if row is None:
+        raise SiteError(f"no site {domain}")
+    for name in SITE_DATA_TABLES:
+        table = tables.metadata.tables.get(name)
+        if table is not None:
+            await conn.execute(delete(table).where(table.c.site_id == row.id))
+    await conn.execute(delete(sites).where(sites.c.id == row.id))
+    return site_from_row(row)
 
 
 class SiteRegistry:
@@ -93,13 +227,18 @@ class SiteRegistry:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._by_domain: dict[str, Site] = {}
+        self._by_umami_id: dict[str, Site] = {}
         self._reload_lock = asyncio.Lock()
         self._last_reload = 0.0
 
     def lookup(self, domain: str) -> Site | None:
+        """By domain, or by Umami website id: Umami snippets (`data-website-id`) and the Umami
+        API name the site by its id, and a UUID can never be a domain (it has no dot)."""
         site = self._by_domain.get(domain)
         if site is None and domain.startswith("www."):
             site = self._by_domain.get(domain[4:])
+        if site is None:
+            site = self._by_umami_id.get(domain)
         return site
 
     def all(self) -> list[Site]:
@@ -109,6 +248,7 @@ class SiteRegistry:
         async with self.engine.connect() as conn:
             found = await list_sites(conn)
         self._by_domain = {s.domain: s for s in found}
+        self._by_umami_id = {s.umami_id: s for s in found if s.umami_id}
         self._last_reload = time.monotonic()
 
     async def reload_for_unknown(self) -> None:

@@ -40,6 +40,7 @@ def settings(tmp_path: Path, db_path: Path) -> Settings:
         flush_interval_ms=20,
         spill_path=str(tmp_path / "pulse.spill"),
         log_level="WARNING",
+        ingest_rate_limit=0,  # these tests post far faster than 30/s from one address
     )
 
 
@@ -99,3 +100,30 @@ async def wait_for_rows(db_path: Path, n: int, timeout: float = 5.0) -> list[sql
         if len(found) >= n or asyncio.get_running_loop().time() > deadline:
             return found
         await asyncio.sleep(0.02)
+
+
+async def make_token(settings: Settings, site: str | None = None) -> str:
+    """An API token in the test database: read-only for `site`, or admin without one."""
+    from app.auth.tokens import create_token
+    from app.sites import list_sites
+
+    engine = create_engine(settings.database_url)
+    async with engine.begin() as conn:
+        site_id = None
+        if site is not None:
+            site_id = next(s.id for s in await list_sites(conn) if s.domain == site)
+        scope = "read" if site else "admin"
+        _, raw = await create_token(conn, scope=scope, site_id=site_id, label="test", now_ms=0)
+    await engine.dispose()
+    return raw
+
+
+@pytest.fixture
+async def admin_token(migrated: Settings) -> str:
+    return await make_token(migrated)
+
+
+@pytest.fixture
+def admin_headers(admin_token: str) -> dict[str, str]:
+    """`client.get(path, headers=admin_headers)`: reads and changes anything."""
+    return {"Authorization": f"Bearer {admin_token}"}

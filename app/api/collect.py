@@ -6,7 +6,7 @@ from quart import Blueprint, Response, jsonify, request
 
 from app.api.context import runtime
 from app.api.errors import error_response
-from app.api.ingest_request import Overloaded, ingest, request_context
+from app.api.ingest_request import Overloaded, RateLimited, ingest, request_context
 from app.ingest.wire import WireError, decode
 
 bp = Blueprint("collect", __name__)
@@ -39,6 +39,8 @@ async def collect() -> Response:
         return _with_cors(error_response(400, exc.message, exc.field))
     except Overloaded:
         return _overloaded()
+    except RateLimited as exc:
+        return _rate_limited(exc)
     dropped = outcome.dropped
     response = jsonify({"accepted": len(outcome.accepted), "dropped": dict(dropped)})
     response.status_code = 202
@@ -50,6 +52,12 @@ async def collect() -> Response:
 def _overloaded() -> Response:
     response = error_response(503, "ingest queue is full, retry shortly")
     response.headers["Retry-After"] = RETRY_AFTER_S
+    return _with_cors(response)
+
+
+def _rate_limited(exc: RateLimited) -> Response:
+    response = error_response(429, "too many requests from this address, slow down")
+    response.headers["Retry-After"] = exc.retry_after
     return _with_cors(response)
 
 

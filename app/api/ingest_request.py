@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from quart import request
 
+from app.auth.ratelimit import retry_after_header
 from app.events import Drop, Event
 from app.ingest.client_ip import client_ip
 from app.ingest.pipeline import RequestContext
@@ -18,6 +19,21 @@ from app.runtime import Runtime
 
 class Overloaded(Exception):
     """The write queue has no room: answer 503 with Retry-After."""
+
+
+class RateLimited(Exception):
+    """The client IP sent more than PULSE_INGEST_RATE_LIMIT requests a second: answer 429."""
+
+    def __init__(self, retry_after_s: float) -> None:
+        super().__init__(retry_after_s)
+        self.retry_after = retry_after_header(retry_after_s)
+
+
+def check_rate(rt: Runtime, ip: str | None, now_ms: int) -> None:
+    """Raises RateLimited. Counted per request, however many events it carries."""
+    wait = rt.ingest_limit.hit(ip or "", now_ms)
+    if wait:
+        raise RateLimited(wait)
 
 
 @dataclass(slots=True)
@@ -38,7 +54,8 @@ def request_context(rt: Runtime) -> RequestContext:
 
 
 async def ingest(rt: Runtime, wires: list[WireEvent], ctx: RequestContext) -> Outcome:
-    """Raises WireError (400) or Overloaded (503); nothing is kept in either case."""
+    """Raises RateLimited (429), WireError (400) or Overloaded (503); nothing is kept then."""
+    check_rate(rt, ctx.ip, ctx.now_ms)
     # Room is checked before enriching, so a refused request never touches the session index.
     if not rt.writer.has_room(len(wires)):
         raise Overloaded

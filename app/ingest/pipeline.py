@@ -14,7 +14,8 @@ from app.ingest.geo import GeoLookup
 from app.ingest.identity import Identity
 from app.ingest.normalise import Page, clean_referrer, measures, parse_page
 from app.ingest.referrer import classify
-from app.ingest.sessions import SessionIndex
+from app.ingest.rules import SiteRules
+from app.ingest.sessions import SESSION_GAP_MS, SessionIndex
 from app.ingest.timestamps import client_timestamp
 from app.ingest.useragent import Client, describe
 from app.ingest.utm import extract_utm
@@ -32,8 +33,14 @@ class RequestContext:
 
 class Pipeline:
     def __init__(
-        self, sites: SiteRegistry, sessions: SessionIndex, identity: Identity, geo: GeoLookup
+        self,
+        sites: SiteRegistry,
+        sessions: SessionIndex,
+        identity: Identity,
+        geo: GeoLookup,
+        rules: SiteRules | None = None,
     ) -> None:
+        self.rules = rules or SiteRules()
         self.sites = sites
         self.sessions = sessions
         self.identity = identity
@@ -56,11 +63,19 @@ class Pipeline:
             site = self.sites.lookup(domain)
             if site is None:
                 results.append(Drop(DROP_UNKNOWN_SITE, None, ctx.now_ms))
+            elif rule := self.rules.check(site, page, ctx.ip, wire.referrer):
+                results.append(Drop(rule, site.id, ctx.now_ms))
             elif bot is not None:
                 results.append(Drop(DROP_BOT, site.id, ctx.now_ms))
             else:
                 results.append(self.enrich(site, wire, page, ctx, client, country))
         return results
+
+    def _ongoing(self, site_id: int, visitor_id: int, now_ms: int) -> bool:
+        """Yesterday's cookieless id carries over only into a visit still in progress: a visitor
+        back the next day must get a new id (no linking across days without consent)."""
+        state = self.sessions._visitors.get((site_id, visitor_id))
+        return state is not None and now_ms - state.last_seen < SESSION_GAP_MS
 
     def enrich(
         self,
@@ -83,7 +98,7 @@ class Pipeline:
             ip=ctx.ip,
             user_agent=ctx.user_agent,
             now_ms=ctx.now_ms,
-            is_known=lambda vid: self.sessions.knows(site.id, vid),
+            is_known=lambda vid: self._ongoing(site.id, vid, ctx.now_ms),
         )
         session = self.sessions.touch(site.id, visitor_id, ctx.now_ms)
         return Event(

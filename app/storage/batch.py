@@ -15,6 +15,7 @@ from sqlalchemy import case
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.events import EVENT_FIELDS, Drop, Event
+from app.storage import rollups
 from app.storage.dialect import bulk_insert, execute_many, upsert
 from app.storage.tables import drop_counts, events, visitors
 
@@ -110,6 +111,7 @@ async def write_rows(conn: AsyncConnection, rows: BatchRows) -> None:
     dialect = conn.dialect.name
     if rows.events:
         await bulk_insert(conn, events, EVENT_FIELDS, rows.events)
+        await rollups.maintain(conn, rows.events)
     if rows.visitors:
         stmt = upsert(dialect, visitors, ["site_id", "visitor_id"], _visitor_updates)
         await execute_many(conn, stmt, rows.visitors)

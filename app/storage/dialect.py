@@ -9,12 +9,15 @@ Everything else in storage stays dialect-neutral Core.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import Table, insert
+from sqlalchemy import ColumnElement, Integer, Table, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.dml import Insert
+from sqlalchemy.sql.functions import GenericFunction
 
 
 def _insert_for(dialect_name: str) -> Callable[[Table], Any]:
@@ -65,3 +68,72 @@ async def execute_many(conn: AsyncConnection, stmt: Insert, rows: Sequence[dict[
     compiled = stmt.compile(dialect=conn.dialect, column_keys=list(rows[0]))
     order = compiled.positiontup or []
     await conn.exec_driver_sql(str(compiled), [tuple(row[k] for k in order) for row in rows])
+
+
+async def select_in(
+    conn: AsyncConnection, table: Table, columns: Sequence[str], key: str, values: Sequence[Any]
+) -> list[Sequence[Any]]:
+    """Rows whose `key` is in `values`, in chunks of 500 (SQLite's old limit is 999 variables).
+    On SQLite straight to the driver: compiling an expanding IN per batch costs ~150 µs."""
+    found: list[Sequence[Any]] = []
+    for i in range(0, len(values), 500):
+        chunk = list(values[i : i + 500])
+        if conn.dialect.name == "sqlite":
+            marks = ", ".join("?" * len(chunk))
+            sql = f"SELECT {', '.join(columns)} FROM {table.name} WHERE {key} IN ({marks})"
+            found.extend(await conn.exec_driver_sql(sql, tuple(chunk)))
+        else:
+            query = select(*(table.c[c] for c in columns)).where(table.c[key].in_(chunk))
+            found.extend(await conn.execute(query))
+    return found
+
+
+# Compiled SQL per statement object (kept alive here, so its id is never reused): compiling a
+# 25-column upsert costs ~2 ms, more than writing a 20-event batch.
+_COMPILED: dict[int, tuple[Insert, str, list[int]]] = {}
+
+
+def _compiled(conn: AsyncConnection, stmt: Insert, columns: Sequence[str]) -> tuple[str, list[int]]:
+    hit = _COMPILED.get(id(stmt))
+    if hit is None:
+        compiled = stmt.compile(dialect=conn.dialect, column_keys=list(columns))
+        index = {name: i for i, name in enumerate(columns)}
+        order = [index[name] for name in compiled.positiontup or []]
+        hit = _COMPILED[id(stmt)] = (stmt, str(compiled), order)
+    return hit[1], hit[2]
+
+
+async def execute_rows(
+    conn: AsyncConnection, stmt: Insert, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """execute_many for positional rows (values in `columns` order). On SQLite, compiled once per
+    statement object (callers keep theirs) and the parameter order is mapped by an itemgetter,
+    not per value (profiled: the dict-per-row path cost ~25 µs per 25-column session row)."""
+    if not rows:
+        return
+    if conn.dialect.name != "sqlite":
+        await conn.execute(stmt, [dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    sql, order = _compiled(conn, stmt, columns)
+    if len(order) == 1:
+        await conn.exec_driver_sql(sql, [(row[order[0]],) for row in rows])
+        return
+    pick = itemgetter(*order)
+    await conn.exec_driver_sql(sql, [pick(row) for row in rows])
+
+
+class strpos(GenericFunction[int]):  # noqa: N801 - SQL function names are lower case
+    """PostgreSQL's strpos(haystack, needle); SQLite spells it instr."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(strpos, "sqlite")
+def _strpos_sqlite(element: strpos, compiler: Any, **kw: Any) -> str:
+    return f"instr({compiler.process(element.clauses, **kw)})"
+
+
+def contains_exact(column: ColumnElement[Any], text: str) -> ColumnElement[bool]:
+    """Case-sensitive substring test (SQLite's LIKE ignores ASCII case)."""
+    return strpos(column, text) > 0

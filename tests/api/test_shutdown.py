@@ -71,6 +71,7 @@ async def test_sigterm_drains_everything_accepted(tmp_path: Path) -> None:
         "PULSE_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
         "PULSE_FLUSH_INTERVAL_MS": "3000",
         "PULSE_LOG_LEVEL": "WARNING",
+        "PULSE_INGEST_RATE_LIMIT": "0",
     }
     pulse(env, "migrate")
     pulse(env, "site", "add", SITE)

@@ -79,6 +79,7 @@ def main() -> None:
         "PULSE_DATABASE_URL": f"sqlite+aiosqlite:///{db}",
         "PULSE_BENCHMARK": "1",
         "PULSE_LOG_LEVEL": "WARNING",
+        "PULSE_INGEST_RATE_LIMIT": "0",
     }
     cli = [sys.executable, "-m", "app.cli"]
     subprocess.run([*cli, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)

@@ -163,6 +163,7 @@ def pulse_server(
         **os.environ,
         "PULSE_DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
         "PULSE_LOG_LEVEL": "WARNING",
+        "PULSE_INGEST_RATE_LIMIT": "0",
     }
     _pulse_cli(env, "migrate")
     for site in TEST_SITES:

@@ -1,0 +1,241 @@
+"""Administration: the /admin page and its JSON API. Admins manage everything; a site's owners
+manage that site's settings and share links. State changes are CSRF-checked by the guard (for
+cookie sessions) and refused to read-only credentials.
+
+    GET /admin                                  the page (frontend/auth/admin.html + admin.js)
+    GET /api/me                                 who am I
+    GET|POST /api/admin/sites                   list | add (admin)
+    PATCH|DELETE /api/admin/sites/<domain>      change (owner) | remove with its data (admin)
+    GET|POST /api/admin/users                   list | create (admin)
+    PUT /api/admin/users/<id>/roles/<domain>    {"role": "owner"|"viewer"|null} (admin)
+    DELETE /api/admin/users/<id>                (admin)
+    GET|POST /api/admin/tokens, DELETE /api/admin/tokens/<id>          (admin)
+    GET|POST /api/admin/sites/<domain>/shares, DELETE /api/admin/shares/<id>   (owner)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from quart import Blueprint, Response, jsonify, request
+
+from app.api.context import runtime
+from app.api.errors import error_response
+from app.auth import shares, tokens, users
+from app.auth.passwords import PasswordError
+from app.auth.principal import Principal, current
+from app.auth.render import render
+from app.sites import Site, SiteError, add_site, list_sites, remove_site, update_site
+
+bp = Blueprint("admin", __name__)
+SITE_FIELDS = ("name", "timezone", "identity_mode", "umami_id")
+RULE_FIELDS = ("allowed_hostnames", "excluded_ips", "excluded_paths")
+Failures = (SiteError, users.UserError, tokens.TokenError, PasswordError, ValueError, TypeError)
+
+
+def _forbidden() -> Response:
+    return error_response(403, "not allowed")
+
+
+async def _body() -> dict[str, Any]:
+    body = await request.get_json(silent=True)
+    return body if isinstance(body, dict) else {}
+
+
+def _site(domain: str) -> Site | None:
+    return runtime().sites.lookup(domain.strip().lower())
+
+
+@bp.get("/admin")
+async def admin_page() -> Response:
+    principal = await current()
+    return render("admin.html", csrf_token=principal.csrf_token or "")
+
+
+@bp.get("/api/me")
+async def me() -> Response:
+    p = await current()
+    user = {"id": p.user.id, "email": p.user.email} if p.user else None
+    return jsonify({"kind": p.kind, "admin": p.is_admin, "user": user})
+
+
+@bp.get("/api/admin/sites")
+async def sites_list() -> Response:
+    p = await current()
+    async with runtime().engine.connect() as conn:
+        found = await list_sites(conn)
+    return jsonify([asdict(s) for s in found if p.can_manage(s.id)])
+
+
+@bp.post("/api/admin/sites")
+async def sites_add() -> Response:
+    if not (await current()).is_admin:
+        return _forbidden()
+    body = await _body()
+    options = {k: body[k] for k in (*SITE_FIELDS[:3], *RULE_FIELDS) if body.get(k) is not None}
+    return await _site_change(lambda conn: add_site(conn, str(body.get("domain", "")), **options))
+
+
+@bp.patch("/api/admin/sites/<domain>")
+async def sites_update(domain: str) -> Response:
+    site = _site(domain)
+    if site is None or not (await current()).can_manage(site.id):
+        return _forbidden()
+    body = await _body()
+    options = {k: body[k] for k in (*SITE_FIELDS, *RULE_FIELDS) if k in body}
+    return await _site_change(lambda conn: update_site(conn, site.domain, **options))
+
+
+@bp.delete("/api/admin/sites/<domain>")
+async def sites_remove(domain: str) -> Response:
+    if not (await current()).is_admin:
+        return _forbidden()
+    return await _site_change(lambda conn: remove_site(conn, domain))
+
+
+async def _site_change(change: Any) -> Response:
+    rt = runtime()
+    try:
+        async with rt.engine.begin() as conn:
+            site = await change(conn)
+    except Failures as exc:
+        return error_response(400, str(exc))
+    await rt.sites.reload()  # rules and names take effect on the next event
+    return jsonify(asdict(site))
+
+
+@bp.get("/api/admin/users")
+async def users_list() -> Response:
+    if not (await current()).is_admin:
+        return _forbidden()
+    async with runtime().engine.connect() as conn:
+        found = await users.list_users(conn)
+    return jsonify([{**asdict(u), "roles": {str(k): v for k, v in u.roles.items()}} for u in found])
+
+
+@bp.post("/api/admin/users")
+async def users_create() -> Response:
+    if not (await current()).is_admin:
+        return _forbidden()
+    body, rt = await _body(), runtime()
+    try:
+        async with rt.engine.begin() as conn:
+            user = await users.create_user(
+                conn,
+                str(body.get("email", "")),
+                str(body.get("password", "")),
+                is_admin=bool(body.get("is_admin")),
+                now_ms=rt.clock.now_ms(),
+            )
+    except Failures as exc:
+        return error_response(400, str(exc))
+    return jsonify({"id": user.id, "email": user.email, "is_admin": user.is_admin})
+
+
+@bp.put("/api/admin/users/<int:user_id>/roles/<domain>")
+async def users_role(user_id: int, domain: str) -> Response:
+    site = _site(domain)
+    if not (await current()).is_admin or site is None:
+        return _forbidden()
+    role = (await _body()).get("role")
+    try:
+        async with runtime().engine.begin() as conn:
+            await users.set_role(conn, user_id, site.id, role)
+    except Failures as exc:
+        return error_response(400, str(exc))
+    return jsonify({"user_id": user_id, "site": site.domain, "role": role})
+
+
+@bp.delete("/api/admin/users/<int:user_id>")
+async def users_delete(user_id: int) -> Response:
+    p = await current()
+    if not p.is_admin or (p.user is not None and p.user.id == user_id):
+        return _forbidden()  # an admin cannot lock themselves out
+    async with runtime().engine.begin() as conn:
+        await users.delete_user(conn, user_id)
+    return jsonify({"deleted": user_id})
+
+
+@bp.get("/api/admin/tokens")
+async def tokens_list() -> Response:
+    if not (await current()).is_admin:
+        return _forbidden()
+    async with runtime().engine.connect() as conn:
+        return jsonify([asdict(t) for t in await tokens.list_tokens(conn)])
+
+
+@bp.post("/api/admin/tokens")
+async def tokens_create() -> Response:
+    if not (await current()).is_admin:
+        return _forbidden()
+    body, rt = await _body(), runtime()
+    site = _site(str(body["site"])) if body.get("site") else None
+    if body.get("site") and site is None:
+        return error_response(400, "no such site", "site")
+    scope = "read" if site else "admin"
+    try:
+        async with rt.engine.begin() as conn:
+            token_id, raw = await tokens.create_token(
+                conn,
+                scope=scope,
+                site_id=site.id if site else None,
+                label=str(body.get("label", "")),
+                now_ms=rt.clock.now_ms(),
+            )
+    except Failures as exc:
+        return error_response(400, str(exc))
+    return jsonify({"id": token_id, "token": raw, "scope": scope})  # shown this once
+
+
+@bp.delete("/api/admin/tokens/<int:token_id>")
+async def tokens_revoke(token_id: int) -> Response:
+    if not (await current()).is_admin:
+        return _forbidden()
+    rt = runtime()
+    async with rt.engine.begin() as conn:
+        done = await tokens.revoke_token(conn, token_id, rt.clock.now_ms())
+    return jsonify({"revoked": done})
+
+
+def _share_json(link: shares.ShareLink) -> dict[str, Any]:
+    public = {k: v for k, v in asdict(link).items() if k != "password_hash"}
+    return {**public, "has_password": link.has_password, "path": f"/share/{link.slug}"}
+
+
+@bp.get("/api/admin/sites/<domain>/shares")
+async def shares_list(domain: str) -> Response:
+    site = _site(domain)
+    if site is None or not (await current()).can_manage(site.id):
+        return _forbidden()
+    async with runtime().engine.connect() as conn:
+        return jsonify([_share_json(s) for s in await shares.list_shares(conn, site.id)])
+
+
+@bp.post("/api/admin/sites/<domain>/shares")
+async def shares_create(domain: str) -> Response:
+    site, rt = _site(domain), runtime()
+    if site is None or not (await current()).can_manage(site.id):
+        return _forbidden()
+    password = (await _body()).get("password") or None
+    try:
+        async with rt.engine.begin() as conn:
+            link = await shares.create_share(conn, site.id, password, rt.clock.now_ms())
+    except Failures as exc:
+        return error_response(400, str(exc))
+    return jsonify(_share_json(link))
+
+
+@bp.delete("/api/admin/shares/<int:share_id>")
+async def shares_revoke(share_id: int) -> Response:
+    p, rt = await current(), runtime()
+    async with rt.engine.begin() as conn:
+        found = [s for s in await shares.list_shares(conn) if s.id == share_id]
+        if not found or not _may_manage(p, found[0].site_id):
+            return _forbidden()
+        done = await shares.revoke_share(conn, share_id, rt.clock.now_ms())
+    return jsonify({"revoked": done})
+
+
+def _may_manage(p: Principal, site_id: int) -> bool:
+    return p.can_manage(site_id)

@@ -1,0 +1,90 @@
+"""The original system's report endpoints, same paths, correct numbers:
+GET /api/analytics/stats?site=&time_range=24h|7d|30d|all and GET /api/analytics/sankey?site=.
+
+The originals counted raw rows (the Sankey read the 2,000 oldest page views of all time and
+stopped at 3 steps); these answer from the same queries as /api/v1 (sessions by their start,
+the site's time zone) in a flat shape a legacy dashboard can read. Shapes: README.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from quart import Blueprint, Response, jsonify, request
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.api.access import may_read
+from app.api.context import runtime
+from app.api.errors import error_response
+from app.api.params import FILTER, Param, ParamError, parse_all
+from app.api.reports import document, find_site
+from app.queries.filters import FilterError, parse
+from app.queries.flows import MAX_DEPTH, flows
+from app.queries.legacy_stats import TIME_RANGES, legacy_period, legacy_stats
+from app.queries.scope import Scope
+
+bp = Blueprint("original", __name__)
+
+SITE = Param("site", "the site's domain (required)")
+TIME_RANGE = Param("time_range", "the period", choices=TIME_RANGES, default="7d")
+DEPTH = Param(
+    "depth", "page steps after the source", kind="integer", default=4, minimum=1, maximum=MAX_DEPTH
+)
+STATS_PARAMS = (SITE, TIME_RANGE, FILTER)
+SANKEY_PARAMS = (SITE, TIME_RANGE, DEPTH, FILTER)
+document("/api/analytics/stats", "The original system's stats, correct numbers", STATS_PARAMS)
+document("/api/analytics/sankey", "The original system's Sankey (nodes, links)", SANKEY_PARAMS)
+
+Run = Callable[[AsyncConnection, Scope, dict[str, Any]], Awaitable[dict[str, Any]]]
+
+
+async def _answer(params: tuple[Param, ...], run: Run) -> Response:
+    try:
+        values = parse_all(params, request.args)
+        filters = tuple(parse(values["filter"]))
+    except ParamError as exc:
+        return error_response(400, exc.message, exc.field)
+    except FilterError as exc:
+        return error_response(400, str(exc), "filter")
+    if not values["site"]:
+        return error_response(400, "site is required", "site")
+    site = await find_site(values["site"])
+    if site is None:
+        return error_response(404, f"no site {values['site']}", "site")
+    if not await may_read(site):
+        return error_response(403, "not allowed to read this site", "site")
+    rt = runtime()
+    async with rt.engine.connect() as conn:
+        period = await legacy_period(
+            conn, site.id, values["time_range"], rt.clock.now_ms(), site.timezone
+        )
+        result = await run(conn, Scope(site.id, period, filters), values)
+    return jsonify({"site": site.domain, **result})
+
+
+@bp.get("/api/analytics/stats")
+async def stats() -> Response:
+    async def run(conn: AsyncConnection, scope: Scope, values: dict[str, Any]) -> dict[str, Any]:
+        return await legacy_stats(conn, scope, values["time_range"])
+
+    return await _answer(STATS_PARAMS, run)
+
+
+@bp.get("/api/analytics/sankey")
+async def sankey() -> Response:
+    async def run(conn: AsyncConnection, scope: Scope, values: dict[str, Any]) -> dict[str, Any]:
+        found = await flows(conn, scope, values["depth"])
+        return {
+            "time_range": values["time_range"],
+            "nodes": [
+                {"name": n["id"], "label": n["name"], "step": n["step"], "value": n["sessions"]}
+                for n in found["nodes"]
+            ],
+            "links": [
+                {"source": k["source"], "target": k["target"], "value": k["sessions"]}
+                for k in found["links"]
+            ],
+        }
+
+    return await _answer(SANKEY_PARAMS, run)

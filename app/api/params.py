@@ -1,0 +1,87 @@
+"""Query parameters declared once: the same declarations validate requests (a bad one -> 400
+naming it) and generate the OpenAPI document (app/api/openapi.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+
+class ParamError(ValueError):
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    description: str
+    kind: str = "string"  # string | integer | date
+    choices: tuple[str, ...] | None = None
+    default: Any = None
+    minimum: int | None = None
+    maximum: int | None = None
+
+    def parse(self, raw: str | None) -> Any:
+        if raw is None or raw == "":
+            return self.default
+        if self.choices is not None and raw not in self.choices:
+            raise ParamError(f"{self.name} must be one of {', '.join(self.choices)}", self.name)
+        if self.kind == "integer":
+            return self._integer(raw)
+        if self.kind == "date":
+            try:
+                return date.fromisoformat(raw)
+            except ValueError:
+                raise ParamError(f"{self.name} must be a date, YYYY-MM-DD", self.name) from None
+        return raw
+
+    def _integer(self, raw: str) -> int:
+        try:
+            value = int(raw)
+        except ValueError:
+            raise ParamError(f"{self.name} must be an integer", self.name) from None
+        if self.minimum is not None and value < self.minimum:
+            raise ParamError(f"{self.name} must be at least {self.minimum}", self.name)
+        if self.maximum is not None and value > self.maximum:
+            raise ParamError(f"{self.name} must be at most {self.maximum}", self.name)
+        return value
+
+    def schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "integer" if self.kind == "integer" else "string"}
+        if self.kind == "date":
+            schema["format"] = "date"
+        for key, value in (("enum", self.choices), ("default", self.default)):
+            if value is not None:
+                schema[key] = list(value) if isinstance(value, tuple) else value
+        for key, value in (("minimum", self.minimum), ("maximum", self.maximum)):
+            if value is not None:
+                schema[key] = value
+        return schema
+
+
+def parse_all(params: Sequence[Param], args: Mapping[str, str]) -> dict[str, Any]:
+    return {p.name: p.parse(args.get(p.name)) for p in params}
+
+
+RANGE = Param("range", "the period", choices=("24h", "7d", "30d", "custom"), default="7d")
+FROM = Param("from", "first local day of a custom range", kind="date")
+TO = Param("to", "last local day of a custom range (included)", kind="date")
+INTERVAL = Param(
+    "interval", "bucket size (default: hour up to 48 h, else day)", choices=("hour", "day")
+)
+FILTER = Param("filter", "e.g. source==Google;device==mobile;page=~/blog/ (==, !=, =~, !~)")
+COMPARE = Param(
+    "compare", "previous: add the period before", choices=("previous", "none"), default="previous"
+)
+PERIOD = (RANGE, FROM, TO, INTERVAL, FILTER)
+
+# Parameters of the routes outside the report handlers (read by app/api/openapi.py; the
+# handlers themselves are owned elsewhere and validate these on their own).
+LIVE_SITE = Param("site", "the site's domain (required)")
+LIVE_FORMAT = Param("format", "frame encoding", choices=("json", "msgpack"), default="json")
+ROUTE_PARAMS: dict[str, tuple[Param, ...]] = {"/ws/live": (LIVE_SITE, LIVE_FORMAT)}

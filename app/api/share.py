@@ -1,0 +1,75 @@
+"""/share/<slug>: a site's read-only shared view (the wall display today; the dashboard when it
+exists), behind the link's optional password. Opening the link gives a signed `pulse_share`
+cookie that the live view, the reports and the websocket accept for that site only.
+
+Shared pages are never indexed (X-Robots-Tag here and a robots meta tag in the page).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from quart import Blueprint, Response, redirect, request
+
+from app.api.auth import form_page, request_ip
+from app.api.context import runtime
+from app.api.errors import error_response
+from app.auth import cookies, csrf
+from app.auth.ratelimit import retry_after_header
+from app.auth.shares import GRANT_TTL_MS, ShareLink, find_share, grant, grant_valid, password_ok
+
+bp = Blueprint("share", __name__)
+NOINDEX = "noindex, nofollow"
+
+
+async def _link(slug: str) -> ShareLink | None:
+    async with runtime().engine.connect() as conn:
+        return await find_share(conn, slug)
+
+
+def _noindex(response: Response) -> Response:
+    response.headers["X-Robots-Tag"] = NOINDEX
+    response.headers["Referrer-Policy"] = "no-referrer"  # the slug is the credential
+    return response
+
+
+def _enter(link: ShareLink) -> Response:
+    rt = runtime()
+    response: Response = redirect(f"/live?site={quote(link.domain)}", 303)  # type: ignore[assignment]
+    value = grant(rt.auth.key, link, rt.clock.now_ms())
+    cookies.set_cookie(response, rt.settings, cookies.SHARE, value, GRANT_TTL_MS // 1000)
+    return _noindex(response)
+
+
+@bp.get("/share/<slug>")
+async def open_share(slug: str) -> Response:
+    link = await _link(slug)
+    if link is None:
+        return _noindex(error_response(404, "no such share link (revoked?)"))
+    held = request.cookies.get(cookies.SHARE, "")
+    rt = runtime()
+    if not link.has_password or grant_valid(rt.auth.key, link, held, rt.clock.now_ms()):
+        return _enter(link)
+    return _noindex(form_page("share.html", slug=slug, error=""))
+
+
+@bp.post("/share/<slug>")
+async def unlock(slug: str) -> Response:
+    rt = runtime()
+    link = await _link(slug)
+    if link is None:
+        return _noindex(error_response(404, "no such share link (revoked?)"))
+    if not await csrf.form_valid():
+        return _noindex(form_page("share.html", 403, slug=slug, error="Reload and try again."))
+    now, auth = rt.clock.now_ms(), rt.auth
+    keys = ((auth.share_by_ip, request_ip()), (auth.share_by_slug, slug))
+    wait = max(limit.retry_after(key, now) for limit, key in keys)
+    if wait:
+        response = form_page("share.html", 429, slug=slug, error="Too many attempts.")
+        response.headers["Retry-After"] = retry_after_header(wait)
+        return _noindex(response)
+    for limit, key in keys:
+        limit.record(key, now)
+    if not password_ok(link, (await request.form).get("password", "")):
+        return _noindex(form_page("share.html", 401, slug=slug, error="Wrong password."))
+    return _enter(link)

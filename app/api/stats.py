@@ -1,0 +1,183 @@
+"""History: GET /api/v1/sites/{site}/summary | timeseries | breakdown/{dimension} (+ .csv) |
+flows | retention | funnel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Blueprint, Response, request
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.api.errors import error_response
+from app.api.params import COMPARE, FROM, PERIOD, Param, ParamError
+from app.api.reports import answer, document
+from app.queries.breakdown import (
+    DIMENSIONS,
+    EVENT_SORTS,
+    SESSION_SORTS,
+    breakdown,
+    is_dimension,
+    is_session_dimension,
+)
+from app.queries.flows import MAX_DEPTH, flows
+from app.queries.funnel import FunnelError, funnel, parse_steps
+from app.queries.retention import COHORTS, retention
+from app.queries.scope import METRICS, Scope
+from app.queries.summary import summary
+from app.queries.timeseries import timeseries
+
+bp = Blueprint("stats", __name__)
+BASE = "/api/v1/sites/<site>"
+
+METRICS_PARAM = Param(
+    "metrics", f"comma-separated: {', '.join(METRICS)}", default=",".join(METRICS)
+)
+SORT = Param(
+    "sort",
+    "metric to sort by (session dimensions: visitors, sessions, pageviews, "
+    "bounce_rate, avg_engagement_ms; event dimensions: visitors, count)",
+)
+ORDER = Param("order", "sort direction", choices=("desc", "asc"), default="desc")
+LIMIT = Param("limit", "rows per page", kind="integer", default=10, minimum=1, maximum=1000)
+OFFSET = Param("offset", "rows to skip", kind="integer", default=0, minimum=0)
+SUMMARY_PARAMS = (*PERIOD, COMPARE)
+TIMESERIES_PARAMS = (*PERIOD, METRICS_PARAM)
+BREAKDOWN_PARAMS = (*PERIOD, SORT, ORDER, LIMIT, OFFSET)
+OPEN = "/api/v1/sites/{site}"
+document(f"{OPEN}/summary", "Headline metrics with the previous period's", SUMMARY_PARAMS)
+document(f"{OPEN}/timeseries", "Metrics per hour or day (site time zone)", TIMESERIES_PARAMS, True)
+document(
+    f"{OPEN}/breakdown/{{dimension}}",
+    f"Metrics per value of a dimension: {', '.join(DIMENSIONS)}",
+    BREAKDOWN_PARAMS,
+    True,
+)
+
+
+DEPTH = Param(
+    "depth", "page steps after the source", kind="integer", default=4, minimum=1, maximum=MAX_DEPTH
+)
+START_PAGE = Param(
+    "from",
+    "flows: a page path (starting with /) the flows start at; a YYYY-MM-DD value is still a "
+    "custom range's first day",
+)
+PER_STEP = Param(
+    "limit",
+    "busiest values kept per step, the rest are (other)",
+    kind="integer",
+    default=10,
+    minimum=1,
+    maximum=100,
+)
+COHORT = Param("cohort", "cohort period", choices=COHORTS, default="week")
+STEPS = Param("steps", "ordered steps, comma-separated: /path or event:NAME (2 to 8)")
+FLOWS_PARAMS = (*PERIOD, DEPTH, PER_STEP)
+RETENTION_PARAMS = (*PERIOD, COHORT)
+FUNNEL_PARAMS = (*PERIOD, STEPS)
+# One `from`: a page path for flows, or a custom range's first day.
+FLOWS_DOC = tuple(START_PAGE if p is FROM else p for p in FLOWS_PARAMS)
+document(f"{OPEN}/flows", "Sankey: source -> first pages -> exit", FLOWS_DOC)
+document(
+    f"{OPEN}/retention",
+    "Share of each cohort's visitors seen again k periods later",
+    RETENTION_PARAMS,
+)
+document(f"{OPEN}/funnel", "Visitors reaching each ordered step within a session", FUNNEL_PARAMS)
+
+
+@bp.get(f"{BASE}/summary")
+async def summary_route(site: str) -> Response:
+    async def run(conn: AsyncConnection, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        return await summary(conn, scope, compare=p["compare"] == "previous")
+
+    return await answer(site, SUMMARY_PARAMS, run)
+
+
+def _metrics(text: str) -> list[str]:
+    chosen = [m.strip() for m in text.split(",") if m.strip()]
+    unknown = [m for m in chosen if m not in METRICS]
+    if unknown or not chosen:
+        raise ParamError(f"metrics: unknown {', '.join(unknown) or '(none given)'}", "metrics")
+    return chosen
+
+
+@bp.get(f"{BASE}/timeseries")
+@bp.get(f"{BASE}/timeseries.csv")
+async def timeseries_route(site: str) -> Response:
+    try:
+        metrics = _metrics(request.args.get("metrics") or METRICS_PARAM.default)
+    except ParamError as exc:
+        return error_response(400, exc.message, exc.field)
+
+    async def run(conn: AsyncConnection, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        return await timeseries(conn, scope, metrics)
+
+    def as_csv(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+        header = ["bucket", *metrics]
+        return header, [[point[h] for h in header] for point in result["points"]]
+
+    csv = as_csv if request.path.endswith(".csv") else None
+    return await answer(site, TIMESERIES_PARAMS, run, csv)
+
+
+@bp.get(f"{BASE}/breakdown/<path:dimension>")
+async def breakdown_route(site: str, dimension: str) -> Response:
+    as_csv = dimension.endswith(".csv")
+    dimension = dimension.removesuffix(".csv")
+    if not is_dimension(dimension):
+        return error_response(
+            400, f"unknown dimension; one of {', '.join(DIMENSIONS)}", "dimension"
+        )
+    sorts = SESSION_SORTS if is_session_dimension(dimension) else EVENT_SORTS
+    if request.args.get("sort") and request.args["sort"] not in sorts:
+        return error_response(400, f"sort must be one of {', '.join(sorts)}", "sort")
+
+    async def run(conn: AsyncConnection, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        return await breakdown(
+            conn,
+            scope,
+            dimension,
+            sort=p["sort"],
+            descending=p["order"] == "desc",
+            limit=p["limit"],
+            offset=p["offset"],
+        )
+
+    def to_csv(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+        header = ["value", *result["totals"]]
+        return header, [[row[h] for h in header] for row in result["results"]]
+
+    return await answer(site, BREAKDOWN_PARAMS, run, to_csv if as_csv else None)
+
+
+@bp.get(f"{BASE}/flows")
+async def flows_route(site: str) -> Response:
+    args = request.args.copy()
+    start_page = args.pop("from") if args.get("from", "").startswith("/") else None
+
+    async def run(conn: AsyncConnection, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        return await flows(conn, scope, p["depth"], start_page, p["limit"])
+
+    return await answer(site, FLOWS_PARAMS, run, args=args)
+
+
+@bp.get(f"{BASE}/retention")
+async def retention_route(site: str) -> Response:
+    async def run(conn: AsyncConnection, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        return await retention(conn, scope, p["cohort"])
+
+    return await answer(site, RETENTION_PARAMS, run)
+
+
+@bp.get(f"{BASE}/funnel")
+async def funnel_route(site: str) -> Response:
+    try:
+        steps = parse_steps(request.args.get("steps"))
+    except FunnelError as exc:
+        return error_response(400, str(exc), "steps")
+
+    async def run(conn: AsyncConnection, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        return await funnel(conn, scope, steps)
+
+    return await answer(site, FUNNEL_PARAMS, run)

@@ -1,0 +1,99 @@
+"""The gate every request and websocket handshake passes before its handler: deny by default.
+
+Only the endpoints in PUBLIC are open to anonymous clients (ingest, the tracker, health, login,
+setup, share links, static assets). Everything else needs a credential here, so a route added
+later is protected without anyone remembering to; the handlers then decide per site
+(`app.api.access.may_read`, `app.live.access.may_watch`) and per action (app/api/admin.py).
+Share links and read tokens are read-only: they never pass a state-changing method.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from quart import Quart, Response, redirect, request, websocket
+
+from app.api.errors import error_response
+from app.auth import csrf
+from app.auth.principal import Principal, current
+
+# Whole blueprints that are public by nature: the ingest endpoints (CORS, no credentials), the
+# tracker script, health checks, and the benchmark's empty route (registered only for it).
+PUBLIC_BLUEPRINTS = frozenset({"collect", "plausible", "umami", "script", "health", "bench"})
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "auth.login_page",
+        "auth.login",
+        "auth.setup_page",
+        "auth.setup",
+        "auth.asset",
+        "share.open_share",
+        "share.unlock",
+        "pages.page_asset",  # the wall's CSS and JS: no data in them
+        "pages.vendor",  # pinned npm libraries
+        "openapi.openapi_json",  # the API's description; every answer it documents is guarded
+    }
+)
+POLICY_VIOLATION = 1008  # RFC 6455 7.4.1
+
+
+def is_public(endpoint: str | None) -> bool:
+    if endpoint is None:  # no route matched: let the 404/405 through
+        return True
+    return endpoint in PUBLIC_ENDPOINTS or endpoint.split(".", 1)[0] in PUBLIC_BLUEPRINTS
+
+
+def _wants_page() -> bool:
+    accept = request.accept_mimetypes
+    return (
+        request.method == "GET"
+        and not request.path.startswith("/api/")
+        and accept.quality("text/html") >= max(accept.quality("application/json"), 0.01)
+    )
+
+
+def _unauthorized(principal: Principal) -> Response:
+    if principal.kind != "bad_token" and _wants_page():
+        target = request.full_path.rstrip("?")
+        return redirect(f"/login?next={quote(target, safe='/')}")  # type: ignore[return-value]
+    message = "invalid or revoked token" if principal.kind == "bad_token" else "log in first"
+    response = error_response(401, message)
+    response.headers["WWW-Authenticate"] = 'Bearer realm="pulse"'
+    return response
+
+
+async def check_request() -> Response | None:
+    if is_public(request.endpoint):
+        return None
+    principal = await current()
+    if not principal.authenticated:
+        return _unauthorized(principal)
+    if request.method in csrf.UNSAFE:
+        if principal.read_only:
+            return error_response(403, "read-only credential")
+        # Cookie-authenticated changes need the session's CSRF token; Bearer ones do not.
+        if principal.kind == "user" and not await csrf.valid(principal.csrf_token):
+            return error_response(403, "missing or wrong CSRF token", csrf.FIELD)
+    return None
+
+
+async def refuse_websocket(reason: str) -> str:
+    """Accept, then close with 1008: a browser never sees the status of a refused handshake
+    (only 1006), but it does see a close code, so the wall can tell 'not allowed' from 'down'."""
+    await websocket.accept()
+    await websocket.close(POLICY_VIOLATION, reason)
+    return ""
+
+
+async def check_websocket() -> str | None:
+    if is_public(websocket.endpoint):
+        return None
+    principal = await current()
+    if not principal.authenticated:
+        return await refuse_websocket("credentials required")
+    return None
+
+
+def install(app: Quart) -> None:
+    app.before_request(check_request)
+    app.before_websocket(check_websocket)

@@ -1,0 +1,133 @@
+"""Breakdown: metrics per value of one dimension, sorted, paged, with totals.
+
+Session dimensions group the period's sessions (visitors, sessions, pageviews, bounce rate,
+engagement). Event dimensions count event rows of those sessions: `page` (page views per path),
+`event` (custom events per name), `prop:KEY` (events carrying the property, per value).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, literal, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.events import ENGAGEMENT, PAGEVIEW
+from app.queries.filters import row_condition
+from app.queries.scope import Scope, aggregates, derive, s, where
+from app.queries.summary import period_json
+from app.storage.dialect import contains_exact
+from app.storage.hourly import SESSION_DIMS, prop_value
+from app.storage.tables import events, sessions
+
+SESSION_SORTS = ("visitors", "sessions", "pageviews", "bounce_rate", "avg_engagement_ms")
+EVENT_SORTS = ("visitors", "count")
+DIMENSIONS = (*SESSION_DIMS, "visitor_type", "page", "event", "prop:{key}")
+
+
+def is_dimension(name: str) -> bool:
+    return (
+        name in SESSION_DIMS
+        or name in ("visitor_type", "page", "event")
+        or (name.startswith("prop:") and 5 < len(name) <= 69)
+    )
+
+
+def is_session_dimension(name: str) -> bool:
+    return name in SESSION_DIMS or name == "visitor_type"
+
+
+async def breakdown(
+    conn: AsyncConnection,
+    scope: Scope,
+    dimension: str,
+    *,
+    sort: str | None = None,
+    descending: bool = True,
+    limit: int = 10,
+    offset: int = 0,
+) -> dict[str, Any]:
+    if is_session_dimension(dimension):
+        rows, totals = await _by_session(conn, scope, dimension)
+        default = "visitors"
+    else:
+        rows, totals = await _by_event(conn, scope, dimension)
+        default = "count"
+    key = sort or default
+    rows.sort(key=lambda r: str(r["value"]))  # ties in a stable order: by value
+    rows.sort(key=lambda r: r[key], reverse=descending)
+    return {
+        "dimension": dimension,
+        "period": period_json(scope.period),
+        "sort": key,
+        "order": "desc" if descending else "asc",
+        "limit": limit,
+        "offset": offset,
+        "total_rows": len(rows),
+        "totals": totals,
+        "results": rows[offset : offset + limit],
+    }
+
+
+def _session_column(dimension: str) -> ColumnElement[Any]:
+    if dimension == "visitor_type":
+        return case((s.new_visitor == literal(True), "new"), else_="returning")
+    return s[SESSION_DIMS[dimension]]
+
+
+async def _by_session(
+    conn: AsyncConnection, scope: Scope, dimension: str
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    value = _session_column(dimension).label("value")
+    condition = where(scope, scope.period.start, scope.period.end)
+    query = select(value, *aggregates()).where(condition).group_by(value)
+    rows = []
+    for row in await conn.execute(query):
+        metrics = derive(row)
+        rows.append({"value": row.value, **{m: metrics[m] for m in SESSION_SORTS}})
+    total = derive((await conn.execute(select(*aggregates()).where(condition))).one())
+    return rows, {m: total[m] for m in SESSION_SORTS}
+
+
+def _event_value(dimension: str) -> tuple[ColumnElement[Any], ColumnElement[bool]]:
+    """The grouped expression and which event rows count, per event dimension."""
+    e = events.c
+    if dimension == "page":
+        return e.pathname, e.name == PAGEVIEW
+    if dimension == "event":
+        return e.name, e.name.not_in([PAGEVIEW, ENGAGEMENT])
+    key = json.dumps(dimension[5:], ensure_ascii=False)
+    return e.props, and_(e.props.is_not(None), contains_exact(e.props, f"{key}:"))
+
+
+async def _by_event(
+    conn: AsyncConnection, scope: Scope, dimension: str
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    value, counted = _event_value(dimension)
+    period = scope.period
+    condition = and_(
+        events.c.site_id == scope.site_id,
+        events.c.ts >= period.start,  # a session's events come after its start
+        counted,
+        row_condition(scope.filters, dimension),
+        where(scope, period.start, period.end, own_dim=dimension),
+    )
+    joined = events.join(sessions, s.session_id == events.c.session_id)
+    query = select(value.label("value"), events.c.visitor_id).select_from(joined).where(condition)
+    groups: dict[Any, tuple[int, set[int]]] = {}
+    everyone: set[int] = set()
+    count = 0
+    for raw, visitor in await conn.execute(query):
+        label = _prop_value(raw, dimension[5:]) if dimension.startswith("prop:") else raw
+        n, seen = groups.get(label, (0, set()))
+        seen.add(visitor)
+        groups[label] = (n + 1, seen)
+        everyone.add(visitor)
+        count += 1
+    rows = [{"value": k, "visitors": len(v), "count": n} for k, (n, v) in groups.items()]
+    return rows, {"visitors": len(everyone), "count": count}
+
+
+def _prop_value(props: str, key: str) -> str:
+    return prop_value(json.loads(props).get(key))

@@ -1,0 +1,129 @@
+"""Filters on any dimension, one meaning for every endpoint.
+
+Syntax: `filter=source==Google;device==mobile;page=~/blog/` — `==` equals, `!=` differs, `=~`
+contains (case-insensitive), `!~` does not contain. Session dimensions (source, country, entry
+page, ...) select sessions. Event dimensions (page, event, prop:KEY) select the sessions that had
+such a page view or custom event; an event-grain query (the page breakdown, say) applies its own
+dimension's filter to the rows it counts as well.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, not_, or_, select, true
+
+from app.events import ENGAGEMENT, PAGEVIEW
+from app.storage.dialect import contains_exact
+from app.storage.hourly import SESSION_DIMS
+from app.storage.tables import events, sessions
+
+OPS = ("==", "!=", "=~", "!~")
+EVENT_DIMS = ("page", "event")
+_FILTER = re.compile(r"^(prop:[^=!~;]{1,64}|[a-z_]+)(==|!=|=~|!~)(.*)$", re.S)
+
+
+class FilterError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Filter:
+    dim: str
+    op: str
+    value: str
+
+    @property
+    def event_grain(self) -> bool:
+        return self.dim in EVENT_DIMS or self.dim.startswith("prop:")
+
+    @property
+    def negated(self) -> bool:
+        return self.op in ("!=", "!~")
+
+
+def parse(text: str | None) -> list[Filter]:
+    found: list[Filter] = []
+    for part in (text or "").split(";"):
+        if not part.strip():
+            continue
+        match = _FILTER.match(part.strip())
+        if match is None:
+            raise FilterError(f"cannot read filter {part!r}: use DIM==VALUE, !=, =~ or !~")
+        dim, op, value = match.groups()
+        known = dim in SESSION_DIMS or dim in ("visitor_type", *EVENT_DIMS)
+        if not known and not dim.startswith("prop:"):
+            raise FilterError(f"unknown filter dimension {dim!r}")
+        if dim.startswith("prop:") and op in ("=~", "!~"):
+            raise FilterError("property filters take == or != only")
+        found.append(Filter(dim, op, value))
+    return found
+
+
+def _match(column: ColumnElement[str], op: str, value: str) -> ColumnElement[bool]:
+    if op in ("==", "!="):
+        return column == value
+    return column.icontains(value, autoescape=True)
+
+
+def session_condition(f: Filter) -> ColumnElement[bool]:
+    """A session-dimension filter on `sessions` rows (NULL differs from every value)."""
+    if f.dim == "visitor_type":
+        positive: ColumnElement[bool] = sessions.c.new_visitor == (f.value == "new")
+    else:
+        positive = _match(sessions.c[SESSION_DIMS[f.dim]], f.op, f.value)
+        if f.negated:
+            column = sessions.c[SESSION_DIMS[f.dim]]
+            return or_(column.is_(None), not_(positive))
+    return not_(positive) if f.negated else positive
+
+
+def event_row_condition(f: Filter) -> ColumnElement[bool]:
+    """The positive form of an event filter on `events` rows."""
+    if f.dim == "page":
+        return and_(events.c.name == PAGEVIEW, _match(events.c.pathname, f.op, f.value))
+    if f.dim == "event":
+        custom = events.c.name.not_in([PAGEVIEW, ENGAGEMENT])
+        return and_(custom, _match(events.c.name, f.op, f.value))
+    key = json.dumps(f.dim[5:], ensure_ascii=False)
+    text = json.dumps(f.value, ensure_ascii=False)
+    # Props are stored as compact JSON ({"k":"v","n":3}); a value may have been a string or not.
+    return or_(
+        contains_exact(events.c.props, f"{key}:{text}"),
+        contains_exact(events.c.props, f"{key}:{f.value},"),
+        contains_exact(events.c.props, f"{key}:{f.value}}}"),
+    )
+
+
+def session_conditions(
+    filters: Sequence[Filter], site_id: int, start: int, own_dim: str | None = None
+) -> list[ColumnElement[bool]]:
+    """Conditions on `sessions`; event filters become (NOT) IN a subquery of matching events.
+    `own_dim`: an event dimension the caller applies to its rows itself (still restricting the
+    sessions for the negated form would be wrong, so it is skipped here)."""
+    conditions: list[ColumnElement[bool]] = []
+    for f in filters:
+        if not f.event_grain:
+            conditions.append(session_condition(f))
+            continue
+        if f.dim == own_dim:
+            continue
+        having = select(events.c.session_id).where(
+            events.c.site_id == site_id, events.c.ts >= start, event_row_condition(f)
+        )
+        inside = sessions.c.session_id.in_(having)
+        conditions.append(not_(inside) if f.negated else inside)
+    return conditions
+
+
+def row_condition(filters: Sequence[Filter], own_dim: str) -> ColumnElement[bool]:
+    """The caller's own event-dimension filters, applied to the event rows it counts."""
+    conditions = []
+    for f in filters:
+        if f.dim == own_dim:
+            positive = event_row_condition(f)
+            conditions.append(not_(positive) if f.negated else positive)
+    return and_(true(), *conditions)

@@ -1,0 +1,129 @@
+"""Flows: where do sessions go? Sankey nodes and links from the session's source through its
+first `depth` page views to an exit.
+
+Nodes are tagged by step ("0:Google", "1:/", "2:/pricing", "3:/"), so a session that loops back
+to a page adds a node one step further on and the graph never has a cycle. A session that ends
+within the depth flows into "k:(exit)" after its last page (the drop-off at step k-1); a longer
+one into "(continues)". Each step keeps its `limit` busiest values; the rest merge into
+"(other)". With `start_page`, a session's flow begins at its first view of that page (sessions
+that never view it are left out). Sessions count in the period in which they start, as
+everywhere; their page views are read from `events` (the one question rollups cannot answer).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from sqlalchemy import and_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.events import PAGEVIEW
+from app.queries.scope import Scope, s, where
+from app.queries.summary import period_json
+from app.storage.tables import events, sessions
+
+EXIT = "(exit)"
+CONTINUES = "(continues)"
+OTHER = "(other)"
+MAX_DEPTH = 10
+
+
+async def session_paths(
+    conn: AsyncConnection, scope: Scope, depth: int, start_page: str | None
+) -> list[tuple[str, list[str], bool]]:
+    """(source, first `depth` pages from the start page, more pages followed) per session."""
+    period = scope.period
+    condition = where(scope, period.start, period.end)
+    sources = {
+        sid: src for sid, src in await conn.execute(select(s.session_id, s.source).where(condition))
+    }
+    joined = events.join(sessions, s.session_id == events.c.session_id)
+    query = (
+        select(events.c.session_id, events.c.pathname)
+        .select_from(joined)
+        .where(
+            and_(
+                events.c.site_id == scope.site_id,
+                events.c.ts >= period.start,  # a session's events come after its start
+                events.c.name == PAGEVIEW,
+                condition,
+            )
+        )
+        .order_by(events.c.ts, events.c.id)  # the (site_id, ts) index's own order
+    )
+    pages: dict[int, list[str]] = {}
+    for sid, path in await conn.execute(query):
+        seen = pages.setdefault(sid, [])
+        if not seen and start_page is not None and path != start_page:
+            continue
+        if len(seen) <= depth:  # one past the depth says "continues"
+            seen.append(path)
+    return [(sources[sid], p[:depth], len(p) > depth) for sid, p in pages.items() if p]
+
+
+def _top(counts: Counter[str], limit: int) -> set[str]:
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {name for name, _ in ranked[:limit]}
+
+
+async def flows(
+    conn: AsyncConnection,
+    scope: Scope,
+    depth: int = 4,
+    start_page: str | None = None,
+    limit: int = 10,
+) -> dict[str, Any]:
+    paths = await session_paths(conn, scope, depth, start_page)
+    # Step 0 is the source, steps 1..depth the pages; keep each step's `limit` busiest values.
+    per_step: list[Counter[str]] = [Counter() for _ in range(depth + 1)]
+    for source, pages, _ in paths:
+        for step, name in enumerate([source, *pages]):
+            per_step[step][name] += 1
+    kept = [_top(counter, limit) for counter in per_step]
+    nodes: Counter[tuple[int, str]] = Counter()
+    links: Counter[tuple[tuple[int, str], tuple[int, str]]] = Counter()
+    for source, pages, more in paths:
+        chain = [(step, n if n in kept[step] else OTHER) for step, n in enumerate([source, *pages])]
+        chain.append((len(pages) + 1, CONTINUES if more else EXIT))
+        nodes.update(chain)
+        links.update(zip(chain, chain[1:], strict=False))
+    return {
+        "period": period_json(scope.period),
+        "depth": depth,
+        "start_page": start_page,
+        "sessions": len(paths),
+        "nodes": [_node(key, n) for key, n in sorted(nodes.items(), key=_node_order)],
+        "links": [
+            {"source": _id(a), "target": _id(b), "sessions": n}
+            for (a, b), n in sorted(links.items(), key=lambda kv: (kv[0][0][0], -kv[1], kv[0]))
+        ],
+        "steps": _drop_off(per_step, paths),
+    }
+
+
+def _id(key: tuple[int, str]) -> str:
+    return f"{key[0]}:{key[1]}"
+
+
+def _node(key: tuple[int, str], sessions: int) -> dict[str, Any]:
+    return {"id": _id(key), "step": key[0], "name": key[1], "sessions": sessions}
+
+
+def _node_order(item: tuple[tuple[int, str], int]) -> tuple[int, int, str]:
+    (step, name), n = item
+    return step, -n, name
+
+
+def _drop_off(
+    per_step: list[Counter[str]], paths: list[tuple[str, list[str], bool]]
+) -> list[dict[str, Any]]:
+    """Per page step: sessions that reached it, and how many ended there (exits)."""
+    ended = Counter(len(pages) for _, pages, more in paths if not more)
+    out = []
+    for step in range(1, len(per_step)):
+        reached = sum(per_step[step].values())
+        exits = ended[step]
+        rate = round(100 * exits / reached, 1) if reached else 0
+        out.append({"step": step, "sessions": reached, "exits": exits, "exit_rate": rate})
+    return out

@@ -1,0 +1,51 @@
+"""Summary: the headline metrics over a period, each with the previous period's value."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.queries.period import Period, previous
+from app.queries.scope import METRICS, Scope, aggregates, derive, where
+
+
+async def metrics_for(conn: AsyncConnection, scope: Scope, period: Period) -> dict[str, Any]:
+    query = select(*aggregates()).where(where(scope, period.start, period.end))
+    return derive((await conn.execute(query)).one())
+
+
+def change(current: float, before: float) -> float | None:
+    """Percent change; None when there is nothing to compare with (0 before)."""
+    if not before:
+        return None
+    return round(100 * (current - before) / before, 1)
+
+
+async def summary(conn: AsyncConnection, scope: Scope, compare: bool = True) -> dict[str, Any]:
+    current = await metrics_for(conn, scope, scope.period)
+    answer: dict[str, Any] = {"period": period_json(scope.period), "metrics": {}}
+    before: dict[str, Any] | None = None
+    if compare:
+        prior = previous(scope.period)
+        before = await metrics_for(conn, scope, prior)
+        answer["previous_period"] = period_json(prior)
+    for name in METRICS:
+        entry: dict[str, Any] = {"value": current[name]}
+        if before is not None:
+            entry["previous"] = before[name]
+            entry["change"] = change(current[name], before[name])
+        answer["metrics"][name] = entry
+    return answer
+
+
+def period_json(period: Period) -> dict[str, Any]:
+    labels = period.labels()
+    return {
+        "from": labels[0] if labels else None,
+        "start_ms": period.start,
+        "end_ms": period.end,
+        "interval": period.interval,
+        "timezone": period.tz,
+    }

@@ -1,0 +1,36 @@
+"""Time series: session metrics per bucket (hour or day, in the site's zone), every bucket
+present and zero-filled."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.queries.period import Period
+from app.queries.scope import METRICS, Scope, aggregates, bucket_of, derive, s, where
+from app.queries.summary import period_json
+
+
+async def timeseries(
+    conn: AsyncConnection, scope: Scope, metrics: Sequence[str] = METRICS
+) -> dict[str, Any]:
+    period: Period = scope.period
+    bucket = bucket_of(s.start_ts, period.bounds).label("bucket")
+    query = (
+        select(bucket, *aggregates()).where(where(scope, period.start, period.end)).group_by(bucket)
+    )
+    found = {row.bucket: derive(row) for row in await conn.execute(query)}
+    empty = derive(_Zero())
+    points = []
+    for i, label in enumerate(period.labels()):
+        values = found.get(i, empty)
+        points.append({"bucket": label, **{m: values[m] for m in metrics}})
+    return {"period": period_json(period), "metrics": list(metrics), "points": points}
+
+
+class _Zero:
+    visitors = sessions = pageviews = bounces = engagement_ms = 0
+    new_visitors = returning_visitors = 0

@@ -1,0 +1,128 @@
+"""Rollup maintenance, called by `write_rows` in the batch's own transaction (so the spill-file
+replay maintains rollups too).
+
+A batch is folded in memory into one partial session per session id, merged in Python with the
+stored row (one SELECT per batch), and written back with one upsert per session. The hourly
+rollups then change by the difference between each session's old and new contribution
+(app/storage/hourly.py), so a bounce that stops being one or an exit page that moves is exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import Insert
+
+from app.events import ENGAGEMENT, EVENT_FIELDS, PAGEVIEW
+from app.storage import hourly
+from app.storage.dialect import execute_rows, select_in, upsert
+from app.storage.tables import sessions
+
+SESSION_COLS: tuple[str, ...] = tuple(c.name for c in sessions.columns)
+S = {name: i for i, name in enumerate(SESSION_COLS)}
+E = {name: i for i, name in enumerate(EVENT_FIELDS)}
+
+# Session columns copied from the session's first event (entry), in event-field terms.
+_ACQUISITION = [
+    (S["new_visitor"], E["new_visitor"]),
+    (S["entry_page"], E["pathname"]),
+    *((S[n], E[n]) for n in ("referrer_domain", "source", "channel")),
+    *((S[n], E[n]) for n in ("utm_source", "utm_medium", "utm_campaign", "utm_term")),
+    *((S[n], E[n]) for n in ("utm_content", "country", "browser", "os", "device")),
+]
+_BUILTIN = (PAGEVIEW, ENGAGEMENT)
+
+
+def _partial(event: Sequence[Any]) -> list[Any]:
+    row: list[Any] = [None] * len(SESSION_COLS)
+    row[S["session_id"]] = event[E["session_id"]]
+    row[S["site_id"]] = event[E["site_id"]]
+    row[S["visitor_id"]] = event[E["visitor_id"]]
+    row[S["start_ts"]] = row[S["end_ts"]] = event[E["ts"]]
+    for s, e in _ACQUISITION:
+        row[s] = event[e]
+    for name in ("pageviews", "events", "interactive", "engagement_ms"):
+        row[S[name]] = 0
+    return row
+
+
+def fold(events: Sequence[Sequence[Any]]) -> tuple[dict[int, list[Any]], set[int]]:
+    """Partial sessions of one batch, and the ids whose entry (session_start) event is in it."""
+    parts: dict[int, list[Any]] = {}
+    started: set[int] = set()
+    i_sid, i_ts, i_name, i_path = E["session_id"], E["ts"], E["name"], E["pathname"]
+    for ev in events:
+        sid = ev[i_sid]
+        row = parts.get(sid)
+        if row is None:
+            row = parts[sid] = _partial(ev)
+        if ev[E["session_start"]] and sid not in started:
+            started.add(sid)
+            row[S["start_ts"]] = min(row[S["start_ts"]], ev[i_ts])
+            for s, e in _ACQUISITION:
+                row[s] = ev[e]
+        _count(row, ev, ev[i_ts], ev[i_name], ev[i_path])
+    return parts, started
+
+
+def _count(row: list[Any], ev: Sequence[Any], ts: int, name: str, path: str) -> None:
+    row[S["events"]] += 1
+    row[S["start_ts"]] = min(row[S["start_ts"]], ts)
+    row[S["end_ts"]] = max(row[S["end_ts"]], ts)
+    if name == PAGEVIEW:
+        row[S["pageviews"]] += 1
+        if row[S["exit_ts"]] is None or ts >= row[S["exit_ts"]]:
+            row[S["exit_ts"]], row[S["exit_page"]] = ts, path
+    elif name == ENGAGEMENT:
+        row[S["engagement_ms"]] += ev[E["engagement_ms"]] or 0
+    elif ev[E["interactive"]]:
+        row[S["interactive"]] += 1
+
+
+def merge(old: Sequence[Any] | None, part: list[Any], has_entry: bool) -> list[Any]:
+    """The stored session plus this batch's part. The entry's columns come from the batch only
+    when it holds the session_start event (or nothing is stored yet)."""
+    if old is None:
+        return part
+    new = list(old)
+    if has_entry:
+        for s, _ in _ACQUISITION:
+            new[s] = part[s]
+    new[S["start_ts"]] = min(old[S["start_ts"]], part[S["start_ts"]])
+    new[S["end_ts"]] = max(old[S["end_ts"]], part[S["end_ts"]])
+    for name in ("pageviews", "events", "interactive", "engagement_ms"):
+        new[S[name]] = old[S[name]] + part[S[name]]
+    if part[S["exit_ts"]] is not None and (
+        old[S["exit_ts"]] is None or part[S["exit_ts"]] >= old[S["exit_ts"]]
+    ):
+        new[S["exit_ts"]], new[S["exit_page"]] = part[S["exit_ts"]], part[S["exit_page"]]
+    return new
+
+
+def _replace_all(excluded: Any) -> dict[str, Any]:
+    return {name: getattr(excluded, name) for name in SESSION_COLS if name != "session_id"}
+
+
+@cache
+def _upsert_sessions(dialect: str) -> Insert:
+    return upsert(dialect, sessions, ["session_id"], _replace_all)
+
+
+async def maintain(conn: AsyncConnection, events: Sequence[Sequence[Any]]) -> None:
+    """Fold the batch's events into `sessions` and `rollup_hours`."""
+    if not events:
+        return
+    parts, started = fold(events)
+    stored = await select_in(conn, sessions, SESSION_COLS, "session_id", list(parts))
+    old_rows = {row[0]: row for row in stored}
+    merged = [merge(old_rows.get(sid), part, sid in started) for sid, part in parts.items()]
+    await execute_rows(conn, _upsert_sessions(conn.dialect.name), SESSION_COLS, merged)
+    deltas = hourly.Deltas()
+    for row in merged:
+        deltas.session(old_rows.get(row[0]), row)
+    starts = {row[0]: row[S["start_ts"]] for row in merged}
+    deltas.events(events, starts)
+    await hourly.write(conn, deltas)

@@ -1,0 +1,197 @@
+/* Pulse wall display: rendering. Every value goes in with textContent (paths and sources come
+   from visitors' browsers, so never as HTML). */
+(function () {
+  "use strict";
+
+  var numbers = new Intl.NumberFormat();
+  var regions = typeof Intl.DisplayNames === "function"
+    ? new Intl.DisplayNames(["en"], { type: "region" }) : null;
+  var DEVICE = { desktop: "desktop", mobile: "mobile", tablet: "tablet" };
+  var chart = null;
+  var latestAt = -1;
+  var shownEvents = new Set();
+  var timeZone = undefined;
+
+  function $(id) { return document.getElementById(id); }
+
+  function formatter(options) {
+    try {
+      return new Intl.DateTimeFormat("en-GB", Object.assign({ timeZone: timeZone }, options));
+    } catch (e) { // a zone this browser does not know: its own
+      return new Intl.DateTimeFormat("en-GB", options);
+    }
+  }
+
+  function country(code) {
+    if (!code) return "Unknown";
+    try { return (regions && regions.of(code)) || code; } catch (e) { return code; }
+  }
+
+  function initChart() {
+    if (!window.echarts) {
+      $("chart").textContent = "Chart library missing: run `cd frontend && npm ci`.";
+      return;
+    }
+    chart = window.echarts.init($("chart"), null, { renderer: "canvas" });
+    chart.setOption({
+      animationDuration: 300,
+      xAxis: { type: "category", data: [], axisTick: { show: false },
+               axisLine: { lineStyle: { color: "#223047" } } },
+      yAxis: { type: "value", minInterval: 1, splitLine: { lineStyle: { color: "#1b2536" } } },
+      series: [
+        { name: "page views", type: "bar", data: [], barCategoryGap: "25%",
+          itemStyle: { color: "#4c9bff", borderRadius: [3, 3, 0, 0] } },
+        { name: "visitors", type: "line", data: [], smooth: false, symbol: "none",
+          lineStyle: { color: "#3ddc97" } },
+      ],
+    });
+    sizeChart();
+    window.addEventListener("resize", function () { sizeChart(); chart.resize(); });
+  }
+
+  /* Sizes in pixels follow the root font size, which follows the screen (live.css): the same
+     chart at 1080p and 2160p. */
+  function sizeChart() {
+    var rem = parseFloat(getComputedStyle(document.documentElement).fontSize);
+    var axis = { color: "#8a9bb3", fontSize: Math.round(rem * 1.05) };
+    chart.setOption({
+      grid: { left: rem * 3.4, right: rem * 0.8, top: rem * 0.8, bottom: rem * 2.4 },
+      xAxis: { axisLabel: Object.assign({ margin: rem * 0.7 }, axis) },
+      yAxis: { axisLabel: axis },
+      series: [{}, { lineStyle: { width: Math.max(2, rem * 0.2) } }],
+    });
+  }
+
+  function renderChart(minutes) {
+    if (!chart) return;
+    var hm = formatter({ hour: "2-digit", minute: "2-digit" });
+    var labels = minutes.pageviews.map(function (_, i) {
+      return hm.format(new Date(minutes.start + i * minutes.step));
+    });
+    chart.setOption({
+      xAxis: { data: labels },
+      series: [{ data: minutes.pageviews }, { data: minutes.visitors }],
+    });
+  }
+
+  function renderList(section, top, label) {
+    var list = section.querySelector("ol");
+    var rows = top.items.slice();
+    var max = rows.length ? rows[0][1] : 1;
+    list.replaceChildren();
+    if (!rows.length) {
+      var empty = document.createElement("li");
+      empty.className = "empty";
+      empty.textContent = "nothing in the last 30 minutes";
+      list.appendChild(empty);
+      return;
+    }
+    if (top.other > 0) rows.push([null, top.other, true]);
+    rows.forEach(function (row) {
+      var li = document.createElement("li");
+      var bar = document.createElement("span");
+      var key = document.createElement("span");
+      var value = document.createElement("span");
+      bar.className = "bar";
+      bar.style.width = Math.min(100, (100 * row[1]) / max) + "%";
+      key.className = "k";
+      key.textContent = row[2] ? "Other" : label(row[0]);
+      value.className = "v";
+      value.textContent = numbers.format(row[1]);
+      if (row[2]) li.className = "other";
+      li.append(bar, key, value);
+      list.appendChild(li);
+    });
+  }
+
+  function renderFeed(recent) {
+    var list = $("feed");
+    var hms = formatter({ hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    var next = new Set();
+    list.replaceChildren();
+    recent.forEach(function (e) {
+      var id = e.ts + " " + e.path + " " + e.name;
+      var li = document.createElement("li");
+      var t = document.createElement("span");
+      var p = document.createElement("span");
+      var m = document.createElement("span");
+      t.className = "t";
+      t.textContent = hms.format(new Date(e.ts));
+      p.className = "p";
+      p.textContent = e.name === "pageview" ? e.path : e.name + " · " + e.path;
+      m.className = "m";
+      // An entry shows where the visit came from; later events inside a session are "·".
+      m.textContent = (e.entry ? e.source : "·") + "  " + (e.country || "—") + "  " +
+        (DEVICE[e.device] || e.device);
+      li.className = (e.entry ? "entry" : "") + (shownEvents.has(id) ? "" : " fresh");
+      li.append(t, p, m);
+      list.appendChild(li);
+      next.add(id);
+    });
+    shownEvents = next;
+  }
+
+  function setNumber(id, value) {
+    $(id).textContent = numbers.format(value);
+  }
+
+  function render(s) {
+    if (s.at < latestAt) return; // an older snapshot (a late poll answer)
+    latestAt = s.at;
+    timeZone = s.timezone;
+    document.title = "Pulse · live · " + s.site;
+    $("site").textContent = s.name || s.site;
+    var active = $("active");
+    if (active.textContent !== numbers.format(s.active_now)) {
+      active.classList.add("bump");
+      requestAnimationFrame(function () { active.classList.remove("bump"); });
+    }
+    setNumber("active", s.active_now);
+    fitWidth(active);
+    setNumber("kpi-pageviews", s.last_30m.pageviews);
+    setNumber("kpi-visitors", s.last_30m.visitors);
+    setNumber("kpi-sessions", s.last_30m.sessions);
+    setNumber("kpi-new", s.last_30m.new_visitors);
+    setNumber("today-pageviews", s.today.pageviews);
+    setNumber("today-visitors", s.today.visitors);
+    $("today-label").title = s.today.date;
+    renderChart(s.minutes);
+    renderList($("pages"), s.top.pages, function (k) { return k; });
+    renderList($("sources"), s.top.sources, function (k) { return k; });
+    renderList($("countries"), s.top.countries, country);
+    renderFeed(s.recent);
+  }
+
+  /* "12,345" must fit its panel: shrink the number in 10% steps until it does (at most 12). */
+  function fitWidth(el) {
+    el.style.fontSize = "";
+    for (var i = 0; i < 12 && el.scrollWidth > el.clientWidth; i++) {
+      el.style.fontSize = parseFloat(getComputedStyle(el).fontSize) * 0.9 + "px";
+    }
+  }
+
+  function setStatus(state) {
+    $("status").dataset.state = state;
+    $("status-label").textContent = state;
+  }
+
+  function tickClock() {
+    $("clock").textContent = formatter({ hour: "2-digit", minute: "2-digit" }).format(new Date());
+  }
+
+  function start() {
+    var site = new URLSearchParams(location.search).get("site");
+    if (!site) {
+      $("wall").hidden = true;
+      $("missing").hidden = false;
+      return;
+    }
+    $("site").textContent = site;
+    initChart();
+    tickClock();
+    setInterval(tickClock, 1000);
+    window.pulseWall = window.PulseLive.connect(site, { onSnapshot: render, onStatus: setStatus });
+  }
+
+  start();
+})();

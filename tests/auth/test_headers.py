@@ -1,0 +1,50 @@
+"""Security headers and CORS (issue 6): a CSP without unsafe-inline on pages, nosniff,
+frame-ancestors, Referrer-Policy; CORS only on the ingest endpoints and the script."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from quart.typing import TestClientProtocol
+
+from app.security import CSP
+from tests.conftest import SITE
+
+FRONTEND = Path(__file__).resolve().parents[2] / "frontend" / "auth"
+
+
+async def test_pages_carry_a_strict_csp_and_the_other_headers(client: TestClientProtocol) -> None:
+    response = await client.get("/login")
+    headers = response.headers
+    assert headers["Content-Security-Policy"] == CSP
+    assert "unsafe-inline" not in CSP and "frame-ancestors 'none'" in CSP
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert "Access-Control-Allow-Origin" not in headers
+
+
+async def test_cors_is_open_on_ingest_and_script_only(
+    client: TestClientProtocol, admin_headers: dict[str, str]
+) -> None:
+    preflight = await client.options("/api/collect", headers={"Origin": "https://a.example"})
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in preflight.headers
+    script = await client.get("/js/pulse.js")
+    if script.status_code == 200:  # the tracker is built by `make serve`; absent in bare checkouts
+        assert script.headers.get("Access-Control-Allow-Origin") == "*"
+    api = await client.get(
+        f"/api/v1/sites/{SITE}/summary", headers={**admin_headers, "Origin": "https://a.example"}
+    )
+    assert api.status_code == 200 and "Access-Control-Allow-Origin" not in api.headers
+    assert api.headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
+def test_auth_pages_have_no_inline_script_or_style() -> None:
+    for page in FRONTEND.glob("*.html"):
+        text = page.read_text()
+        assert "<style" not in text and " style=" not in text, page.name
+        assert "<script>" not in text and " on" + "click=" not in text, page.name
+        for line in text.splitlines():
+            if "<script" in line:
+                assert "src=" in line, (page.name, line)

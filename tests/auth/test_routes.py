@@ -1,0 +1,110 @@
+"""Every route that is not explicitly public refuses anonymous clients (issue 6).
+
+Routes are discovered from the app's url_map, so a route added later by anyone is walked too;
+the public ones are an explicit allow-list here, independent of the guard's own list."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from quart import Quart
+from quart.testing.connections import WebsocketDisconnectError, WebsocketResponseError
+from quart.typing import TestClientProtocol
+
+from app.auth.guard import POLICY_VIOLATION
+from tests.conftest import SITE
+
+PUBLIC = {
+    "/api/collect",
+    "/api/event",
+    "/api/send",
+    "/api/batch",
+    "/sdk.js",
+    "/js/pulse.js",
+    "/js/script.js",
+    "/script.js",
+    "/healthz",
+    "/readyz",
+    "/login",
+    "/setup/<token>",
+    "/share/<slug>",
+    "/openapi.json",
+    "/bench/empty",
+}
+PUBLIC_PREFIXES = ("/assets/",)  # static files: CSS, JS, pinned libraries
+ARGS = {"site": SITE, "site_name": SITE, "domain": SITE, "dimension": "page"}
+
+
+def concrete(rule: str) -> str:
+    def fill(match: re.Match[str]) -> str:
+        name = match.group(1).split(":")[-1]
+        return ARGS.get(name, "1")
+
+    return re.sub(r"<([^>]+)>", fill, rule) + f"?site={SITE}"
+
+
+def is_public(rule: str) -> bool:
+    return rule in PUBLIC or rule.startswith(PUBLIC_PREFIXES)
+
+
+def protected_rules(app: Quart) -> list[tuple[str, str, bool]]:
+    found = []
+    for rule in app.url_map.iter_rules():
+        if is_public(rule.rule):
+            continue
+        for method in sorted((rule.methods or {"GET"}) - {"HEAD", "OPTIONS"}):
+            found.append((rule.rule, method, bool(rule.websocket)))
+    return found
+
+
+async def test_every_non_public_route_refuses_anonymous_access(
+    app: Quart, client: TestClientProtocol
+) -> None:
+    walked = protected_rules(app)
+    assert len(walked) >= 20, walked  # reports, live, admin, ... are all in the map
+    for rule, method, is_websocket in walked:
+        path = concrete(rule)
+        if is_websocket:
+            await assert_websocket_refused(client, path)
+            continue
+        response = await client.open(path, method=method, headers={"Accept": "application/json"})
+        assert response.status_code in (401, 403), (method, rule, response.status_code)
+        if method == "GET":
+            page = await client.get(path, headers={"Accept": "text/html"})
+            assert page.status_code in (401, 403) or (
+                page.status_code in (302, 303) and page.location.startswith("/login")
+            ), (rule, page.status_code)
+
+
+async def assert_websocket_refused(client: TestClientProtocol, path: str) -> None:
+    try:
+        async with client.websocket(path) as ws:
+            await ws.receive()
+    except WebsocketDisconnectError as exc:
+        assert exc.args[0] == POLICY_VIOLATION, path
+    except WebsocketResponseError as exc:  # an HTTP refusal is also a refusal
+        assert exc.response.status_code in (401, 403), path
+    else:
+        pytest.fail(f"{path} accepted an anonymous websocket")
+
+
+async def test_a_page_sends_anonymous_browsers_to_login(client: TestClientProtocol) -> None:
+    response = await client.get(f"/live?site={SITE}", headers={"Accept": "text/html"})
+    assert response.status_code in (302, 303)
+    assert response.location == f"/login?next=/live%3Fsite%3D{SITE}"
+
+
+async def test_a_bad_token_is_refused_even_on_read(client: TestClientProtocol) -> None:
+    response = await client.get(
+        f"/api/v1/sites/{SITE}/summary", headers={"Authorization": "Bearer pulse_nope"}
+    )
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+async def test_public_routes_stay_open(client: TestClientProtocol) -> None:
+    assert (await client.get("/healthz")).status_code == 200
+    assert (await client.get("/login")).status_code == 200
+    assert (await client.get("/assets/auth/auth.css")).status_code == 200
+    assert (await client.get("/assets/auth/login.html")).status_code == 404  # templates

@@ -1,0 +1,192 @@
+"""Query benchmark (not a test): `make bench` or `.venv/bin/python tests/benchmarks/queries.py`.
+
+Writes BENCH_EVENTS events (default 10 million) over 30 days for one site straight through the
+writer's own `build_rows` / `write_rows` (sessions and rollups maintained as in production,
+20,000 events a transaction), prints the generation rate and the database size per million
+events, then times every report endpoint through the app over 24 h, 7 d and 30 d (p50 of
+BENCH_RUNS runs) against the targets: p50 <= 100 ms for summary, timeseries and breakdowns over
+30 days; <= 500 ms for flows, retention and funnels.
+Set BENCH_DB to keep (and reuse) the generated database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from app.events import Event
+from app.migrate import upgrade
+from app.storage.batch import build_rows, write_rows
+from app.storage.database import create_engine
+
+SITE = "bench.example"
+EVENTS = int(os.environ.get("BENCH_EVENTS", "10000000"))
+RUNS = int(os.environ.get("BENCH_RUNS", "5"))
+DAYS = 30
+BATCH = 20_000
+END_MS = 1_767_225_600_000  # 2026-01-01T00:00Z: the data ends here, the fake clock stands here
+DAY_MS = 86_400_000
+PAGES = [
+    "/", "/pricing", "/features", "/docs/", "/docs/install", "/docs/api", "/blog/", "/signup",
+    "/download", *(f"/blog/post-{i}" for i in range(40)),
+]  # fmt: skip
+ACQUISITION = [
+    ("Google", "Organic Search", "google.com", None),
+    ("Direct", "Direct", None, None),
+    ("Bing", "Organic Search", "bing.com", None),
+    ("Baidu", "Organic Search", "baidu.com", None),
+    ("WeChat", "Social", None, None),
+    ("X", "Social", "x.com", None),
+    ("newsletter", "Email", None, "weekly-digest"),
+    ("ChatGPT", "AI", "chatgpt.com", None),
+    ("github.com", "Referral", "github.com", None),
+]
+CLIENTS = [("Chrome", "Windows", "desktop"), ("Safari", "iOS", "mobile"),
+           ("Chrome", "Android", "mobile"), ("Firefox", "Linux", "desktop"),
+           ("Safari", "iPadOS", "tablet")]  # fmt: skip
+COUNTRIES = ["US", "CN", "DE", "GB", "IN", "JP", "FR", "BR"]
+TARGETS = {"summary": 100, "timeseries": 100, "breakdown": 100, "flows": 500, "retention": 500,
+           "funnel": 500, "analytics": 500}  # fmt: skip
+
+
+def session_events(rng: random.Random, visitor: int, new: bool, start: int) -> list[Event]:
+    """One session: ~2.3 pages, an engagement after each, now and then a custom event."""
+    sid = rng.getrandbits(62)
+    source, channel, domain, campaign = rng.choice(ACQUISITION)
+    browser, os_, device = rng.choice(CLIENTS)
+    common = dict(site_id=1, hostname=SITE, visitor_id=visitor, session_id=sid, new_visitor=new,
+                  source=source, channel=channel, referrer_domain=domain, utm_campaign=campaign,
+                  browser=browser, os=os_, device=device,
+                  country=rng.choice(COUNTRIES))  # fmt: skip
+    out, ts, page = [], start, rng.choice(PAGES[:12])
+    while True:
+        out.append(Event(ts=ts, name="pageview", pathname=page, session_start=not out, **common))  # type: ignore[arg-type]
+        ts += rng.randint(2_000, 90_000)
+        out.append(Event(ts=ts, name="engagement", pathname=page, session_start=False,
+                         engagement_ms=rng.randint(1_000, 80_000), **common))  # type: ignore[arg-type]  # fmt: skip
+        if page == "/signup" and rng.random() < 0.4:
+            out.append(Event(ts=ts + 1, name="Signup", pathname=page, session_start=False,
+                             props={"plan": rng.choice(["free", "pro"])}, **common))  # type: ignore[arg-type]  # fmt: skip
+        if rng.random() > 0.55:
+            return out
+        page = rng.choice(PAGES)
+        ts += 1_000
+
+
+async def generate(url: str) -> None:
+    rng = random.Random(5)
+    engine = create_engine(url)
+    per_day = EVENTS // DAYS
+    visitors = 0
+    pending: list[Event] = []
+    started, written = time.perf_counter(), 0
+    for day in range(DAYS):
+        day_start = END_MS - (DAYS - day) * DAY_MS
+        events: list[Event] = []
+        while len(events) < per_day:
+            returning = visitors and rng.random() < 0.3
+            visitor = rng.randrange(1, visitors + 1) if returning else (visitors := visitors + 1)
+            start = day_start + int(rng.triangular(0, DAY_MS - 3_600_000, DAY_MS * 0.55))
+            events.extend(session_events(rng, visitor, not returning, start))
+        events.sort(key=lambda e: e.ts)
+        pending.extend(events)
+        while len(pending) >= BATCH or (day == DAYS - 1 and pending):
+            chunk, pending = pending[:BATCH], pending[BATCH:]
+            async with engine.begin() as conn:
+                await write_rows(conn, build_rows(list(chunk)))
+            written += len(chunk)
+        rate = written / (time.perf_counter() - started)
+        print(
+            f"\r  day {day + 1}/{DAYS}: {written:,} events, {rate:,.0f} events/s",
+            end="",
+            file=sys.stderr,
+        )
+    print(file=sys.stderr)
+    await engine.dispose()
+
+
+def endpoints(range_: str) -> list[tuple[str, str]]:
+    base = f"/api/v1/sites/{SITE}"
+    legacy = {"24h": "24h", "7d": "7d", "30d": "30d"}[range_]
+    return [
+        ("summary", f"{base}/summary?range={range_}"),
+        ("timeseries", f"{base}/timeseries?range={range_}"),
+        ("breakdown", f"{base}/breakdown/source?range={range_}"),
+        ("breakdown", f"{base}/breakdown/country?range={range_}&filter=device==mobile"),
+        ("breakdown", f"{base}/breakdown/entry_page?range={range_}"),
+        ("breakdown", f"{base}/breakdown/page?range={range_}"),
+        ("breakdown", f"{base}/breakdown/event?range={range_}"),
+        ("flows", f"{base}/flows?range={range_}&depth=4"),
+        ("retention", f"{base}/retention?range={range_}&cohort=day"),
+        ("funnel", f"{base}/funnel?range={range_}&steps=/pricing,/signup,event:Signup"),
+        ("analytics", f"/api/analytics/stats?site={SITE}&time_range={legacy}"),
+        ("analytics", f"/api/analytics/sankey?site={SITE}&time_range={legacy}"),
+    ]
+
+
+async def time_endpoints(url: str) -> None:
+    from app import create_app
+    from app.clock import FakeClock
+    from app.settings import Settings
+
+    settings = Settings(database_url=url, log_level="WARNING", spill_path=f"{url[17:]}.spill")
+    app = create_app(settings, clock=FakeClock(END_MS - 60_000))
+    async with app.test_app():
+        client = app.test_client()
+        print(f"{'endpoint':<72} {'24h':>8} {'7d':>8} {'30d':>8}  target (30d)")
+        for i, (kind, _) in enumerate(endpoints("30d")):
+            timings = []
+            for range_ in ("24h", "7d", "30d"):
+                _, path = endpoints(range_)[i]
+                runs = []
+                for _ in range(RUNS):
+                    began = time.perf_counter()
+                    response = await client.get(path)
+                    runs.append(1000 * (time.perf_counter() - began))
+                    assert response.status_code == 200, (path, await response.get_data())
+                timings.append(statistics.median(runs))
+            target = TARGETS[kind]
+            verdict = "ok" if timings[-1] <= target else "SLOW"
+            label = endpoints("30d")[i][1].split("?")[0].replace(f"/api/v1/sites/{SITE}", "")
+            label += " " + endpoints("30d")[i][1].split("?")[1].replace("range=30d", "").strip("&")
+            cells = " ".join(f"{t:8.1f}" for t in timings)
+            print(f"{label[:72]:<72} {cells}  <= {target} ms {verdict}")
+
+
+def main() -> None:
+    keep = os.environ.get("BENCH_DB")
+    db = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="pulse-bench-")) / "bench.db"
+    url = f"sqlite+aiosqlite:///{db}"
+    if not db.exists():
+        upgrade(url)
+        asyncio.run(_add_site(url))
+        began = time.perf_counter()
+        asyncio.run(generate(url))
+        seconds = time.perf_counter() - began
+        size = sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
+        print(f"generated {EVENTS:,} events over {DAYS} days in {seconds:.0f} s: "
+              f"{EVENTS / seconds:,.0f} events/s; database {size / 2**20:,.0f} MiB, "
+              f"{size / 2**20 / (EVENTS / 1e6):,.0f} MiB per million events")  # fmt: skip
+    else:
+        print(f"reusing {db}")
+    print(f"p50 of {RUNS} runs, ms, through the app (handler + query + JSON):")
+    asyncio.run(time_endpoints(url))
+
+
+async def _add_site(url: str) -> None:
+    from app.sites import add_site
+
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        await add_site(conn, SITE)
+    await engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

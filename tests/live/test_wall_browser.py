@@ -1,0 +1,108 @@
+"""The wall display in Debian's Chromium against a real `pulse serve` (issue 4).
+
+The page loads from the server itself (same origin, so the websocket's Origin check passes),
+entered through a share link as a TV on the wall would be; events are posted to /api/collect from
+the test, and the page must show them without a reload. Screenshots land in the test's temporary
+directory.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.live.conftest import WALL_SITE, LiveServer
+
+pytestmark = pytest.mark.browser
+
+ACTIVE = "Number(document.getElementById('active').textContent.replace(/[^0-9]/g, '') || -1)"
+NO_SCROLL = (
+    "document.documentElement.scrollHeight <= innerHeight"
+    " && document.documentElement.scrollWidth <= innerWidth"
+)
+
+
+def wait_until(page: Any, expression: str, timeout_ms: int = 30_000) -> None:
+    """page.wait_for_function evaluates its predicate with eval(), which the pages' CSP
+    (script-src 'self') rightly forbids: poll from here instead, through the debugger protocol."""
+    for _ in range(timeout_ms // 50):
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(50)
+    raise AssertionError(f"still false after {timeout_ms} ms: {expression}")
+
+
+def open_wall(browser: Any, server: LiveServer, width: int, height: int) -> tuple[Any, Any, list]:
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(f"pageerror: {exc}"))
+    page.on(
+        "console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None
+    )
+    page.goto(f"{server.origin}{server.share}")  # -> /live?site=... with the share cookie
+    assert page.url.endswith(f"/live?site={WALL_SITE}"), page.url
+    return context, page, problems
+
+
+def test_active_now_rises_after_events(
+    browser: Any, live_server: LiveServer, tmp_path: Path
+) -> None:
+    context, page, problems = open_wall(browser, live_server, 1920, 1080)
+    try:
+        wait_until(page, "document.getElementById('status').dataset.state === 'live'")
+        wait_until(page, f"{ACTIVE} >= 0")  # the first snapshot arrived
+        before = page.evaluate(ACTIVE)
+        for n in range(3):
+            answer = live_server.post(f"/pricing/{n}", f"wall-visitor-{n}")
+            assert answer["accepted"] == 1, answer
+        # Pushed within the 1-s tick; 5 s leaves room for a loaded CI machine.
+        wait_until(page, f"{ACTIVE} >= {before + 3}", timeout_ms=5000)
+        wait_until(page, "document.querySelectorAll('#feed li').length >= 3")
+        assert "/pricing/2" in page.text_content("#feed")
+        assert "/pricing/" in page.text_content("#pages")
+        assert page.evaluate("document.querySelectorAll('#chart canvas').length") >= 1
+        assert page.evaluate(NO_SCROLL)
+        page.screenshot(path=str(tmp_path / "wall-1920x1080.png"))
+        page.set_viewport_size({"width": 3840, "height": 2160})
+        page.wait_for_timeout(300)
+        assert page.evaluate(NO_SCROLL)
+        page.screenshot(path=str(tmp_path / "wall-3840x2160.png"))
+        assert problems == []
+    finally:
+        context.close()
+
+
+def test_falls_back_to_polling_when_websockets_are_blocked(
+    browser: Any, live_server: LiveServer, tmp_path: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    # A proxy that kills every websocket handshake: the page must poll the REST snapshot.
+    context.route_web_socket("**/ws/live*", lambda ws: ws.close(code=1006))
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.origin}{live_server.share}")
+        # Three failed handshakes with backoff (<= 0.25-1 s, 2 s, 4 s) then a poll.
+        wait_until(
+            page, "document.getElementById('status').dataset.state === 'polling'", timeout_ms=15000
+        )
+        before = page.evaluate(ACTIVE)
+        live_server.post("/polled", "polled-visitor")
+        wait_until(page, f"{ACTIVE} > {before}", timeout_ms=12000)
+        page.screenshot(path=str(tmp_path / "wall-polling.png"))
+    finally:
+        context.close()
+
+
+def test_without_a_site_the_page_says_what_to_add(browser: Any, live_server: LiveServer) -> None:
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.origin}{live_server.share}")  # the share cookie
+        page.goto(f"{live_server.origin}/live")
+        assert "?site=" in page.text_content("#missing")
+        assert page.is_visible("#missing")
+    finally:
+        context.close()

@@ -1,0 +1,87 @@
+"""The HTTP surface: shapes, CSV, 400s naming the parameter, 404 for an unknown site."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from quart.typing import TestClientProtocol
+
+from tests.conftest import FIREFOX, SITE, wait_for_rows
+
+BASE = f"/api/v1/sites/{SITE}"
+
+
+async def _visit(client: TestClientProtocol) -> None:
+    for path in ("/", "/blog/x"):
+        body = {
+            "url": f"https://{SITE}{path}",
+            "visitor_id": "v1",
+            "referrer": "https://www.google.com/",
+        }
+        response = await client.post("/api/collect", json=body, headers={"User-Agent": FIREFOX})
+        assert response.status_code == 202
+
+
+async def test_summary_timeseries_breakdown(client: TestClientProtocol, db_path: Path) -> None:
+    await _visit(client)
+    await wait_for_rows(db_path, 2)
+    summary = await (await client.get(f"{BASE}/summary?range=24h")).get_json()
+    metrics = summary["metrics"]
+    assert metrics["visitors"] == {"value": 1, "previous": 0, "change": None}
+    assert metrics["pageviews"]["value"] == 2 and metrics["bounce_rate"]["value"] == 0
+    series = await (await client.get(f"{BASE}/timeseries?range=24h&metrics=visitors")).get_json()
+    assert len(series["points"]) == 24 and sum(p["visitors"] for p in series["points"]) == 1
+    pages = await (await client.get(f"{BASE}/breakdown/page?range=7d")).get_json()
+    assert {r["value"]: r["count"] for r in pages["results"]} == {"/": 1, "/blog/x": 1}
+    sources = await (await client.get(f"{BASE}/breakdown/source?filter=page=~blog")).get_json()
+    assert [(r["value"], r["visitors"]) for r in sources["results"]] == [("Google", 1)]
+    csv = await (await client.get(f"{BASE}/breakdown/entry_page.csv")).get_data(as_text=True)
+    assert csv.splitlines()[0].startswith("value,visitors,sessions")
+
+
+async def test_bad_parameters_are_400_naming_them(client: TestClientProtocol) -> None:
+    cases = {
+        "summary?range=9d": "range",
+        "summary?range=custom&from=2026-01-02": "from",
+        "summary?range=custom&from=2026-01-05&to=2026-01-01": "to",
+        "summary?range=custom&from=yesterday&to=2026-01-01": "from",
+        "summary?filter=colour==red": "filter",
+        "timeseries?metrics=visitors,nope": "metrics",
+        "timeseries?range=custom&from=2025-01-01&to=2025-12-31&interval=hour": "interval",
+        "breakdown/colour": "dimension",
+        "breakdown/page?limit=0": "limit",
+        "breakdown/page?sort=bounce_rate": "sort",
+    }
+    for query, field in cases.items():
+        response = await client.get(f"{BASE}/{query}")
+        assert response.status_code == 400, query
+        assert (await response.get_json())["field"] == field, query
+    missing = await client.get("/api/v1/sites/nowhere.example/summary")
+    assert missing.status_code == 404
+
+
+async def test_flows_retention_funnel(client: TestClientProtocol, db_path: Path) -> None:
+    await _visit(client)
+    await wait_for_rows(db_path, 2)
+    found = await (await client.get(f"{BASE}/flows?depth=3&from=/&range=24h")).get_json()
+    links = {(k["source"], k["target"]): k["sessions"] for k in found["links"]}
+    assert links == {("0:Google", "1:/"): 1, ("1:/", "2:/blog/x"): 1, ("2:/blog/x", "3:(exit)"): 1}
+    assert found["start_page"] == "/"
+    kept = await (await client.get(f"{BASE}/retention?cohort=day&range=7d")).get_json()
+    assert len(kept["cohorts"]) == 7 and kept["cohorts"][-1]["visitors"] == 1
+    steps = "/,/blog/x,event:Signup"
+    funnel = await (await client.get(f"{BASE}/funnel?steps={steps}")).get_json()
+    assert [s["visitors"] for s in funnel["steps"]] == [1, 1, 0]
+    cases = {
+        "flows?depth=0": "depth",
+        "flows?limit=x": "limit",
+        "flows?range=custom&from=yesterday&to=2026-01-01": "from",
+        "retention?cohort=month": "cohort",
+        "funnel": "steps",
+        "funnel?steps=pricing,/x": "steps",
+        "funnel?steps=/a,/b&range=1y": "range",
+    }
+    for query, field in cases.items():
+        response = await client.get(f"{BASE}/{query}")
+        assert response.status_code == 400, query
+        assert (await response.get_json())["field"] == field, query

@@ -1,0 +1,147 @@
+"""Flows, retention and funnels equal brute-force recounts over random traffic (Hypothesis):
+loops, sessions shorter than the depth, a start page, filters, DST, empty ranges."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.queries.filters import parse
+from app.queries.flows import flows
+from app.queries.funnel import funnel, parse_steps
+from app.queries.period import make_period
+from app.queries.retention import cohort_bounds, retention
+from app.queries.scope import Scope
+from app.storage.database import create_engine
+from tests.queries import journeys, traffic
+from tests.queries.test_recount import HOUR, T0, TZ, filter_texts, hits, periods, template
+
+__all__ = ["template"]  # the module fixture, shared with test_recount
+
+step_texts = st.sampled_from(
+    ["/,/pricing", "/,/", "/blog/a,event:signup", "event:signup,/pricing,/", "/Docs,event:scroll"]
+)
+
+
+async def _ask(url: str, scope: Scope, depth: int, page: str | None, steps: str) -> Any:
+    engine = create_engine(url)
+    async with engine.connect() as conn:
+        answers = (
+            await flows(conn, scope, depth, page, limit=1000),
+            await flows(conn, scope, depth, page, limit=1),
+            await retention(conn, scope, "day"),
+            await retention(conn, scope, "week"),
+            await funnel(conn, scope, parse_steps(steps)),
+        )
+    await engine.dispose()
+    return answers
+
+
+@settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    traffic_=st.lists(hits, max_size=60),
+    filter_text=filter_texts,
+    period=periods,
+    depth=st.integers(1, 5),
+    page=st.sampled_from([None, "/", "/pricing"]),
+    steps=step_texts,
+)
+def test_journeys_equal_recount(
+    template: Path,
+    tmp_path: Path,
+    traffic_: list[traffic.Hit],
+    filter_text: str,
+    period: tuple[int, int, str],
+    depth: int,
+    page: str | None,
+    steps: str,
+) -> None:
+    db = tmp_path / "journeys.db"
+    shutil.copy(template, db)
+    url = f"sqlite+aiosqlite:///{db}"
+    asyncio.run(traffic.write(url, traffic.to_events(1, traffic_), [17, 40]))
+    filters = parse(filter_text)
+    p = make_period(period[0], period[1], TZ, period[2])
+    scope = Scope(1, p, tuple(filters))
+    full, merged, by_day, by_week, funnel_ = asyncio.run(_ask(url, scope, depth, page, steps))
+    stored = traffic.stored_sessions(db)
+
+    nodes, links = journeys.flows(stored, p.start, p.end, filters, depth, page)
+    assert {n["id"]: n["sessions"] for n in full["nodes"]} == dict(nodes)
+    assert {(k["source"], k["target"]): k["sessions"] for k in full["links"]} == dict(links)
+    _check_merged(merged, full["sessions"])
+
+    for answer, cohort in ((by_day, "day"), (by_week, "week")):
+        bounds = cohort_bounds(p, cohort)
+        want = journeys.retention(stored, bounds, filters)
+        got = {
+            (c, c + r["k"]): r["visitors"]
+            for c, row in enumerate(answer["cohorts"])
+            for r in row["retention"]
+            if r["visitors"]
+        }
+        assert got == want, cohort
+
+    want_steps = journeys.funnel(stored, p.start, p.end, filters, steps.split(","))
+    assert [row["visitors"] for row in funnel_["steps"]] == want_steps
+
+
+def _check_merged(merged: dict[str, Any], sessions: int) -> None:
+    """limit=1: one value a step plus (other) and the ends; flow is conserved through nodes."""
+    per_step: dict[int, list[str]] = {}
+    for node in merged["nodes"]:
+        per_step.setdefault(node["step"], []).append(node["name"])
+    for step, names in per_step.items():
+        ordinary = [n for n in names if n not in ("(exit)", "(continues)", "(other)")]
+        assert len(ordinary) <= 1, step
+    inflow: dict[str, int] = {}
+    outflow: dict[str, int] = {}
+    for link in merged["links"]:
+        outflow[link["source"]] = outflow.get(link["source"], 0) + link["sessions"]
+        inflow[link["target"]] = inflow.get(link["target"], 0) + link["sessions"]
+    for node in merged["nodes"]:
+        if node["step"] == 0:
+            assert outflow[node["id"]] == node["sessions"]
+        else:
+            assert inflow[node["id"]] == node["sessions"]
+    assert sum(n["sessions"] for n in merged["nodes"] if n["step"] == 0) == sessions
+
+
+def test_loops_get_a_node_per_step(template: Path, tmp_path: Path) -> None:
+    db = tmp_path / "loops.db"
+    shutil.copy(template, db)
+    url = f"sqlite+aiosqlite:///{db}"
+    walk = ["/", "/pricing", "/", "/pricing", "/"]
+    hit_list = [traffic.Hit(1, T0 + i * 60_000, "pageview", p) for i, p in enumerate(walk)]
+    hit_list.append(traffic.Hit(2, T0 + 5_000, "pageview", "/"))  # shorter than the depth
+    asyncio.run(traffic.write(url, traffic.to_events(1, hit_list), []))
+    scope = Scope(1, make_period(T0, T0 + 24 * HOUR, TZ, "hour"))
+    found, _, _, _, _ = asyncio.run(_ask(url, scope, 4, None, "/,/"))
+    links = {(k["source"], k["target"]): k["sessions"] for k in found["links"]}
+    assert links == {
+        ("0:Google", "1:/"): 2,
+        ("1:/", "2:/pricing"): 1,
+        ("1:/", "2:(exit)"): 1,
+        ("2:/pricing", "3:/"): 1,
+        ("3:/", "4:/pricing"): 1,
+        ("4:/pricing", "5:(continues)"): 1,
+    }
+    assert found["steps"][0] == {"step": 1, "sessions": 2, "exits": 1, "exit_rate": 50.0}
+
+
+def test_empty_range(template: Path, tmp_path: Path) -> None:
+    db = tmp_path / "empty.db"
+    shutil.copy(template, db)
+    scope = Scope(1, make_period(T0, T0 + 7 * 24 * HOUR, TZ, "day"))
+    got, _, by_day, _, funnel_ = asyncio.run(
+        _ask(f"sqlite+aiosqlite:///{db}", scope, 4, None, "/,/pricing")
+    )
+    assert got["nodes"] == [] and got["links"] == [] and got["sessions"] == 0
+    # T0 is 01:00 in Berlin: 168 hours touch 8 local days.
+    assert len(by_day["cohorts"]) == 8 and all(c["visitors"] == 0 for c in by_day["cohorts"])
+    assert [s["visitors"] for s in funnel_["steps"]] == [0, 0]

@@ -1,0 +1,142 @@
+"""Every metric and breakdown equals a brute-force recount over random traffic (Hypothesis),
+with and without filters, in a site zone with a daylight-saving change inside the traffic."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.migrate import upgrade
+from app.queries.breakdown import breakdown
+from app.queries.filters import Filter, parse
+from app.queries.period import make_period, previous
+from app.queries.scope import METRICS, Scope
+from app.queries.summary import summary
+from app.queries.timeseries import timeseries
+from app.storage.database import create_engine
+from app.storage.hourly import SESSION_DIMS
+from tests.queries import traffic
+
+TZ = "Europe/Berlin"
+# 2026-03-29: clocks go 02:00 -> 03:00 in Berlin. Traffic spans 2026-03-27 .. 2026-03-31.
+T0 = 1_774_569_600_000  # 2026-03-27T00:00Z
+HOUR = 3_600_000
+
+hits = st.builds(
+    traffic.Hit,
+    visitor=st.integers(1, 6),
+    at_ms=st.integers(0, 96 * HOUR).map(lambda m: T0 + m),
+    name=st.sampled_from(["pageview", "pageview", "pageview", "engagement", "signup", "scroll"]),
+    page=st.sampled_from(traffic.PAGES),
+    source=st.integers(0, len(traffic.SOURCES) - 1),
+    device=st.sampled_from(["desktop", "mobile"]),
+    country=st.sampled_from(["DE", "CN", None]),
+    interactive=st.booleans(),
+    engagement_ms=st.integers(0, 60_000),
+    props=st.sampled_from([{}, {"plan": "pro"}, {"plan": 3}, {"ok": True}]),
+)
+filter_texts = st.sampled_from(
+    [
+        "",
+        "source==Google",
+        "device==mobile;country!=DE",
+        "page=~/BLOG/",
+        "page!=/pricing",
+        "event==signup",
+        "prop:plan==pro",
+        "visitor_type==new",
+        "entry_page==/",
+        "exit_page!~blog",
+        "channel==Email;utm_campaign==spring",
+        "referrer==x.com",
+        "prop:plan!=3;device!=mobile",
+    ]
+)
+periods = st.sampled_from(
+    [
+        (T0, T0 + 96 * HOUR, "day"),
+        (T0 + 40 * HOUR, T0 + 70 * HOUR, "hour"),
+        (T0 + 47 * HOUR, T0 + 50 * HOUR, "hour"),
+        (T0 - 48 * HOUR, T0, "day"),
+    ]
+)
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("tpl") / "template.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    traffic_=st.lists(hits, max_size=60),
+    cuts=st.lists(st.integers(0, 60), max_size=6),
+    filter_text=filter_texts,
+    period=periods,
+)
+def test_queries_equal_recount(
+    template: Path,
+    tmp_path: Path,
+    traffic_: list[traffic.Hit],
+    cuts: list[int],
+    filter_text: str,
+    period: tuple[int, int, str],
+) -> None:
+    db = tmp_path / "recount.db"
+    shutil.copy(template, db)
+    url = f"sqlite+aiosqlite:///{db}"
+    events = traffic.to_events(1, traffic_)
+    asyncio.run(traffic.write(url, events, cuts))
+    filters = parse(filter_text)
+    scope = Scope(1, make_period(period[0], period[1], TZ, period[2]), tuple(filters))
+    answers = asyncio.run(_ask(url, scope))
+    _check(traffic.stored_sessions(db), scope, filters, answers)
+
+
+async def _ask(url: str, scope: Scope) -> dict[str, Any]:
+    engine = create_engine(url)
+    out: dict[str, Any] = {}
+    async with engine.connect() as conn:
+        out["summary"] = await summary(conn, scope)
+        out["timeseries"] = await timeseries(conn, scope)
+        for dim in [*SESSION_DIMS, "visitor_type", "page", "event", "prop:plan"]:
+            out[dim] = await breakdown(conn, scope, dim, limit=1000)
+    await engine.dispose()
+    return out
+
+
+def _check(
+    stored: dict[int, Any], scope: Scope, filters: list[Filter], got: dict[str, Any]
+) -> None:
+    p = scope.period
+    expected = traffic.metrics(traffic.in_period(stored, p.start, p.end, filters))
+    assert {m: v["value"] for m, v in got["summary"]["metrics"].items()} == expected
+    before = previous(p)
+    prior = traffic.metrics(traffic.in_period(stored, before.start, before.end, filters))
+    assert {m: v["previous"] for m, v in got["summary"]["metrics"].items()} == prior
+    points = got["timeseries"]["points"]
+    assert len(points) == len(p.bounds) - 1
+    for point, lo, hi in zip(points, p.bounds, p.bounds[1:], strict=False):
+        bucket = traffic.metrics(traffic.in_period(stored, lo, hi, filters))
+        assert {m: point[m] for m in METRICS} == bucket
+    chosen = traffic.in_period(stored, p.start, p.end, filters)
+    for dim in [*SESSION_DIMS, "visitor_type"]:
+        groups: dict[Any, list[Any]] = {}
+        for s in chosen:
+            groups.setdefault(s["dims"][dim], []).append(s)
+        want = {k: traffic.metrics(v)["visitors"] for k, v in groups.items()}
+        assert {r["value"]: r["visitors"] for r in got[dim]["results"]} == want, dim
+        assert got[dim]["totals"]["sessions"] == len(chosen)
+    for dim in ("page", "event", "prop:plan"):
+        own = traffic.in_period(stored, p.start, p.end, filters, own=dim)
+        want_ev = traffic.event_breakdown(own, dim, filters)
+        found = {r["value"]: (r["count"], r["visitors"]) for r in got[dim]["results"]}
+        assert found == want_ev, dim

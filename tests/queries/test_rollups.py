@@ -1,0 +1,67 @@
+"""The writer's hourly rollups (maintained by deltas across batches) equal a recount."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import shutil
+import sqlite3
+from collections import Counter
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from app.storage.hourly import SESSION_DIMS, prop_value
+from tests.queries import traffic
+from tests.queries.test_recount import hits, template  # noqa: F401 - fixture
+
+HOUR = 3_600_000
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(traffic_=st.lists(hits, max_size=50), cuts=st.lists(st.integers(0, 50), max_size=8))
+def test_rollup_hours_equal_recount(
+    template: Path,  # noqa: F811
+    tmp_path: Path,
+    traffic_: list[traffic.Hit],
+    cuts: list[int],
+) -> None:
+    db = tmp_path / "rollups.db"
+    shutil.copy(template, db)
+    asyncio.run(traffic.write(f"sqlite+aiosqlite:///{db}", traffic.to_events(1, traffic_), cuts))
+    want: Counter[tuple[int, str, str, str]] = Counter()
+    for s in traffic.stored_sessions(db).values():
+        hour = s["start"] // HOUR
+        counts = {
+            "sessions": 1,
+            "pageviews": s["pageviews"],
+            "bounces": int(s["bounce"]),
+            "engagement_ms": s["engagement"],
+            "new_sessions": int(s["new"]),
+        }
+        for dim in ["", *SESSION_DIMS, "visitor_type"]:
+            value = "" if dim == "" else s["dims"][dim] or ""
+            for name, n in counts.items():
+                want[(hour, dim, value, name)] += n
+        for e in s["events"]:
+            if e["name"] == "pageview":
+                want[(hour, "page", e["pathname"], "pageviews")] += 1
+            elif e["name"] != "engagement":
+                want[(hour, "event", e["name"], "events")] += 1
+            for key, value in (json.loads(e["props"]) if e["props"] else {}).items():
+                want[(hour, f"prop:{key}", prop_value(value), "events")] += 1
+    got: Counter[tuple[int, str, str, str]] = Counter()
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        for r in conn.execute("SELECT * FROM rollup_hours"):
+            for name in (
+                "sessions",
+                "pageviews",
+                "bounces",
+                "engagement_ms",
+                "new_sessions",
+                "events",
+            ):
+                got[(r["hour"], r["dim"], r["value"], name)] += r[name]
+    assert +got == +want
