@@ -5,6 +5,7 @@ from __future__ import annotations
 from quart import Blueprint, Response, jsonify, request
 
 from app.api.context import runtime
+from app.api.cors import preflight_response
 from app.api.errors import error_response
 from app.api.ingest_request import Overloaded, RateLimited, ingest, request_context
 from app.ingest.wire import WireError, decode
@@ -21,12 +22,7 @@ CORS = {
 
 @bp.route("/api/collect", methods=["OPTIONS"])
 async def preflight() -> Response:
-    response = Response("", status=204)
-    response.headers.update(CORS)
-    response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
-    response.headers["Access-Control-Max-Age"] = "86400"
-    return response
+    return preflight_response(CORS)
 
 
 @bp.post("/api/collect")

@@ -12,6 +12,7 @@ from quart import Blueprint, Response, jsonify, request
 
 from app.api.collect import _rate_limited
 from app.api.context import runtime
+from app.api.cors import preflight_response
 from app.api.errors import error_response
 from app.api.ingest_request import Overloaded, RateLimited, ingest, request_context
 from app.ingest.compat import plausible
@@ -33,12 +34,7 @@ CORS = {
 async def preflight() -> Response:
     """Plausible's script posts text/plain (no preflight); the Events API's documented
     examples and the npm tracker post application/json, which needs one."""
-    response = Response("", status=204)
-    response.headers.update(CORS)
-    response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = "Content-Type"
-    response.headers["Access-Control-Max-Age"] = "86400"
-    return response
+    return preflight_response(CORS)
 
 
 @bp.post("/api/event")

@@ -16,6 +16,7 @@ from quart import Blueprint, Response, jsonify, request
 
 from app.api.collect import _rate_limited
 from app.api.context import runtime
+from app.api.cors import preflight_response
 from app.api.errors import error_response
 from app.api.ingest_request import Overloaded, RateLimited, ingest, request_context
 from app.events import DROP_BOT, DROP_UNKNOWN_SITE
@@ -36,12 +37,7 @@ CORS = {"Access-Control-Allow-Origin": "*"}
 @bp.route("/api/send", methods=["OPTIONS"])
 @bp.route("/api/batch", methods=["OPTIONS"])
 async def preflight() -> Response:
-    response = Response("", status=204)
-    response.headers.update(CORS)
-    response.headers["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-    response.headers["Access-Control-Allow-Headers"] = "Content-Type, x-umami-cache"
-    response.headers["Access-Control-Max-Age"] = "86400"
-    return response
+    return preflight_response(CORS, "Content-Type, x-umami-cache")
 
 
 @bp.post("/api/send")
