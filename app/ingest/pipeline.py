@@ -74,8 +74,8 @@ class Pipeline:
     def _ongoing(self, site_id: int, visitor_id: int, now_ms: int) -> bool:
         """Yesterday's cookieless id carries over only into a visit still in progress: a visitor
         back the next day must get a new id (no linking across days without consent)."""
-        state = self.sessions._visitors.get((site_id, visitor_id))
-        return state is not None and now_ms - state.last_seen < SESSION_GAP_MS
+        last_seen = self.sessions.last_seen(site_id, visitor_id)
+        return last_seen is not None and now_ms - last_seen < SESSION_GAP_MS
 
     def enrich(
         self,

@@ -42,6 +42,10 @@ class SessionIndex:
     def knows(self, site_id: int, visitor_id: int) -> bool:
         return (site_id, visitor_id) in self._visitors
 
+    def last_seen(self, site_id: int, visitor_id: int) -> int | None:
+        state = self._visitors.get((site_id, visitor_id))
+        return None if state is None else state.last_seen
+
     def touch(self, site_id: int, visitor_id: int, now_ms: int) -> SessionFacts:
         key = (site_id, visitor_id)
         state = self._visitors.pop(key, None)
