@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, and_, case, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.events import ENGAGEMENT, PAGEVIEW
+from app.queries import rollup_reads
 from app.queries.filters import row_condition
 from app.queries.scope import Scope, aggregates, derive, s, where
 from app.queries.summary import period_json
@@ -79,6 +80,14 @@ def _session_column(dimension: str) -> ColumnElement[Any]:
 async def _by_session(
     conn: AsyncConnection, scope: Scope, dimension: str
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    if rollup_reads.usable(scope, dimension):
+        found = await rollup_reads.by_value(conn, scope.site_id, scope.period, dimension)
+        rows = []
+        for label, counts in found.items():
+            metrics = derive(counts)
+            rows.append({"value": label, **{m: metrics[m] for m in SESSION_SORTS}})
+        total = derive(await rollup_reads.totals(conn, scope.site_id, scope.period))
+        return rows, {m: total[m] for m in SESSION_SORTS}
     value = _session_column(dimension).label("value")
     condition = where(scope, scope.period.start, scope.period.end)
     query = select(value, *aggregates()).where(condition).group_by(value)
@@ -104,6 +113,8 @@ def _event_value(dimension: str) -> tuple[ColumnElement[Any], ColumnElement[bool
 async def _by_event(
     conn: AsyncConnection, scope: Scope, dimension: str
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    if rollup_reads.usable(scope, dimension):
+        return await _by_event_rollups(conn, scope, dimension)
     value, counted = _event_value(dimension)
     period = scope.period
     condition = and_(
@@ -127,6 +138,22 @@ async def _by_event(
         count += 1
     rows = [{"value": k, "visitors": len(v), "count": n} for k, (n, v) in groups.items()]
     return rows, {"visitors": len(everyone), "count": count}
+
+
+async def _by_event_rollups(
+    conn: AsyncConnection, scope: Scope, dimension: str
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    stored = "prop:" + dimension[5:] if dimension.startswith("prop:") else dimension
+    found = await rollup_reads.by_value(conn, scope.site_id, scope.period, stored)
+    counter = "pageviews" if dimension == "page" else "events"
+    rows = [
+        {"value": value if value is not None else "", "visitors": c.visitors,
+         "count": getattr(c, counter)}
+        for value, c in found.items()
+        if getattr(c, counter)
+    ]  # fmt: skip
+    visitors = await rollup_reads.visitors_of(conn, scope.site_id, scope.period, stored)
+    return rows, {"visitors": visitors, "count": sum(row["count"] for row in rows)}
 
 
 def _prop_value(props: str, key: str) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Table, insert, select
+from sqlalchemy import ColumnElement, Integer, Table, insert, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.ext.compiler import compiles
@@ -85,6 +85,26 @@ async def select_in(
         else:
             query = select(*(table.c[c] for c in columns)).where(table.c[key].in_(chunk))
             found.extend(await conn.execute(query))
+    return found
+
+
+async def select_keys(
+    conn: AsyncConnection,
+    table: Table,
+    key_cols: Sequence[str],
+    columns: Sequence[str],
+    keys: Sequence[tuple[Any, ...]],
+) -> dict[tuple[Any, ...], tuple[Any, ...]]:
+    """`columns` of the rows whose composite key (`key_cols`) is in `keys`, by key; a row-value
+    IN, 200 keys a statement."""
+    found: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    key = tuple_(*(table.c[c] for c in key_cols))
+    n = len(key_cols)
+    for i in range(0, len(keys), 200):
+        chunk = list(keys[i : i + 200])
+        query = select(*(table.c[c] for c in (*key_cols, *columns))).where(key.in_(chunk))
+        for row in await conn.execute(query):
+            found[tuple(row[:n])] = tuple(row[n:])
     return found
 
 

@@ -182,6 +182,23 @@ rollup_hours = Table(
     Column("engagement_ms", BigInteger, nullable=False),
     Column("new_sessions", BigInteger, nullable=False),
     Column("events", BigInteger, nullable=False),
+    # HyperLogLog sketch of the visitors counted here (app/storage/sketches.py); NULL for the
+    # exit page, whose value moves as a session goes on.
+    Column("visitors", LargeBinary),
+    # Reports read one dimension over a range of hours.
+    Index("ix_rollup_hours_site_dim_hour", "site_id", "dim", "hour"),
+)
+
+# The same visitor sketches per UTC day (key as rollup_hours, `day` = days since the epoch): a
+# 30-day report unions ~30 sketches per value instead of 720 hourly ones.
+visitor_days = Table(
+    "visitor_days",
+    metadata,
+    Column("site_id", Integer, primary_key=True),
+    Column("day", Integer, primary_key=True),
+    Column("dim", String(80), primary_key=True),
+    Column("value", String(2000), primary_key=True),
+    Column("visitors", LargeBinary, nullable=False),
 )
 
 # Accounts (issue 6). Secrets are stored hashed: passwords with argon2id, session ids and API

@@ -6,12 +6,13 @@ import asyncio
 import json
 import shutil
 import sqlite3
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.storage import sketches
 from app.storage.hourly import SESSION_DIMS, prop_value
 from tests.queries import traffic
 from tests.queries.test_recount import hits, template  # noqa: F401 - fixture
@@ -31,8 +32,12 @@ def test_rollup_hours_equal_recount(
     shutil.copy(template, db)
     asyncio.run(traffic.write(f"sqlite+aiosqlite:///{db}", traffic.to_events(1, traffic_), cuts))
     want: Counter[tuple[int, str, str, str]] = Counter()
+    visitors: dict[tuple[int, str, str], set[int]] = defaultdict(set)
     for s in traffic.stored_sessions(db).values():
         hour = s["start"] // HOUR
+        for dim in ["", *SESSION_DIMS, "visitor_type"]:
+            if dim != "exit_page":
+                visitors[(hour, dim, "" if dim == "" else s["dims"][dim] or "")].add(s["visitor"])
         counts = {
             "sessions": 1,
             "pageviews": s["pageviews"],
@@ -47,11 +52,15 @@ def test_rollup_hours_equal_recount(
         for e in s["events"]:
             if e["name"] == "pageview":
                 want[(hour, "page", e["pathname"], "pageviews")] += 1
+                visitors[(hour, "page", e["pathname"])].add(s["visitor"])
             elif e["name"] != "engagement":
                 want[(hour, "event", e["name"], "events")] += 1
+                visitors[(hour, "event", e["name"])].add(s["visitor"])
             for key, value in (json.loads(e["props"]) if e["props"] else {}).items():
                 want[(hour, f"prop:{key}", prop_value(value), "events")] += 1
+                visitors[(hour, f"prop:{key}", prop_value(value))].add(s["visitor"])
     got: Counter[tuple[int, str, str, str]] = Counter()
+    got_visitors: dict[tuple[int, str, str], int] = {}
     with sqlite3.connect(db) as conn:
         conn.row_factory = sqlite3.Row
         for r in conn.execute("SELECT * FROM rollup_hours"):
@@ -64,4 +73,14 @@ def test_rollup_hours_equal_recount(
                 "events",
             ):
                 got[(r["hour"], r["dim"], r["value"], name)] += r[name]
+            if r["visitors"] is not None:
+                got_visitors[(r["hour"], r["dim"], r["value"])] = sketches.count([r["visitors"]])
+        days = conn.execute("SELECT * FROM visitor_days").fetchall()
     assert +got == +want
+    # Visitor sketches: exact at these sizes, per hour and per UTC day.
+    assert got_visitors == {key: len(ids) for key, ids in visitors.items()}
+    want_days: dict[tuple[int, str, str], set[int]] = defaultdict(set)
+    for (hour, dim, value), ids in visitors.items():
+        want_days[(hour // 24, dim, value)] |= ids
+    got_days = {(r["day"], r["dim"], r["value"]): sketches.count([r["visitors"]]) for r in days}
+    assert got_days == {key: len(ids) for key, ids in want_days.items()}

@@ -1,0 +1,93 @@
+"""Visitor sketches: a HyperLogLog sketch on every rollup_hours row and a visitor_days table, so
+reports count distinct visitors over a range from rollups instead of scanning sessions.
+
+Existing history is folded in from `sessions` and `events` with the writer's own functions.
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("rollup_hours") as batch:
+        batch.add_column(sa.Column("visitors", sa.LargeBinary(), nullable=True))
+        batch.create_index("ix_rollup_hours_site_dim_hour", ["site_id", "dim", "hour"])
+    op.create_table(
+        "visitor_days",
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Integer(), nullable=False),
+        sa.Column("dim", sa.String(length=80), nullable=False),
+        sa.Column("value", sa.String(length=2000), nullable=False),
+        sa.Column("visitors", sa.LargeBinary(), nullable=False),
+        sa.PrimaryKeyConstraint("site_id", "day", "dim", "value"),
+    )
+    _backfill(op.get_bind())
+
+
+def _backfill(conn: sa.Connection) -> None:
+    """Every session's and event's visitor into the sketches of its keys, one site-day of
+    sessions at a time (their events read by session id), so memory stays one day's worth."""
+    from app.storage.tables import sessions
+
+    s = sessions.c
+    spans = conn.execute(
+        sa.select(s.site_id, sa.func.min(s.start_ts), sa.func.max(s.start_ts)).group_by(s.site_id)
+    )
+    for site, first, last in list(spans):
+        for day in range(first // DAY_MS, last // DAY_MS + 1):
+            _backfill_day(conn, site, day)
+
+
+DAY_MS = 86_400_000
+
+
+def _backfill_day(conn: sa.Connection, site: int, day: int) -> None:
+    from app.events import EVENT_FIELDS
+    from app.storage import hourly, sketches
+    from app.storage.tables import events, rollup_hours, sessions, visitor_days
+
+    s = sessions.c
+    window = (s.site_id == site, s.start_ts >= day * DAY_MS, s.start_ts < (day + 1) * DAY_MS)
+    found = [tuple(r) for r in conn.execute(sa.select(sessions).where(*window))]
+    if not found:
+        return
+    deltas = hourly.Deltas()
+    for row in found:
+        deltas.session(None, row)
+    starts = {row[0]: row[3] for row in found}
+    ids = list(starts)
+    cols = [events.c[f] for f in EVENT_FIELDS]
+    for i in range(0, len(ids), 500):
+        rows = conn.execute(sa.select(*cols).where(events.c.session_id.in_(ids[i : i + 500])))
+        deltas.events([tuple(r) for r in rows], starts)
+    whole_day: dict[tuple[str, str], set[int]] = {}
+    key = rollup_hours.c
+    for (_, hour, dim, value), visitors in deltas.visitors.items():
+        conn.execute(
+            sa.update(rollup_hours)
+            .where(key.site_id == site, key.hour == hour, key.dim == dim, key.value == value)
+            .values(visitors=sketches.add(None, visitors))
+        )
+        whole_day.setdefault((dim, value), set()).update(visitors)
+    rows = [
+        {"site_id": site, "day": day, "dim": dim, "value": v, "visitors": sketches.add(None, ids)}
+        for (dim, v), ids in whole_day.items()
+    ]
+    conn.execute(sa.insert(visitor_days), rows)
+
+
+def downgrade() -> None:
+    op.drop_table("visitor_days")
+    with op.batch_alter_table("rollup_hours") as batch:
+        batch.drop_index("ix_rollup_hours_site_dim_hour")
+        batch.drop_column("visitors")
