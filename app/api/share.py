@@ -1,5 +1,5 @@
-"""/share/<slug>: a site's read-only shared view (the wall display today; the dashboard when it
-exists), behind the link's optional password. Opening the link gives a signed `pulse_share`
+"""/share/<slug>: a site's read-only shared view (the dashboard, which links to the wall display),
+behind the link's optional password. Opening the link gives a signed `pulse_share`
 cookie that the live view, the reports and the websocket accept for that site only.
 
 Shared pages are never indexed (X-Robots-Tag here and a robots meta tag in the page).
@@ -35,7 +35,7 @@ def _noindex(response: Response) -> Response:
 
 def _enter(link: ShareLink) -> Response:
     rt = runtime()
-    response: Response = redirect(f"/live?site={quote(link.domain)}", 303)  # type: ignore[assignment]
+    response: Response = redirect(f"/?site={quote(link.domain)}", 303)  # type: ignore[assignment]
     value = grant(rt.auth.key, link, rt.clock.now_ms())
     cookies.set_cookie(response, rt.settings, cookies.SHARE, value, GRANT_TTL_MS // 1000)
     return _noindex(response)

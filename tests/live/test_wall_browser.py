@@ -42,8 +42,9 @@ def open_wall(browser: Any, server: LiveServer, width: int, height: int) -> tupl
     page.on(
         "console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None
     )
-    page.goto(f"{server.origin}{server.share}")  # -> /live?site=... with the share cookie
-    assert page.url.endswith(f"/live?site={WALL_SITE}"), page.url
+    page.goto(f"{server.origin}{server.share}")  # the share cookie; lands on the dashboard
+    assert page.url.endswith(f"/?site={WALL_SITE}"), page.url
+    page.goto(f"{server.origin}/live?site={WALL_SITE}")  # the dashboard's link to the wall
     return context, page, problems
 
 
@@ -84,6 +85,7 @@ def test_falls_back_to_polling_when_websockets_are_blocked(
     page = context.new_page()
     try:
         page.goto(f"{live_server.origin}{live_server.share}")
+        page.goto(f"{live_server.origin}/live?site={WALL_SITE}")
         # Three failed handshakes with backoff (<= 0.25-1 s, 2 s, 4 s) then a poll.
         wait_until(
             page, "document.getElementById('status').dataset.state === 'polling'", timeout_ms=15000

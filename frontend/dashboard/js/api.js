@@ -1,0 +1,68 @@
+/* The reports API: URLs built from the view, one live request per panel (a newer one aborts
+   the older, so a slow answer for the previous range never overwrites the current one), and a
+   count of requests in flight on <html data-pending> (what the browser tests wait for). */
+
+const inFlight = new Map();
+let pending = 0;
+
+function setPending(delta) {
+  pending += delta;
+  document.documentElement.dataset.pending = String(pending);
+}
+setPending(0);
+
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** The parameters every report shares: the period and the filters. */
+export function periodParams(view) {
+  const params = new URLSearchParams({ range: view.range });
+  if (view.range === "custom") {
+    params.set("from", view.from);
+    params.set("to", view.to);
+  }
+  if (view.interval) params.set("interval", view.interval);
+  if (view.filter) params.set("filter", view.filter);
+  return params;
+}
+
+export function reportUrl(view, path, extra = {}) {
+  const params = periodParams(view);
+  for (const [key, value] of Object.entries(extra)) {
+    if (value !== undefined && value !== null && value !== "") params.set(key, String(value));
+  }
+  return `/api/v1/sites/${encodeURIComponent(view.site)}/${path}?${params}`;
+}
+
+async function fetchJson(url, signal) {
+  const response = await fetch(url, { signal, headers: { Accept: "application/json" } });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) throw new ApiError(response.status, body.error || response.statusText);
+  return body;
+}
+
+/** GET a report for `key` (a panel), aborting that panel's previous request.
+    Resolves to null when it was superseded. */
+export async function load(key, url) {
+  inFlight.get(key)?.abort();
+  const controller = new AbortController();
+  inFlight.set(key, controller);
+  setPending(1);
+  try {
+    return await fetchJson(url, controller.signal);
+  } catch (error) {
+    if (controller.signal.aborted) return null;
+    throw error;
+  } finally {
+    if (inFlight.get(key) === controller) inFlight.delete(key);
+    setPending(-1);
+  }
+}
+
+export function getJson(url) {
+  return fetchJson(url);
+}

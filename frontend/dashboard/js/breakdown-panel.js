@@ -1,0 +1,204 @@
+/* A card of breakdown tables behind tabs (Sources | Channels | ..., Top | Entry | Exit, ...):
+   breakdown/{dimension} sorted and paged by the API, a row's bar drawn against the largest
+   row shown, a CSV link for the whole table, and a click on a row filters the dashboard by it. */
+
+import { load, reportUrl } from "./api.js";
+import { addFilter, canFilter, dimensionLabel } from "./filters.js";
+import { metric } from "./format.js";
+
+const PAGE = 10;
+const MAX_ROWS = 100;
+const CSV_ROWS = 1000; // the API's largest page
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+export class BreakdownPanel {
+  /** tabs: [{label, dimension, columns: [[metric, heading]...], display?(value), key?: true}] */
+  constructor(root, title, tabs) {
+    this.root = root;
+    this.tabs = tabs;
+    this.tab = tabs[0];
+    this.limit = PAGE;
+    this.sort = null;
+    this.key = "";
+    this.view = null;
+    this.build(title);
+  }
+
+  build(title) {
+    const head = element("header", "card-head");
+    const heading = element("h2", "", title);
+    heading.id = `${this.root.id}-heading`;
+    this.root.setAttribute("aria-labelledby", heading.id);
+    this.tabList = element("div", "tabs");
+    this.tabList.setAttribute("role", "tablist");
+    for (const tab of this.tabs) {
+      const button = element("button", "tab", tab.label);
+      button.type = "button";
+      button.setAttribute("role", "tab");
+      button.dataset.dimension = tab.dimension;
+      button.addEventListener("click", () => this.choose(tab));
+      tab.button = button;
+      this.tabList.append(button);
+    }
+    head.append(heading, this.tabList);
+    this.keyForm = this.buildKeyForm();
+    this.table = element("table", "breakdown");
+    this.empty = element("p", "empty muted", "Nothing in this period.");
+    this.error = element("p", "error", "");
+    const foot = element("footer", "card-foot");
+    this.more = element("button", "link-button", "Show more");
+    this.more.type = "button";
+    this.more.addEventListener("click", () => this.showMore());
+    this.count = element("span", "muted");
+    this.csv = element("a", "csv", "CSV");
+    foot.append(this.more, this.count, this.csv);
+    this.root.replaceChildren(head, this.keyForm, this.table, this.empty, this.error, foot);
+    this.markTab();
+  }
+
+  buildKeyForm() {
+    const form = element("form", "key-form");
+    const label = element("label", "inline", "Property ");
+    const input = element("input", "control small");
+    input.name = "key";
+    input.placeholder = "e.g. plan";
+    input.maxLength = 64;
+    label.append(input);
+    const submit = element("button", "control small", "Show");
+    submit.type = "submit";
+    form.append(label, submit);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.key = input.value.trim();
+      this.refresh();
+    });
+    this.keyInput = input;
+    return form;
+  }
+
+  dimension() {
+    return this.tab.key ? (this.key ? `prop:${this.key}` : null) : this.tab.dimension;
+  }
+
+  choose(tab) {
+    this.tab = tab;
+    this.limit = PAGE;
+    this.sort = null;
+    this.markTab();
+    this.refresh();
+  }
+
+  markTab() {
+    for (const tab of this.tabs) tab.button.setAttribute("aria-selected", String(tab === this.tab));
+    this.keyForm.hidden = !this.tab.key;
+    this.tabList.hidden = this.tabs.length < 2;
+  }
+
+  showMore() {
+    this.limit = Math.min(MAX_ROWS, this.limit + PAGE);
+    this.refresh();
+  }
+
+  load(view) {
+    this.view = view;
+    this.limit = PAGE;
+    return this.refresh();
+  }
+
+  async refresh() {
+    const dimension = this.dimension();
+    this.root.dataset.dimension = dimension || "";
+    if (!this.view || !dimension) {
+      this.render(null);
+      return;
+    }
+    const params = { limit: this.limit, sort: this.sort };
+    this.root.dataset.state = "loading";
+    this.csv.href = reportUrl(this.view, `breakdown/${dimension}.csv`, { ...params, limit: CSV_ROWS });
+    this.csv.download = `${this.view.site}-${dimension.replace(":", "-")}-${this.view.range}.csv`;
+    try {
+      const answer = await load(this.root.id, reportUrl(this.view, `breakdown/${dimension}`, params));
+      if (answer) this.render(answer);
+    } catch (error) {
+      this.root.dataset.state = "error";
+      this.error.textContent = `Could not load: ${error.message}`;
+    }
+  }
+
+  render(answer) {
+    this.error.textContent = "";
+    const rows = answer ? answer.results : [];
+    this.table.replaceChildren(this.header(), this.body(rows, answer && answer.dimension));
+    this.table.hidden = rows.length === 0;
+    this.empty.hidden = rows.length > 0 || !answer;
+    this.more.hidden = !answer || rows.length >= answer.total_rows || this.limit >= MAX_ROWS;
+    this.count.textContent = answer && answer.total_rows
+      ? `${rows.length} of ${answer.total_rows}` : "";
+    this.csv.hidden = !answer;
+    this.root.dataset.state = "ready";
+  }
+
+  header() {
+    const head = element("thead");
+    const row = element("tr");
+    row.append(element("th", "label-col", dimensionLabel(this.dimension() || "prop:…")));
+    for (const [name, heading] of this.tab.columns) {
+      const cell = element("th", "num");
+      const button = element("button", "sort", heading);
+      button.type = "button";
+      button.title = `Sort by ${heading.toLowerCase()}`;
+      button.addEventListener("click", () => {
+        this.sort = name;
+        this.refresh();
+      });
+      cell.setAttribute("aria-sort", this.sortedBy() === name ? "descending" : "none");
+      cell.append(button);
+      row.append(cell);
+    }
+    head.append(row);
+    return head;
+  }
+
+  sortedBy() {
+    return this.sort || this.tab.columns[0][0];
+  }
+
+  body(rows, dimension) {
+    const body = element("tbody");
+    const first = this.tab.columns[0][0];
+    const max = Math.max(1, ...rows.map((r) => r[first]));
+    for (const result of rows) {
+      const row = element("tr");
+      row.dataset.value = result.value === null ? "" : String(result.value);
+      const label = this.tab.display ? this.tab.display(result.value) : result.value;
+      const cell = element("td", "label-col");
+      const bar = element("span", "bar");
+      bar.style.width = `${(100 * result[first]) / max}%`;
+      const text = label === null || label === undefined || label === "" ? "(none)" : label;
+      if (canFilter(result.value)) {
+        const button = element("button", "row-button", text);
+        button.type = "button";
+        button.title = `Filter by ${dimensionLabel(dimension)}: ${text}`;
+        button.addEventListener("click", () => addFilter(dimension, result.value));
+        cell.append(bar, button);
+      } else {
+        cell.append(bar, element("span", "row-text", text));
+      }
+      row.append(cell);
+      for (const [name] of this.tab.columns) {
+        const number = element("td", "num", metric(name, result[name]));
+        number.dataset.metric = name;
+        number.dataset.value = String(result[name]);
+        row.append(number);
+      }
+      body.append(row);
+    }
+    return body;
+  }
+}

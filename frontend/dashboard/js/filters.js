@@ -1,0 +1,82 @@
+/* Filters as the API reads them (`source==Google;country==DE`), shown as removable chips.
+   The URL's `filter` is passed to every report unchanged. */
+
+import { countryName } from "./format.js";
+import { update, view } from "./state.js";
+
+const FILTER = /^(prop:[^=!~;]{1,64}|[a-z_]+)(==|!=|=~|!~)(.*)$/s;
+const OPS = { "==": "is", "!=": "is not", "=~": "contains", "!~": "does not contain" };
+const LABELS = {
+  source: "Source", channel: "Channel", referrer: "Referrer",
+  utm_source: "UTM source", utm_medium: "UTM medium", utm_campaign: "UTM campaign",
+  utm_term: "UTM term", utm_content: "UTM content",
+  page: "Page", entry_page: "Entry page", exit_page: "Exit page",
+  country: "Country", browser: "Browser", os: "OS", device: "Device",
+  event: "Event", visitor_type: "Visitor type",
+};
+
+export function dimensionLabel(dim) {
+  if (dim.startsWith("prop:")) return `Property ${dim.slice(5)}`;
+  return LABELS[dim] || dim;
+}
+
+export function parseFilters(text) {
+  return (text || "").split(";").map((part) => part.trim()).filter(Boolean).flatMap((part) => {
+    const match = FILTER.exec(part);
+    return match ? [{ dim: match[1], op: match[2], value: match[3] }] : [];
+  });
+}
+
+function serialise(filters) {
+  return filters.map((f) => `${f.dim}${f.op}${f.value}`).join(";");
+}
+
+/** The API's syntax has no escape: a value holding ";" cannot be a filter. */
+export function canFilter(value) {
+  return value !== null && value !== undefined && value !== "" && !String(value).includes(";");
+}
+
+/** Clicking a row: this dimension equals this value (replacing any filter on the dimension). */
+export function addFilter(dim, value) {
+  const others = parseFilters(view().filter).filter((f) => f.dim !== dim);
+  update({ filter: serialise([...others, { dim, op: "==", value: String(value) }]) });
+}
+
+function removeFilter(index) {
+  const filters = parseFilters(view().filter);
+  filters.splice(index, 1);
+  update({ filter: serialise(filters) });
+}
+
+function valueLabel(f) {
+  return f.dim === "country" ? countryName(f.value) || f.value : f.value;
+}
+
+export function chipText(f) {
+  return `${dimensionLabel(f.dim)} ${OPS[f.op]} ${valueLabel(f)}`;
+}
+
+export function renderChips(current) {
+  const filters = parseFilters(current.filter);
+  const bar = document.getElementById("filters");
+  const list = document.getElementById("filter-chips");
+  bar.hidden = filters.length === 0;
+  list.replaceChildren(...filters.map((f, index) => {
+    const item = document.createElement("li");
+    item.className = "chip";
+    item.dataset.dim = f.dim;
+    const text = document.createElement("span");
+    text.textContent = chipText(f);
+    const remove = document.createElement("button");
+    remove.type = "button";
+    remove.textContent = "×";
+    remove.setAttribute("aria-label", `Remove filter: ${chipText(f)}`);
+    remove.addEventListener("click", () => removeFilter(index));
+    item.append(text, remove);
+    return item;
+  }));
+}
+
+export function installFilterBar() {
+  document.getElementById("clear-filters").addEventListener("click", () => update({ filter: "" }));
+}

@@ -1,0 +1,35 @@
+/* Which breakdown cards the dashboard has, and their tabs. */
+
+import { BreakdownPanel } from "./breakdown-panel.js";
+import { countryName } from "./format.js";
+
+const VISITORS = ["visitors", "Visitors"];
+const SESSION_COLUMNS = [VISITORS, ["bounce_rate", "Bounce"]];
+const UTM = ["source", "medium", "campaign", "term", "content"];
+
+export function createPanels() {
+  const $ = (id) => document.getElementById(id);
+  return [
+    new BreakdownPanel($("acquisition"), "Acquisition", [
+      { label: "Sources", dimension: "source", columns: SESSION_COLUMNS },
+      { label: "Channels", dimension: "channel", columns: SESSION_COLUMNS },
+      { label: "Referrers", dimension: "referrer", columns: SESSION_COLUMNS },
+      ...UTM.map((p) => ({ label: `UTM ${p}`, dimension: `utm_${p}`, columns: SESSION_COLUMNS })),
+    ]),
+    new BreakdownPanel($("pages"), "Pages", [
+      { label: "Top pages", dimension: "page", columns: [VISITORS, ["count", "Views"]] },
+      { label: "Entry pages", dimension: "entry_page", columns: [VISITORS, ["sessions", "Entries"]] },
+      { label: "Exit pages", dimension: "exit_page", columns: [VISITORS, ["sessions", "Exits"]] },
+    ]),
+    new BreakdownPanel($("audience"), "Audience", [
+      { label: "Countries", dimension: "country", columns: SESSION_COLUMNS, display: countryName },
+      { label: "Browsers", dimension: "browser", columns: SESSION_COLUMNS },
+      { label: "OS", dimension: "os", columns: SESSION_COLUMNS },
+      { label: "Devices", dimension: "device", columns: SESSION_COLUMNS },
+    ]),
+    new BreakdownPanel($("events"), "Custom events", [
+      { label: "Events", dimension: "event", columns: [VISITORS, ["count", "Events"]] },
+      { label: "Properties", dimension: "prop", key: true, columns: [VISITORS, ["count", "Events"]] },
+    ]),
+  ];
+}

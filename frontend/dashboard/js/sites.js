@@ -1,0 +1,48 @@
+/* Who is looking and at which sites: /api/me, and the sites the switcher offers. A share
+   link's visitor sees only the shared site, read-only (no switcher, no settings link). */
+
+import { getJson } from "./api.js";
+import { update } from "./state.js";
+
+/** The sites this principal may read. /api/me does not list them (yet): a user's manageable
+    sites come from /api/admin/sites; a viewer or a share link sees the site in the URL. */
+async function readableSites(me) {
+  if (Array.isArray(me.sites)) return me.sites;
+  if (me.kind !== "user") return [];
+  const sites = await getJson("/api/admin/sites");
+  return sites.map((s) => ({ domain: s.domain, name: s.name || s.domain }));
+}
+
+function fillSwitcher(sites, current) {
+  const select = document.getElementById("site");
+  const known = sites.some((s) => s.domain === current);
+  const all = known || !current ? sites : [{ domain: current, name: current }, ...sites];
+  select.replaceChildren(...all.map((site) => {
+    const option = document.createElement("option");
+    option.value = site.domain;
+    option.textContent = site.name && site.name !== site.domain
+      ? `${site.name} (${site.domain})` : site.domain;
+    return option;
+  }));
+  select.value = current;
+  select.addEventListener("change", () => update({ site: select.value, filter: "", funnel: "", flow_from: "" }));
+}
+
+/** Resolves to the site to show ("" when there is none), after setting up the header. */
+export async function setUpSites(view) {
+  const me = await getJson("/api/me");
+  const shared = me.kind === "share";
+  document.documentElement.dataset.viewer = me.kind;
+  document.getElementById("shared-badge").hidden = !shared;
+  document.getElementById("admin-link").hidden = shared || !me.admin;
+  const sites = shared ? [] : await readableSites(me);
+  const site = view.site || (sites[0] && sites[0].domain) || "";
+  if (shared || (sites.length < 2 && site)) {
+    document.getElementById("site").hidden = true;
+    const name = document.getElementById("site-name");
+    name.hidden = false;
+    name.textContent = site;
+  }
+  if (!shared) fillSwitcher(sites, site);
+  return site;
+}

@@ -1,0 +1,73 @@
+/* The view: everything a link must reproduce lives in the URL's query string, and nowhere else.
+   Changing the view rewrites the URL (one history entry per change, so Back undoes it). */
+
+const DEFAULTS = Object.freeze({
+  site: "",
+  range: "7d",
+  from: "",
+  to: "",
+  interval: "",
+  compare: "previous",
+  filter: "",
+  metric: "visitors",
+  funnel: "",
+  flow_depth: "4",
+  flow_from: "",
+  cohort: "",
+});
+const RANGES = ["24h", "7d", "30d", "custom"];
+
+let current = read(location.search);
+const listeners = new Set();
+
+function read(search) {
+  const params = new URLSearchParams(search);
+  const view = { ...DEFAULTS };
+  for (const key of Object.keys(DEFAULTS)) {
+    const value = params.get(key);
+    if (value !== null) view[key] = value;
+  }
+  if (!RANGES.includes(view.range)) view.range = DEFAULTS.range;
+  return Object.freeze(view);
+}
+
+function toSearch(view) {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(view)) {
+    if (value !== DEFAULTS[key] && value !== "") params.set(key, value);
+  }
+  if (view.range !== "custom") {
+    params.delete("from");
+    params.delete("to");
+  }
+  const text = params.toString();
+  return text ? `?${text}` : location.pathname;
+}
+
+export function view() {
+  return current;
+}
+
+/** Apply a change: rewrite the URL, then tell every listener synchronously. */
+export function update(change, { replace = false } = {}) {
+  const next = Object.freeze({ ...current, ...change });
+  if (JSON.stringify(next) === JSON.stringify(current)) return;
+  current = next;
+  const url = toSearch(current);
+  if (replace) history.replaceState(null, "", url);
+  else history.pushState(null, "", url);
+  notify();
+}
+
+export function onChange(listener) {
+  listeners.add(listener);
+}
+
+function notify() {
+  for (const listener of listeners) listener(current);
+}
+
+window.addEventListener("popstate", () => {
+  current = read(location.search);
+  notify();
+});
