@@ -95,16 +95,27 @@ async def select_keys(
     columns: Sequence[str],
     keys: Sequence[tuple[Any, ...]],
 ) -> dict[tuple[Any, ...], tuple[Any, ...]]:
-    """`columns` of the rows whose composite key (`key_cols`) is in `keys`, by key; a row-value
-    IN, 200 keys a statement."""
+    """`columns` of the rows whose composite key (`key_cols`) is in `keys`, by key: a row-value
+    IN, 500 keys a statement. On SQLite straight to the driver (profiled: compiling the
+    expanding tuple IN cost 40 % of the writer's time)."""
     found: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-    key = tuple_(*(table.c[c] for c in key_cols))
     n = len(key_cols)
-    for i in range(0, len(keys), 200):
-        chunk = list(keys[i : i + 200])
-        query = select(*(table.c[c] for c in (*key_cols, *columns))).where(key.in_(chunk))
-        for row in await conn.execute(query):
-            found[tuple(row[:n])] = tuple(row[n:])
+    names = ", ".join((*key_cols, *columns))
+    for i in range(0, len(keys), 500):
+        chunk = list(keys[i : i + 500])
+        if conn.dialect.name == "sqlite":
+            row = f"({', '.join('?' * n)})"
+            sql = (
+                f"SELECT {names} FROM {table.name} WHERE ({', '.join(key_cols)}) "
+                f"IN (VALUES {', '.join([row] * len(chunk))})"
+            )
+            result = await conn.exec_driver_sql(sql, tuple(v for key in chunk for v in key))
+        else:
+            key = tuple_(*(table.c[c] for c in key_cols))
+            query = select(*(table.c[c] for c in (*key_cols, *columns))).where(key.in_(chunk))
+            result = await conn.execute(query)
+        for found_row in result:
+            found[tuple(found_row[:n])] = tuple(found_row[n:])
     return found
 
 
