@@ -19,6 +19,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.events import PAGEVIEW
+from app.queries import rollup_reads
 from app.queries.scope import Scope, s, where
 from app.queries.summary import period_json
 from app.storage.tables import events, sessions
@@ -74,32 +75,57 @@ async def flows(
     start_page: str | None = None,
     limit: int = 10,
 ) -> dict[str, Any]:
-    paths = await session_paths(conn, scope, depth, start_page)
-    # Step 0 is the source, steps 1..depth the pages; keep each step's `limit` busiest values.
+    if start_page is None and rollup_reads.usable(scope):
+        links = await rollup_reads.flow_links(conn, scope.site_id, scope.period, depth)
+    else:
+        links = _links_of(await session_paths(conn, scope, depth, start_page))
     per_step: list[Counter[str]] = [Counter() for _ in range(depth + 1)]
-    for source, pages, _ in paths:
-        for step, name in enumerate([source, *pages]):
-            per_step[step][name] += 1
+    for (step, src, dst), n in links.items():
+        if step == 0:
+            per_step[0][src] += n
+        if dst != EXIT and step < depth:
+            per_step[step + 1][dst] += n
+    # Step 0 is the source, steps 1..depth the pages; keep each step's `limit` busiest values.
     kept = [_top(counter, limit) for counter in per_step]
     nodes: Counter[tuple[int, str]] = Counter()
-    links: Counter[tuple[tuple[int, str], tuple[int, str]]] = Counter()
-    for source, pages, more in paths:
-        chain = [(step, n if n in kept[step] else OTHER) for step, n in enumerate([source, *pages])]
-        chain.append((len(pages) + 1, CONTINUES if more else EXIT))
-        nodes.update(chain)
-        links.update(zip(chain, chain[1:], strict=False))
+    edges: Counter[tuple[tuple[int, str], tuple[int, str]]] = Counter()
+    for (step, src, dst), n in links.items():
+        a = (step, src if src in kept[step] else OTHER)
+        if dst == EXIT:
+            b = (step + 1, EXIT)
+        elif step == depth:
+            b = (step + 1, CONTINUES)
+        else:
+            b = (step + 1, dst if dst in kept[step + 1] else OTHER)
+        if step == 0:
+            nodes[a] += n
+        nodes[b] += n
+        edges[(a, b)] += n
+    exits = Counter({step: n for (step, _, dst), n in links.items() if dst == EXIT})
     return {
         "period": period_json(scope.period),
         "depth": depth,
         "start_page": start_page,
-        "sessions": len(paths),
+        "sessions": sum(per_step[0].values()),
         "nodes": [_node(key, n) for key, n in sorted(nodes.items(), key=_node_order)],
         "links": [
             {"source": _id(a), "target": _id(b), "sessions": n}
-            for (a, b), n in sorted(links.items(), key=lambda kv: (kv[0][0][0], -kv[1], kv[0]))
+            for (a, b), n in sorted(edges.items(), key=lambda kv: (kv[0][0][0], -kv[1], kv[0]))
         ],
-        "steps": _drop_off(per_step, paths),
+        "steps": _drop_off(per_step, exits),
     }
+
+
+def _links_of(paths: list[tuple[str, list[str], bool]]) -> Counter[tuple[int, str, str]]:
+    """The (step, from, to) links of each session's chain, as flow_links stores them: the link
+    leaving the last page goes to EXIT when the session ended there, else to the next page."""
+    links: Counter[tuple[int, str, str]] = Counter()
+    for source, pages, more in paths:
+        chain = [source, *pages]
+        for step in range(len(chain) - 1):
+            links[(step, chain[step], chain[step + 1])] += 1
+        links[(len(pages), chain[-1], CONTINUES if more else EXIT)] += 1
+    return links
 
 
 def _id(key: tuple[int, str]) -> str:
@@ -115,15 +141,11 @@ def _node_order(item: tuple[tuple[int, str], int]) -> tuple[int, int, str]:
     return step, -n, name
 
 
-def _drop_off(
-    per_step: list[Counter[str]], paths: list[tuple[str, list[str], bool]]
-) -> list[dict[str, Any]]:
+def _drop_off(per_step: list[Counter[str]], exits: Counter[int]) -> list[dict[str, Any]]:
     """Per page step: sessions that reached it, and how many ended there (exits)."""
-    ended = Counter(len(pages) for _, pages, more in paths if not more)
     out = []
     for step in range(1, len(per_step)):
         reached = sum(per_step[step].values())
-        exits = ended[step]
-        rate = round(100 * exits / reached, 1) if reached else 0
-        out.append({"step": step, "sessions": reached, "exits": exits, "exit_rate": rate})
+        rate = round(100 * exits[step] / reached, 1) if reached else 0
+        out.append({"step": step, "sessions": reached, "exits": exits[step], "exit_rate": rate})
     return out

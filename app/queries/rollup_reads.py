@@ -12,6 +12,7 @@ periods cut at half hours read sessions instead (app/queries/scope.py): exact, s
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -23,7 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.queries.period import HOUR_MS, Period
 from app.queries.scope import Scope
 from app.storage import sketches
+from app.storage.flow_links import DAY, HOUR
 from app.storage.hourly import COUNTERS, HOURS_PER_DAY, UNSKETCHED
+from app.storage.tables import flow_links as links_table
 from app.storage.tables import rollup_hours, visitor_days
 
 r = rollup_hours.c
@@ -207,3 +210,38 @@ async def visitors_of(conn: AsyncConnection, site_id: int, period: Period, dim: 
     """Distinct visitors counted under any value of `dim` over the period."""
     start_h, end_h = _hours(period)
     return (await load_sketches(conn, site_id, dim, [(start_h, end_h)])).union(start_h, end_h)
+
+
+async def flow_links(
+    conn: AsyncConnection, site_id: int, period: Period, depth: int
+) -> Counter[tuple[int, str, str]]:
+    """Sessions per Sankey link (step, from, to) up to `depth`, from whole days and edge hours."""
+    start_h, end_h = _hours(period)
+    first_day, end_day = _whole_days(start_h, end_h)
+    f = links_table.c
+    spans = [(DAY, first_day, end_day)]
+    if first_day == end_day:
+        spans = [(HOUR, start_h, end_h)]
+    else:
+        spans += [
+            (HOUR, start_h, first_day * HOURS_PER_DAY),
+            (HOUR, end_day * HOURS_PER_DAY, end_h),
+        ]
+    found: Counter[tuple[int, str, str]] = Counter()
+    for grain, a, b in spans:
+        if a >= b:
+            continue
+        query = (
+            select(f.step, f.src, f.dst, func.sum(f.sessions))
+            .where(
+                f.site_id == site_id,
+                f.grain == grain,
+                f.bucket >= a,
+                f.bucket < b,
+                f.step <= depth,
+            )
+            .group_by(f.step, f.src, f.dst)
+        )
+        for step, src, dst, n in await conn.execute(query):
+            found[(step, src, dst)] += int(n)
+    return +found

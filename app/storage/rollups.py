@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
 
 from app.events import ENGAGEMENT, EVENT_FIELDS, PAGEVIEW
-from app.storage import hourly
+from app.storage import flow_links, hourly
 from app.storage.dialect import execute_rows, select_in, upsert
 from app.storage.tables import sessions
 
@@ -73,6 +73,7 @@ def _count(row: list[Any], ev: Sequence[Any], ts: int, name: str, path: str) -> 
     row[S["start_ts"]] = min(row[S["start_ts"]], ts)
     row[S["end_ts"]] = max(row[S["end_ts"]], ts)
     if name == PAGEVIEW:
+        row[S["pages"]] = flow_links.add_page(row[S["pages"]], path)
         row[S["pageviews"]] += 1
         if row[S["exit_ts"]] is None or ts >= row[S["exit_ts"]]:
             row[S["exit_ts"]], row[S["exit_page"]] = ts, path
@@ -95,6 +96,7 @@ def merge(old: Sequence[Any] | None, part: list[Any], has_entry: bool) -> list[A
     new[S["end_ts"]] = max(old[S["end_ts"]], part[S["end_ts"]])
     for name in ("pageviews", "events", "interactive", "engagement_ms"):
         new[S[name]] = old[S[name]] + part[S[name]]
+    new[S["pages"]] = flow_links.join_pages(old[S["pages"]], part[S["pages"]])
     if part[S["exit_ts"]] is not None and (
         old[S["exit_ts"]] is None or part[S["exit_ts"]] >= old[S["exit_ts"]]
     ):
@@ -121,8 +123,11 @@ async def maintain(conn: AsyncConnection, events: Sequence[Sequence[Any]]) -> No
     merged = [merge(old_rows.get(sid), part, sid in started) for sid, part in parts.items()]
     await execute_rows(conn, _upsert_sessions(conn.dialect.name), SESSION_COLS, merged)
     deltas = hourly.Deltas()
+    links = flow_links.Deltas()
     for row in merged:
         deltas.session(old_rows.get(row[0]), row)
+        links.session(old_rows.get(row[0]), row)
     starts = {row[0]: row[S["start_ts"]] for row in merged}
     deltas.events(events, starts)
     await hourly.write(conn, deltas)
+    await flow_links.write(conn, links)

@@ -162,6 +162,8 @@ sessions = Table(
     Column("browser", String(64)),
     Column("os", String(64)),
     Column("device", String(16), nullable=False),
+    # The first page views' paths, newline-separated (app/storage/flow_links.py).
+    Column("pages", Text),
     Index("ix_sessions_site_start", "site_id", "start_ts", "visitor_id"),
 )
 
@@ -199,6 +201,20 @@ visitor_days = Table(
     Column("dim", String(80), primary_key=True),
     Column("value", String(2000), primary_key=True),
     Column("visitors", LargeBinary, nullable=False),
+)
+
+# Sankey links per (site, grain, bucket, step, from, to): sessions that went from -> to at that
+# step, at the hour (grain 1) and UTC day (grain 24) of their start (app/storage/flow_links.py).
+flow_links = Table(
+    "flow_links",
+    metadata,
+    Column("site_id", Integer, primary_key=True),
+    Column("grain", SmallInteger, primary_key=True),
+    Column("bucket", Integer, primary_key=True),
+    Column("step", SmallInteger, primary_key=True),
+    Column("src", String(2000), primary_key=True),
+    Column("dst", String(2000), primary_key=True),
+    Column("sessions", BigInteger, nullable=False),
 )
 
 # Accounts (issue 6). Secrets are stored hashed: passwords with argon2id, session ids and API

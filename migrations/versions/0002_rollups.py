@@ -86,18 +86,35 @@ def _backfill(conn: sa.Connection) -> None:
         last = chunk[-1][0]
         rows = [r[1:] for r in chunk]
         parts, started = rollups.fold(rows)
-        found = conn.execute(sa.select(sessions).where(sessions.c.session_id.in_(list(parts))))
-        old = {r[0]: tuple(r) for r in found}
+        cols = [sessions.c[c] for c in rollups.SESSION_COLS if c not in LATER_COLUMNS]
+        found = conn.execute(sa.select(*cols).where(sessions.c.session_id.in_(list(parts))))
+        old = {r[0]: _full_row(r) for r in found}
         merged = [rollups.merge(old.get(s), p, s in started) for s, p in parts.items()]
         conn.execute(sa.delete(sessions).where(sessions.c.session_id.in_(list(old))))
-        conn.execute(
-            sa.insert(sessions), [dict(zip(rollups.SESSION_COLS, m, strict=True)) for m in merged]
-        )
+        conn.execute(sa.insert(sessions), [_at_0002(m) for m in merged])
         deltas = hourly.Deltas()
         for row in merged:
             deltas.session(old.get(row[0]), row)
         deltas.events(rows, {row[0]: row[3] for row in merged})
         _add(conn, rollup_hours, deltas)
+
+
+# Session columns that later migrations add: absent at this revision.
+LATER_COLUMNS = ("pages",)
+
+
+def _at_0002(row: object) -> dict[str, object]:
+    from app.storage import rollups
+
+    pairs = zip(rollups.SESSION_COLS, row, strict=True)  # type: ignore[call-overload]
+    return {k: v for k, v in pairs if k not in LATER_COLUMNS}
+
+
+def _full_row(found: object) -> tuple[object, ...]:
+    from app.storage import rollups
+
+    values = iter(found)  # type: ignore[call-overload]
+    return tuple(None if c in LATER_COLUMNS else next(values) for c in rollups.SESSION_COLS)
 
 
 def _add(conn: sa.Connection, table: sa.Table, deltas: object) -> None:

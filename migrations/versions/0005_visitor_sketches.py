@@ -58,7 +58,12 @@ def _backfill_day(conn: sa.Connection, site: int, day: int) -> None:
 
     s = sessions.c
     window = (s.site_id == site, s.start_ts >= day * DAY_MS, s.start_ts < (day + 1) * DAY_MS)
-    found = [tuple(r) for r in conn.execute(sa.select(sessions).where(*window))]
+    names = [c.name for c in sessions.columns]
+    present = [sessions.c[c] for c in names if c != "pages"]  # "pages" comes with 0006
+    found = []
+    for r in conn.execute(sa.select(*present).where(*window)):
+        values = iter(r)
+        found.append(tuple(None if c == "pages" else next(values) for c in names))
     if not found:
         return
     deltas = hourly.Deltas()

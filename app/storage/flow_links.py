@@ -1,0 +1,107 @@
+"""Flow rollups: the Sankey's links, counted per session and kept exact by deltas.
+
+A session's flow is its chain [source, page 1, page 2, ...] (its first `MAX_PAGES` page views,
+the `pages` column of `sessions`); it adds 1 to each link (step, from, to) of the chain, and to
+(k, page k, "(exit)") when it ended after k pages. A flows report of depth d sums the links of
+steps < d as they are and turns each link leaving step d into "(continues)" (a page follows) or
+"(exit)" — so one stored set of links answers every depth up to MAX_DEPTH.
+
+Links are additive, so they are stored per (site, UTC hour) and per (site, UTC day) of the
+session's start: a 30-day report sums ~30 days of rows, with hours only at the edges. A session
+that grows across batches has its old links taken out and its new ones put in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import Insert
+
+from app.storage.dialect import execute_rows, upsert
+from app.storage.tables import flow_links, sessions
+
+EXIT = "(exit)"
+MAX_DEPTH = 10
+MAX_PAGES = MAX_DEPTH + 1  # one past the deepest report tells "continues" from "exit"
+HOUR_MS = 3_600_000
+HOUR, DAY = 1, 24  # the `grain` column: hours per bucket
+KEY_BYTES = 1_000
+SEP = "\n"  # URL parsing drops newlines, so no path holds one
+
+_COLS = tuple(c.name for c in sessions.columns)
+_S = {name: i for i, name in enumerate(_COLS)}
+
+Link = tuple[int, int, int, int, str, str]  # site, grain, bucket, step, from, to
+
+
+def add_page(pages: str | None, path: str) -> str | None:
+    """The session's `pages` with one more page view (kept to the first MAX_PAGES)."""
+    if not pages:
+        return path
+    if pages.count(SEP) + 1 >= MAX_PAGES:
+        return pages
+    return pages + SEP + path
+
+
+def join_pages(first: str | None, then: str | None) -> str | None:
+    if not first or not then:
+        return first or then
+    return SEP.join((first.split(SEP) + then.split(SEP))[:MAX_PAGES])
+
+
+def _key_text(text: str) -> str:
+    """At most KEY_BYTES of UTF-8: two values fit one PostgreSQL index entry (2,704 bytes)."""
+    if len(text) * 4 <= KEY_BYTES:
+        return text
+    return text.encode()[:KEY_BYTES].decode(errors="ignore")
+
+
+def links(row: Sequence[Any]) -> list[Link]:
+    pages = row[_S["pages"]]
+    if not pages:
+        return []
+    chain = [_key_text(name) for name in (row[_S["source"]], *pages.split(SEP))]
+    hops = [(step, chain[step], chain[step + 1]) for step in range(len(chain) - 1)]
+    if row[_S["pageviews"]] == len(chain) - 1:
+        hops.append((len(chain) - 1, chain[-1], EXIT))
+    site, hour = row[_S["site_id"]], row[_S["start_ts"]] // HOUR_MS
+    out: list[Link] = []
+    for step, src, dst in hops:
+        if step <= MAX_DEPTH:
+            out.append((site, HOUR, hour, step, src, dst))
+            out.append((site, DAY, hour // DAY, step, src, dst))
+    return out
+
+
+class Deltas:
+    def __init__(self) -> None:
+        self.rows: dict[Link, int] = {}
+
+    def session(self, old: Sequence[Any] | None, new: Sequence[Any]) -> None:
+        if old is not None and all(
+            old[_S[c]] == new[_S[c]] for c in ("pages", "pageviews", "start_ts", "source")
+        ):
+            return
+        rows = self.rows
+        for link in links(old) if old is not None else ():
+            rows[link] = rows.get(link, 0) - 1
+        for link in links(new):
+            rows[link] = rows.get(link, 0) + 1
+
+
+_KEY_COLS = ("site_id", "grain", "bucket", "step", "src", "dst")
+
+
+@cache
+def _upsert(dialect: str) -> Insert:
+    return upsert(
+        dialect, flow_links, _KEY_COLS, lambda ex: {"sessions": flow_links.c.sessions + ex.sessions}
+    )
+
+
+async def write(conn: AsyncConnection, deltas: Deltas) -> None:
+    rows = sorted((*key, n) for key, n in deltas.rows.items() if n)
+    await execute_rows(conn, _upsert(conn.dialect.name), (*_KEY_COLS, "sessions"), rows)

@@ -1,0 +1,87 @@
+"""Flow links: each session's first page views (`sessions.pages`) and the Sankey's links per
+hour and day (`flow_links`), so flows reports sum rollups instead of reading every page view.
+
+Existing sessions get their pages and links from `events`, one site-day at a time.
+
+Revision ID: 0006
+Revises: 0005
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006"
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+DAY_MS = 86_400_000
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("sessions") as batch:
+        batch.add_column(sa.Column("pages", sa.Text(), nullable=True))
+    op.create_table(
+        "flow_links",
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("grain", sa.SmallInteger(), nullable=False),
+        sa.Column("bucket", sa.Integer(), nullable=False),
+        sa.Column("step", sa.SmallInteger(), nullable=False),
+        sa.Column("src", sa.String(length=2000), nullable=False),
+        sa.Column("dst", sa.String(length=2000), nullable=False),
+        sa.Column("sessions", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("site_id", "grain", "bucket", "step", "src", "dst"),
+    )
+    _backfill(op.get_bind())
+
+
+def _backfill(conn: sa.Connection) -> None:
+    from app.storage.tables import sessions
+
+    s = sessions.c
+    spans = conn.execute(
+        sa.select(s.site_id, sa.func.min(s.start_ts), sa.func.max(s.start_ts)).group_by(s.site_id)
+    )
+    for site, first, last in list(spans):
+        for day in range(first // DAY_MS, last // DAY_MS + 1):
+            _backfill_day(conn, site, day)
+
+
+def _backfill_day(conn: sa.Connection, site: int, day: int) -> None:
+    from app.events import PAGEVIEW
+    from app.storage import flow_links
+    from app.storage.tables import events, sessions
+    from app.storage.tables import flow_links as links_table
+
+    s, e = sessions.c, events.c
+    window = (s.site_id == site, s.start_ts >= day * DAY_MS, s.start_ts < (day + 1) * DAY_MS)
+    found = {r[0]: list(r) for r in conn.execute(sa.select(sessions).where(*window))}
+    if not found:
+        return
+    at = [c.name for c in sessions.columns].index("pages")
+    ids = list(found)
+    for i in range(0, len(ids), 500):
+        views = conn.execute(
+            sa.select(e.session_id, e.pathname)
+            .where(e.session_id.in_(ids[i : i + 500]), e.name == PAGEVIEW)
+            .order_by(e.ts, e.id)
+        )
+        for sid, path in views:
+            found[sid][at] = flow_links.add_page(found[sid][at], path)
+    deltas = flow_links.Deltas()
+    for sid, row in found.items():
+        if row[at]:
+            conn.execute(sa.update(sessions).where(s.session_id == sid).values(pages=row[at]))
+        deltas.session(None, row)
+    keys = ("site_id", "grain", "bucket", "step", "src", "dst")
+    rows = [{**dict(zip(keys, k, strict=True)), "sessions": n} for k, n in deltas.rows.items()]
+    if rows:
+        conn.execute(sa.insert(links_table), rows)
+
+
+def downgrade() -> None:
+    op.drop_table("flow_links")
+    with op.batch_alter_table("sessions") as batch:
+        batch.drop_column("pages")
