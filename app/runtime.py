@@ -97,6 +97,7 @@ class Runtime:
             _tune_garbage_collector()
         self.writer.start()
         self.live.start()
+        self.sites.start_refresh()  # CLI updates and removals reach the registry within 5 s
         self._maintenance = asyncio.create_task(self._maintain(), name="pulse-maintenance")
         log.info(
             "Pulse ready: %d sites, %d visitors warm, %d live events replayed",
@@ -107,6 +108,7 @@ class Runtime:
 
     async def stop(self) -> None:
         await self.live.stop()  # websockets close with 1001 before the writer drains
+        await self.sites.stop_refresh()
         if self._maintenance is not None:
             self._maintenance.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -1,4 +1,6 @@
-"""`pulse site add|update|list|remove`: direct database access from the command line."""
+"""`pulse site add|update|list|remove`: direct database access from the command line. A running
+server sees an added site at its first event and updates/removals within
+app.sites.REFRESH_INTERVAL_S (5 s): its registry re-reads the table (app/sites.py)."""
 
 from __future__ import annotations
 
@@ -45,7 +47,7 @@ async def run_site_command(args: argparse.Namespace, settings: Settings) -> int:
                 return 2
             async with engine.begin() as conn:
                 site = await remove_site(conn, args.domain)
-            # A running server forgets the site at its next restart (or admin-API change).
+            # A running server forgets it within app.sites.REFRESH_INTERVAL_S (5 s).
             print(f"removed site {site.domain} and its data")
             return 0
         async with engine.connect() as conn:

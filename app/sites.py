@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 import uuid
 from collections.abc import Sequence
@@ -16,9 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.storage.tables import sites
 
+log = logging.getLogger(__name__)
 IDENTITY_MODES = ("local", "cookieless")
 # A burst of events for unknown domains re-reads the sites table at most this often.
 RELOAD_MIN_INTERVAL = 0.1
+# The running server re-reads the whole sites table this often (one small SELECT, off the
+# ingest path), so `pulse site update|remove` from another process takes effect within it.
+REFRESH_INTERVAL_S = 5.0
 # Every table keyed by site_id, emptied when a site is removed.
 SITE_DATA_TABLES = (
     "events",
@@ -221,15 +227,22 @@ async def remove_site(conn: AsyncConnection, domain: str) -> Site:
 
 
 class SiteRegistry:
-    """Domain -> Site, in memory. Unknown domains trigger a (single-flight) reload, so a site
-    added with the CLI while the server runs is accepted at once."""
+    """Domain -> Site, in memory; ingest never reads the database for it.
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    Two ways a change made elsewhere (the CLI is another process) reaches it: an unknown domain
+    triggers a single-flight reload, so `pulse site add` is accepted at once; and a background
+    task reloads every REFRESH_INTERVAL_S, so `pulse site update|remove` (a domain the registry
+    still knows) takes effect within that time. The admin API reloads after its own changes.
+    """
+
+    def __init__(self, engine: AsyncEngine, refresh_interval_s: float | None = None) -> None:
         self.engine = engine
+        self.refresh_interval_s = refresh_interval_s or REFRESH_INTERVAL_S
         self._by_domain: dict[str, Site] = {}
         self._by_umami_id: dict[str, Site] = {}
         self._reload_lock = asyncio.Lock()
         self._last_reload = 0.0
+        self._refresher: asyncio.Task[None] | None = None
 
     def lookup(self, domain: str) -> Site | None:
         """By domain, or by Umami website id: Umami snippets (`data-website-id`) and the Umami
@@ -260,3 +273,23 @@ class SiteRegistry:
             if time.monotonic() - self._last_reload < RELOAD_MIN_INTERVAL:
                 await asyncio.sleep(RELOAD_MIN_INTERVAL)
             await self.reload()
+
+    def start_refresh(self) -> None:
+        self._refresher = asyncio.create_task(self._refresh(), name="pulse-site-refresh")
+
+    async def stop_refresh(self) -> None:
+        if self._refresher is not None:
+            self._refresher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._refresher
+            self._refresher = None
+
+    async def _refresh(self) -> None:
+        while True:
+            await asyncio.sleep(self.refresh_interval_s)
+            try:
+                await self.reload()
+            except Exception:  # a locked or restarting database: keep the last known sites
+                log.exception(
+                    "reloading the sites failed; retrying in %.0f s", self.refresh_interval_s
+                )

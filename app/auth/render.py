@@ -1,5 +1,10 @@
 """Server-rendered auth pages: HTML templates from frontend/auth/ with `$name` placeholders,
-every value HTML-escaped. No inline script or style anywhere (the CSP forbids them)."""
+every value HTML-escaped. No inline script or style anywhere (the CSP forbids them).
+
+The `<head>` lines every page shares (charset, viewport, robots, icon, stylesheet) live in
+`_head.html`, put in place of the HEAD_MARK comment when a template is first read; each page
+keeps its own title and extras (the admin page's CSRF meta and script, the share page's
+referrer policy). The partial is never served: /assets/auth/ refuses *.html."""
 
 from __future__ import annotations
 
@@ -13,11 +18,14 @@ from quart import Response
 import app as app_package
 
 FOLDER = Path(app_package.__file__).resolve().parents[1] / "frontend" / "auth"
+HEAD_MARK = "  <!-- shared head: _head.html -->\n"
 
 
 @lru_cache(maxsize=16)
 def _template(name: str) -> Template:
-    return Template((FOLDER / name).read_text(encoding="utf-8"))
+    text = (FOLDER / name).read_text(encoding="utf-8")
+    head = (FOLDER / "_head.html").read_text(encoding="utf-8")
+    return Template(text.replace(HEAD_MARK, head, 1))
 
 
 def render(name: str, status: int = 200, **values: str) -> Response:

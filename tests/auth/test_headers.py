@@ -48,3 +48,14 @@ def test_auth_pages_have_no_inline_script_or_style() -> None:
         for line in text.splitlines():
             if "<script" in line:
                 assert "src=" in line, (page.name, line)
+
+
+async def test_every_auth_page_gets_the_shared_head(client: TestClientProtocol) -> None:
+    """frontend/auth/_head.html is put into each page (app/auth/render.py), first in <head>."""
+    shared = (FRONTEND / "_head.html").read_text().strip()
+    for name in ("login.html", "setup.html", "share.html", "admin.html"):
+        assert "<!-- shared head: _head.html -->" in (FRONTEND / name).read_text(), name
+    page = await (await client.get("/login")).get_data(as_text=True)
+    assert "<head>\n" + "  " + shared + "\n  <title>Pulse · log in</title>" in page
+    assert page.count('<meta charset="utf-8">') == 1
+    assert (await client.get("/assets/auth/_head.html")).status_code == 404

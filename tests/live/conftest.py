@@ -1,15 +1,12 @@
 """Fixtures for the live view's tests: event factories for the windows, credentials to watch a
 site (every live endpoint is guarded by the Accounts issue), a real `pulse serve` subprocess for
-the wall display in Chromium (the pattern of tests/sdk/conftest.py, whose helpers are reused), and
-the browser itself."""
+the wall display in Chromium (tests/support/server.py), and the browser itself
+(tests/support/browser.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import urllib.request
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -27,15 +24,8 @@ from app.settings import Settings
 from app.storage.database import create_engine
 from app.storage.tables import sites
 from tests.conftest import FIREFOX, SITE
-from tests.sdk.conftest import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    ROOT,
-    _chromium_or_skip,
-    _pulse_cli,
-    _wait_healthy,
-    free_port,
-)
+from tests.support.browser import launch_chromium
+from tests.support.server import ROOT, pulse_serve
 
 WALL_SITE = "wall.example"
 NODE_MODULES = ROOT / "frontend" / "node_modules"
@@ -107,51 +97,17 @@ class LiveServer:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     if not (NODE_MODULES / "echarts").is_dir():
         pytest.fail("the wall display needs its libraries: run `cd frontend && npm ci`")
-    tmp = tmp_path_factory.mktemp("live")
-    db_path = tmp / "pulse.db"
-    env = {
-        **os.environ,
-        "PULSE_DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
-        "PULSE_LOG_LEVEL": "WARNING",
-    }
-    _pulse_cli(env, "migrate")
-    _pulse_cli(env, "site", "add", WALL_SITE, "--name", "Wall Example")
-    settings = Settings(database_url=env["PULSE_DATABASE_URL"])
-    # In a thread of its own: sync Playwright may hold this thread's event loop already.
-    with ThreadPoolExecutor(1) as pool:
-        slug = pool.submit(asyncio.run, share_slug(settings, WALL_SITE)).result()
-    port = free_port()
-    log_path = tmp / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    origin = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(origin, proc, log_path)
-        yield LiveServer(origin, db_path, f"/share/{slug}")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    setup = [("site", "add", WALL_SITE, "--name", "Wall Example")]
+    with pulse_serve(tmp_path_factory.mktemp("live"), setup=setup) as server:
+        settings = Settings(database_url=server.env["PULSE_DATABASE_URL"])
+        # In a thread of its own: sync Playwright may hold this thread's event loop already.
+        with ThreadPoolExecutor(1) as pool:
+            slug = pool.submit(asyncio.run, share_slug(settings, WALL_SITE)).result()
+        yield LiveServer(server.origin, server.db_path, f"/share/{slug}")
 
 
 # Module scope, as in tests/sdk: sync Playwright holds this thread's event loop while it runs.
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    _chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+    with launch_chromium() as chromium:
         yield chromium
-        chromium.close()

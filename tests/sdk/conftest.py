@@ -10,16 +10,11 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import shutil
-import socket
-import sqlite3
 import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,19 +23,15 @@ from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.browser import launch_chromium
+from tests.support.server import ROOT, ServerProcess, free_port, pulse_serve
+
+# Older names, still imported by tests/live/test_server_shutdown.py.
+from tests.support.server import pulse_cli as _pulse_cli  # noqa: F401
+from tests.support.server import wait_healthy as _wait_healthy  # noqa: F401
+
 SDK = ROOT / "sdk"
 DIST = SDK / "dist" / "pulse.min.js"
-CHROMIUM = Path(os.environ.get("PULSE_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Headless Chromium says "HeadlessChrome", which the server rightly drops as a bot: the pages
 # present the stock desktop UA of the same Chromium.
 DESKTOP_UA = (
@@ -50,16 +41,6 @@ DESKTOP_UA = (
 # Sites the browser tests send to, registered before the server starts.
 TEST_SITES = ("localhost", "plausible-style.test", "umami-style.test")
 DEFAULT_ATTRS = 'data-site="localhost" data-local data-allow-automation'
-
-
-def require_services() -> bool:
-    return os.environ.get("PULSE_REQUIRE_SERVICES") == "1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # --- the build ---------------------------------------------------------------------------
@@ -90,23 +71,10 @@ def built_tracker() -> Path:
 # --- the Pulse server --------------------------------------------------------------------
 
 
-@dataclass
-class PulseServer:
-    origin: str
-    db_path: Path
-    log_path: Path
-
+class PulseServer(ServerProcess):
     @property
     def collect_url(self) -> str:
         return f"{self.origin}/api/collect"
-
-    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=5)
-        conn.row_factory = sqlite3.Row
-        try:
-            return [dict(row) for row in conn.execute(sql, params)]
-        finally:
-            conn.close()
 
     def rows(self, path_prefix: str, count: int, timeout: float = 6.0) -> list[dict[str, Any]]:
         """The events whose pathname starts with `path_prefix`, oldest first.
@@ -125,70 +93,17 @@ class PulseServer:
         return self.query(sql, (pattern,))
 
 
-def _pulse_cli(env: dict[str, str], *args: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "app.cli", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"pulse {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-
-
-def _wait_healthy(origin: str, proc: subprocess.Popen[bytes], log_path: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"pulse serve exited {proc.returncode}:\n{log_path.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{origin}/healthz", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"pulse serve not healthy after 30 s:\n{log_path.read_text()}")
-
-
 @pytest.fixture(scope="session")
 def pulse_server(
     built_tracker: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[PulseServer]:
-    tmp = tmp_path_factory.mktemp("pulse")
-    db_path = tmp / "pulse.db"
-    env = {
-        **os.environ,
-        "PULSE_DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
-        "PULSE_LOG_LEVEL": "WARNING",
-        "PULSE_INGEST_RATE_LIMIT": "0",
-    }
-    _pulse_cli(env, "migrate")
-    for site in TEST_SITES:
-        _pulse_cli(env, "site", "add", site)
-    port = free_port()
-    log_path = tmp / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    origin = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(origin, proc, log_path)
-        yield PulseServer(origin, db_path, log_path)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with pulse_serve(
+        tmp_path_factory.mktemp("pulse"),
+        setup=[("site", "add", site) for site in TEST_SITES],
+        env={"PULSE_INGEST_RATE_LIMIT": "0"},
+        kind=PulseServer,
+    ) as server:
+        yield server
 
 
 # --- the customer's site -----------------------------------------------------------------
@@ -271,31 +186,11 @@ def customer_site() -> Iterator[CustomerSite]:
 # --- the browser -------------------------------------------------------------------------
 
 
-def _chromium_or_skip() -> None:
-    if CHROMIUM.exists():
-        return
-    message = (
-        f"{CHROMIUM} not found: install Debian's chromium "
-        "(`apt-get update && apt-get install -y chromium`) to run the browser tests"
-    )
-    if require_services():
-        pytest.fail(message + " (PULSE_REQUIRE_SERVICES=1)")
-    pytest.skip(message)
-
-
-# Module scope, not session: sync Playwright holds a running event loop on this thread until
-# it stops, and pytest-asyncio cannot start its own loop (async tests elsewhere) meanwhile.
+# Module scope, not session: see tests/support/browser.py.
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    _chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+    with launch_chromium() as chromium:
         yield chromium
-        chromium.close()
 
 
 @dataclass

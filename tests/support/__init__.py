@@ -1,0 +1,1 @@
+"""Helpers shared by test packages: a real `pulse serve` subprocess and Debian's Chromium."""
