@@ -17,7 +17,9 @@ def _hourly_sketches(rng: random.Random, hours: int, new_per_hour: int) -> tuple
     blobs = []
     for _ in range(hours):
         fresh = [rng.getrandbits(63) for _ in range(new_per_hour)]
-        back = [seen[rng.randrange(len(seen))] for _ in range(new_per_hour * 2 // 5)] if seen else []
+        back = (
+            [seen[rng.randrange(len(seen))] for _ in range(new_per_hour * 2 // 5)] if seen else []
+        )
         seen.extend(fresh)
         blobs.append(sketches.add(None, fresh + back))
     return blobs, len(set(seen))
