@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
 
 from app.events import ENGAGEMENT, EVENT_FIELDS, PAGEVIEW
-from app.storage.dialect import execute_rows, upsert
+from app.storage.dialect import execute_rows, key_text, upsert
 from app.storage.tables import rollup_hours, sessions
 
 HOUR_MS = 3_600_000
@@ -142,6 +142,7 @@ def _upsert_counts(dialect: str) -> Insert:
 
 
 async def write(conn: AsyncConnection, deltas: Deltas) -> None:
-    rows = [(*k, *v) for k, v in deltas.rows.items() if any(v)]
+    # Sorted by key: concurrent writers (several processes on PostgreSQL) lock rows in one order.
+    rows = sorted((s, h, d, key_text(v), *c) for (s, h, d, v), c in deltas.rows.items() if any(c))
     if rows:
         await execute_rows(conn, _upsert_counts(conn.dialect.name), _KEY_COLS + COUNTERS, rows)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
-import sqlite3
 from collections import Counter
 from pathlib import Path
 
@@ -13,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.storage.hourly import SESSION_DIMS, prop_value
+from tests.backends import Template
 from tests.queries import traffic
 from tests.queries.test_recount import hits, template  # noqa: F401 - fixture
 
@@ -22,14 +21,13 @@ HOUR = 3_600_000
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(traffic_=st.lists(hits, max_size=50), cuts=st.lists(st.integers(0, 50), max_size=8))
 def test_rollup_hours_equal_recount(
-    template: Path,  # noqa: F811
+    template: Template,  # noqa: F811
     tmp_path: Path,
     traffic_: list[traffic.Hit],
     cuts: list[int],
 ) -> None:
-    db = tmp_path / "rollups.db"
-    shutil.copy(template, db)
-    asyncio.run(traffic.write(f"sqlite+aiosqlite:///{db}", traffic.to_events(1, traffic_), cuts))
+    db = template.fresh(tmp_path, "rollups.db")
+    asyncio.run(traffic.write(db.url, traffic.to_events(1, traffic_), cuts))
     want: Counter[tuple[int, str, str, str]] = Counter()
     for s in traffic.stored_sessions(db).values():
         hour = s["start"] // HOUR
@@ -52,16 +50,7 @@ def test_rollup_hours_equal_recount(
             for key, value in (json.loads(e["props"]) if e["props"] else {}).items():
                 want[(hour, f"prop:{key}", prop_value(value), "events")] += 1
     got: Counter[tuple[int, str, str, str]] = Counter()
-    with sqlite3.connect(db) as conn:
-        conn.row_factory = sqlite3.Row
-        for r in conn.execute("SELECT * FROM rollup_hours"):
-            for name in (
-                "sessions",
-                "pageviews",
-                "bounces",
-                "engagement_ms",
-                "new_sessions",
-                "events",
-            ):
-                got[(r["hour"], r["dim"], r["value"], name)] += r[name]
+    for r in db.rows("SELECT * FROM rollup_hours"):
+        for name in ("sessions", "pageviews", "bounces", "engagement_ms", "new_sessions", "events"):
+            got[(r["hour"], r["dim"], r["value"], name)] += r[name]
     assert +got == +want
