@@ -25,6 +25,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         queue_bound=getattr(args, "queue_bound", None),
         trusted_proxy_hops=getattr(args, "trusted_proxy_hops", None),
         log_level=getattr(args, "log_level", None),
+        broker_url=getattr(args, "broker_url", None),
+        workers=getattr(args, "workers", None),
     )
 
 
@@ -38,14 +40,20 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from app.server import serve
+    from app.server import serve, serve_workers
 
     settings = _settings(args)
+    if settings.workers > 1 and not settings.broker_url:
+        # Each process would hold its own live windows and sessions: walls would disagree.
+        print("pulse serve: --workers > 1 needs PULSE_BROKER_URL (Redis)", file=sys.stderr)
+        return 2
     if not args.no_migrate:
         from app.migrate import upgrade
 
         upgrade(settings.database_url)
-    run_event_loop(serve(settings))
+    if settings.workers > 1 and args.fd is None:
+        return serve_workers(settings, settings.workers)
+    run_event_loop(serve(settings, args.fd))
     return 0
 
 
@@ -112,6 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--queue-bound", type=int, help="env PULSE_QUEUE_BOUND (100000)")
     serve.add_argument("--trusted-proxy-hops", type=int, help="env PULSE_TRUSTED_PROXY_HOPS (0)")
     serve.add_argument("--no-migrate", action="store_true", help="do not run migrations first")
+    serve.add_argument("--broker-url", help="env PULSE_BROKER_URL: redis://... (scale-out)")
+    serve.add_argument(
+        "--workers", type=int, help="env PULSE_WORKERS (1; more need PULSE_BROKER_URL)"
+    )
+    serve.add_argument("--fd", type=int, help=argparse.SUPPRESS)  # a worker's inherited socket
     serve.set_defaults(func=cmd_serve)
 
     migrate = sub.add_parser("migrate", help="bring the database schema up to date")

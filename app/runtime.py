@@ -9,6 +9,7 @@ import gc
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -29,6 +30,9 @@ from app.storage import salts, spill
 from app.storage.database import create_engine, ping
 from app.storage.tables import visitors
 from app.storage.writer import Writer
+
+if TYPE_CHECKING:
+    from app.broker.broker import Broker
 
 log = logging.getLogger(__name__)
 MAINTENANCE_INTERVAL_S = 3600.0
@@ -78,6 +82,18 @@ class Runtime:
             keepalive_s=settings.live_keepalive_ms / 1000,
         )
         self._maintenance: asyncio.Task[None] | None = None
+        # Scale-out (issue 8): None without PULSE_BROKER_URL, and then nothing below costs more
+        # than this attribute's check.
+        self.broker: Broker | None = None
+        if settings.broker_url:
+            self._attach_broker()
+
+    def _attach_broker(self) -> None:
+        from app.broker.broker import Broker
+        from app.broker.sessions import RedisSessions
+
+        self.broker = Broker(self.settings, self.live.add)
+        self.pipeline.shared = RedisSessions(self.broker, self.settings.broker_visitor_ttl_days)
 
     async def start(self) -> None:
         await ping(self.engine)
@@ -92,6 +108,9 @@ class Runtime:
             self.identity.salts = await salts.load(conn)
             await salts.maintain(conn, self.identity.salts, self.clock.now_ms())
         await self._warm_sessions()
+        if self.broker is not None:
+            self.broker.mark_start()  # stream entries from here on are applied, none missed
+            await self.broker.start()
         live_events = await self.live.warm_start(self.engine)
         if self.settings.tune_gc:
             _tune_garbage_collector()
@@ -109,6 +128,8 @@ class Runtime:
     async def stop(self) -> None:
         await self.live.stop()  # websockets close with 1001 before the writer drains
         await self.sites.stop_refresh()
+        if self.broker is not None:
+            await self.broker.stop()
         if self._maintenance is not None:
             self._maintenance.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -124,6 +145,10 @@ class Runtime:
             else:
                 self.counters.accepted += 1
                 self.live.add(item)
+        if self.broker is not None:  # one stream entry per request, sent by a background task
+            accepted = [item for item in results if isinstance(item, Event)]
+            if accepted:
+                self.broker.publish(accepted)
 
     async def _warm_sessions(self) -> None:
         """Most recently seen visitors first from the database, inserted oldest first."""

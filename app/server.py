@@ -4,7 +4,12 @@ requests finish, then the app's shutdown drains the write queue before the proce
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
 import signal
+import socket
+import subprocess
+import sys
 from dataclasses import replace
 
 from hypercorn.asyncio import serve as hypercorn_serve
@@ -16,9 +21,12 @@ from app.settings import Settings
 GRACEFUL_TIMEOUT_S = 10.0
 
 
-def hypercorn_config(settings: Settings) -> Config:
+log = logging.getLogger("pulse")
+
+
+def hypercorn_config(settings: Settings, fd: int | None = None) -> Config:
     config = Config()
-    config.bind = [f"{settings.host}:{settings.port}"]
+    config.bind = [f"fd://{fd}" if fd is not None else f"{settings.host}:{settings.port}"]
     config.graceful_timeout = GRACEFUL_TIMEOUT_S
     config.accesslog = None
     config.errorlog = "-"
@@ -28,7 +36,7 @@ def hypercorn_config(settings: Settings) -> Config:
     return config
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings, fd: int | None = None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -40,4 +48,34 @@ async def serve(settings: Settings) -> None:
         # Close websockets with 1001 now, not 1011 after Hypercorn's graceful timeout.
         await app.extensions["pulse"].live.stop()
 
-    await hypercorn_serve(app, hypercorn_config(settings), shutdown_trigger=shutdown_trigger)  # type: ignore[arg-type]
+    config = hypercorn_config(settings, fd)
+    await hypercorn_serve(app, config, shutdown_trigger=shutdown_trigger)  # type: ignore[arg-type]
+
+
+def serve_workers(settings: Settings, workers: int) -> int:
+    """`pulse serve --workers N`: N server processes accepting on one listening socket (made
+    here, inherited by each), every one a full Pulse with its own windows and writer, joined
+    through PostgreSQL and Redis. SIGTERM/SIGINT are passed on; each child stops gracefully."""
+    listener = socket.create_server((settings.host, settings.port), backlog=1024)
+    listener.set_inheritable(True)
+    fd = listener.fileno()
+    command = [sys.executable, "-m", "app.cli", "serve", "--no-migrate", "--fd", str(fd)]
+    env = {
+        **os.environ,  # flags given to the parent reach the workers too
+        "PULSE_DATABASE_URL": settings.database_url,
+        "PULSE_BROKER_URL": settings.broker_url,
+        "PULSE_LOG_LEVEL": settings.log_level,
+    }
+    children = [subprocess.Popen(command, pass_fds=(fd,), env=env) for _ in range(workers)]
+    log.warning("Pulse on %s:%d with %d workers", settings.host, settings.port, workers)
+
+    def forward(signum: int, _frame: object) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    codes = [child.wait() for child in children]
+    listener.close()
+    return max(codes, key=abs)

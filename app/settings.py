@@ -86,6 +86,22 @@ class Settings:
     public_url: str = ""
     # Freeze start-up objects and relax GC thresholds (the server does; test processes don't).
     tune_gc: bool = False
+    # Scale-out (issue 8): redis://... shares live events and sessions between processes.
+    # Empty: everything stays in this process (the default; one worker).
+    broker_url: str = ""
+    # Prefix of every Redis key, so several Pulse installations (or test runs) share a Redis.
+    broker_prefix: str = "pulse:"
+    # Longest a request waits for Redis (session script, connect) before falling back (ms).
+    broker_timeout_ms: int = 500
+    # Batches of events kept in the Redis stream, for a process catching up after a blip.
+    broker_stream_len: int = 10_000
+    # Accepted events held while Redis is unreachable, published when it returns (then oldest
+    # dropped: live view only, they are persisted anyway).
+    broker_outbox: int = 20_000
+    # How long Redis remembers a visitor for sessions and first-seen (days since last seen).
+    broker_visitor_ttl_days: int = 30
+    # Processes `pulse serve` starts on one port (>1 needs PULSE_BROKER_URL).
+    workers: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -109,6 +125,13 @@ class Settings:
             secret_key=_env("PULSE_SECRET_KEY", ""),
             cookie_secure=_cookie_policy(_env("PULSE_COOKIE_SECURE", "auto")),
             public_url=_env("PULSE_PUBLIC_URL", ""),
+            broker_url=_env("PULSE_BROKER_URL", ""),
+            broker_prefix=_env("PULSE_BROKER_PREFIX", "pulse:"),
+            broker_timeout_ms=int(_env("PULSE_BROKER_TIMEOUT_MS", "500")),
+            broker_stream_len=int(_env("PULSE_BROKER_STREAM_LEN", "10000")),
+            broker_outbox=int(_env("PULSE_BROKER_OUTBOX", "20000")),
+            broker_visitor_ttl_days=int(_env("PULSE_BROKER_VISITOR_TTL_DAYS", "30")),
+            workers=int(_env("PULSE_WORKERS", "1")),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "database_url" in clean:

@@ -1,4 +1,5 @@
-"""Alembic environment: async engine, batch mode so SQLite can ALTER tables."""
+"""Alembic environment: async engine, batch mode so SQLite can ALTER tables (it recreates them
+there; on PostgreSQL the same blocks are plain ALTER TABLEs)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,15 @@
-"""Shared fixtures: a migrated SQLite file per test, the app running inside `app.test_app()`."""
+"""Shared fixtures: a migrated database per test, the app running inside `app.test_app()`.
+
+The database is SQLite unless a directory's conftest parametrises `backend_name` (tests/storage,
+tests/queries run on SQLite and PostgreSQL; see tests/backends.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
-import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 from quart import Quart
@@ -18,6 +22,7 @@ from app.migrate import upgrade
 from app.settings import Settings
 from app.sites import add_site
 from app.storage.database import create_engine
+from tests.backends import Database, PostgresDatabase, SqliteDatabase, require_postgres
 
 SITE = "example.com"
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
@@ -28,15 +33,44 @@ def geo() -> GeoLookup:
     return GeoLookup()  # loading the bundled databases takes a moment: once per run
 
 
+@pytest.fixture(scope="module")
+def backend_name() -> str:
+    """SQLite; tests/storage and tests/queries parametrise it with "postgresql" too."""
+    return "sqlite"
+
+
+@pytest.fixture(scope="module")
+def pg_database(backend_name: str) -> Iterator[PostgresDatabase | None]:
+    """One PostgreSQL database per test module (and backend), migrated once, dropped after."""
+    if backend_name != "postgresql":
+        yield None
+        return
+    require_postgres()
+    database = PostgresDatabase().create()
+    try:
+        yield database
+    finally:
+        database.drop()
+
+
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
     return tmp_path / "pulse.db"
 
 
 @pytest.fixture
-def settings(tmp_path: Path, db_path: Path) -> Settings:
+def db(db_path: Path, pg_database: PostgresDatabase | None) -> Database:
+    """The test's database: a SQLite file (not yet migrated), or the module's PostgreSQL
+    database, migrated and emptied."""
+    if pg_database is not None:
+        return pg_database.reset()
+    return SqliteDatabase(db_path)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, db: Database) -> Settings:
     return Settings(
-        database_url=f"sqlite+aiosqlite:///{db_path}",
+        database_url=db.url,
         flush_interval_ms=20,
         spill_path=str(tmp_path / "pulse.spill"),
         log_level="WARNING",
@@ -58,8 +92,9 @@ async def add_sites(settings: Settings, *domains: str, **options: str) -> None:
 
 
 @pytest.fixture
-async def migrated(settings: Settings) -> Settings:
-    await asyncio.to_thread(upgrade, settings.database_url)
+async def migrated(settings: Settings, db: Database) -> Settings:
+    if db.dialect == "sqlite":  # the PostgreSQL database is migrated once per module
+        await asyncio.to_thread(upgrade, settings.database_url)
     await add_sites(settings, SITE)
     return settings
 
@@ -86,17 +121,18 @@ def client(app: Quart) -> TestClientProtocol:
     return app.test_client()
 
 
-def rows(db_path: Path, sql: str = "SELECT * FROM events ORDER BY id") -> list[sqlite3.Row]:
-    with sqlite3.connect(db_path) as conn:
-        conn.row_factory = sqlite3.Row
-        return conn.execute(sql).fetchall()
+def rows(db: Path | Database, sql: str = "SELECT * FROM events ORDER BY id") -> Sequence[Any]:
+    """Rows read outside the app (a SQLite file or a `Database` of either backend); each row
+    answers `row["column"]` and `row[0]`."""
+    database = SqliteDatabase(db) if isinstance(db, Path) else db
+    return database.rows(sql)
 
 
-async def wait_for_rows(db_path: Path, n: int, timeout: float = 5.0) -> list[sqlite3.Row]:
+async def wait_for_rows(db: Path | Database, n: int, timeout: float = 5.0) -> Sequence[Any]:
     """The writer commits within flush_interval; poll until n events are on disk."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        found = rows(db_path)
+        found = rows(db)
         if len(found) >= n or asyncio.get_running_loop().time() > deadline:
             return found
         await asyncio.sleep(0.02)

@@ -24,8 +24,12 @@ async def readyz() -> Response:
     except Exception as exc:  # reported, not raised: readiness must answer
         database_ok, database_error = False, f"{type(exc).__name__}: {exc}"[:300]
     stats = rt.writer.stats
+    # Without Redis the process still serves (ingest, persistence, its own live events): 200,
+    # with "degraded" and the reason, so a balancer keeps it while an operator sees it.
+    broker = rt.broker.status() if rt.broker is not None else {"status": "off"}
+    degraded = not database_ok or broker["status"] == "degraded"
     body = {
-        "status": "ok" if database_ok else "degraded",
+        "status": "degraded" if degraded else "ok",
         "database": {"ok": database_ok, "error": database_error},
         "queue": {"depth": rt.writer.depth, "bound": rt.writer.queue_bound},
         "writer": {
@@ -40,6 +44,7 @@ async def readyz() -> Response:
             "persisted": stats.persisted,
         },
         "sites": len(rt.sites.all()),
+        "broker": broker,
     }
     response = jsonify(body)
     response.status_code = 200 if database_ok else 503

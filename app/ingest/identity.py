@@ -54,16 +54,35 @@ class Identity:
         now_ms: int,
         is_known: Callable[[int], bool],
     ) -> int:
+        today, yesterday = self.candidates(
+            site_id=site_id,
+            cookieless=cookieless,
+            client_id=client_id,
+            ip=ip,
+            user_agent=user_agent,
+            now_ms=now_ms,
+        )
+        if yesterday is None or is_known(today) or not is_known(yesterday):
+            return today
+        return yesterday
+
+    def candidates(
+        self,
+        *,
+        site_id: int,
+        cookieless: bool,
+        client_id: str | None,
+        ip: str | None,
+        user_agent: str,
+        now_ms: int,
+    ) -> tuple[int, int | None]:
+        """The visitor's id, and yesterday's cookieless id (which wins only while a visit under
+        it is ongoing: `is_known`, or the shared session store's same rule)."""
         if client_id and not cookieless:
-            return _hash63(b"pulse-local-visitor", str(site_id), client_id)
+            return _hash63(b"pulse-local-visitor", str(site_id), client_id), None
         day = now_ms // DAY_MS
         parts = (str(site_id), ip or "", user_agent)
         today = _hash63(self.salts.for_day(day), *parts)
-        if is_known(today):
-            return today
         previous_salt = self.salts.previous(day)
-        if previous_salt is not None:
-            yesterday = _hash63(previous_salt, *parts)
-            if is_known(yesterday):
-                return yesterday
-        return today
+        yesterday = None if previous_salt is None else _hash63(previous_salt, *parts)
+        return today, yesterday

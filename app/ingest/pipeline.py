@@ -1,6 +1,9 @@
 """Ingestion as a list of named steps: site -> bot -> page -> acquisition -> client -> country ->
 identity -> session. Each accepted event becomes an `Event`; each rejected one a `Drop` with a
 reason the response reports. Bad input raises WireError (400) before anything is queued.
+
+With a shared session store (Redis, issue 8) identity and session are decided for the whole
+request at once after the other steps: one round trip per request, not per event.
 """
 
 from __future__ import annotations
@@ -15,7 +18,14 @@ from app.ingest.identity import Identity
 from app.ingest.normalise import Page, clean_referrer, measures, parse_page
 from app.ingest.referrer import classify
 from app.ingest.rules import SiteRules
-from app.ingest.sessions import SESSION_GAP_MS, SessionIndex
+from app.ingest.sessions import (
+    SESSION_GAP_MS,
+    Claim,
+    SessionFacts,
+    SessionIndex,
+    SharedSessions,
+    new_session_id,
+)
 from app.ingest.timestamps import client_timestamp
 from app.ingest.useragent import Client, describe
 from app.ingest.utm import extract_utm
@@ -39,8 +49,10 @@ class Pipeline:
         identity: Identity,
         geo: GeoLookup,
         rules: SiteRules | None = None,
+        shared: SharedSessions | None = None,
     ) -> None:
         self.rules = rules or SiteRules()
+        self.shared = shared
         self.sites = sites
         self.sessions = sessions
         self.identity = identity
@@ -59,6 +71,10 @@ class Pipeline:
         client = describe(ctx.user_agent)
         country = self.geo.country(ctx.ip) if bot is None else None
         results: list[Event | Drop] = []
+        # Shared sessions: identity and session are decided after the loop, for all at once.
+        pending: list[tuple[Event, int | None]] | None = (
+            [] if self.shared is not None and self.shared.available else None
+        )
         for wire, page, domain in zip(wires, pages, domains, strict=True):
             site = self.sites.lookup(domain)
             if site is None:
@@ -68,8 +84,43 @@ class Pipeline:
             elif bot is not None:
                 results.append(Drop(DROP_BOT, site.id, ctx.now_ms))
             else:
-                results.append(self.enrich(site, wire, page, ctx, client, country))
+                results.append(self.enrich(site, wire, page, ctx, client, country, pending))
+        if pending:
+            await self._share_sessions(pending, ctx.now_ms)
         return results
+
+    async def _share_sessions(self, pending: list[tuple[Event, int | None]], now: int) -> None:
+        """Ask the shared store (one call); if it fails, decide here as without one."""
+        assert self.shared is not None
+        local = self.sessions
+        claims = [
+            Claim(
+                e.site_id,
+                e.visitor_id,
+                alternate,
+                local.state(e.site_id, e.visitor_id),
+                None if alternate is None else local.state(e.site_id, alternate),
+                new_session_id(),
+            )
+            for e, alternate in pending
+        ]
+        decisions = await self.shared.decide(claims, now)
+        if decisions is None:
+            for e, alternate in pending:
+                if (
+                    alternate is not None
+                    and not self._ongoing(e.site_id, e.visitor_id, now)
+                    and self._ongoing(e.site_id, alternate, now)
+                ):
+                    e.visitor_id = alternate
+                facts = local.touch(e.site_id, e.visitor_id, now)
+                e.session_id, e.new_visitor = facts.session_id, facts.new_visitor
+                e.session_start = facts.session_start
+            return
+        for (e, _), d in zip(pending, decisions, strict=True):
+            local.remember(e.site_id, d.visitor_id, d.state)
+            e.visitor_id, e.session_id = d.visitor_id, d.state.session_id
+            e.new_visitor, e.session_start = d.state.session_new_visitor, d.session_start
 
     def _ongoing(self, site_id: int, visitor_id: int, now_ms: int) -> bool:
         """Yesterday's cookieless id carries over only into a visit still in progress: a visitor
@@ -85,23 +136,36 @@ class Pipeline:
         ctx: RequestContext,
         client: Client,
         country: str | None,
+        pending: list[tuple[Event, int | None]] | None = None,
     ) -> Event:
         measured = measures(wire)
         utm = extract_utm(page.query)
         is_pageview = measured.name == PAGEVIEW
         referrer = clean_referrer(wire.referrer) if is_pageview else None
         acquisition = classify(referrer, page.hostname, utm, page.query, ctx.user_agent)
-        visitor_id = self.identity.visitor_id(
-            site_id=site.id,
-            cookieless=site.cookieless,
-            client_id=wire.visitor_id,
-            ip=ctx.ip,
-            user_agent=ctx.user_agent,
-            now_ms=ctx.now_ms,
-            is_known=lambda vid: self._ongoing(site.id, vid, ctx.now_ms),
-        )
-        session = self.sessions.touch(site.id, visitor_id, ctx.now_ms)
-        return Event(
+        alternate: int | None = None
+        if pending is None:
+            visitor_id = self.identity.visitor_id(
+                site_id=site.id,
+                cookieless=site.cookieless,
+                client_id=wire.visitor_id,
+                ip=ctx.ip,
+                user_agent=ctx.user_agent,
+                now_ms=ctx.now_ms,
+                is_known=lambda vid: self._ongoing(site.id, vid, ctx.now_ms),
+            )
+            session = self.sessions.touch(site.id, visitor_id, ctx.now_ms)
+        else:  # filled in by _share_sessions once every event of the request is known
+            visitor_id, alternate = self.identity.candidates(
+                site_id=site.id,
+                cookieless=site.cookieless,
+                client_id=wire.visitor_id,
+                ip=ctx.ip,
+                user_agent=ctx.user_agent,
+                now_ms=ctx.now_ms,
+            )
+            session = _PENDING
+        event = Event(
             site_id=site.id,
             ts=ctx.now_ms,
             name=measured.name,
@@ -135,3 +199,9 @@ class Pipeline:
             props=measured.props,
             client_ts=client_timestamp(wire.timestamp),
         )
+        if pending is not None:
+            pending.append((event, alternate))
+        return event
+
+
+_PENDING = SessionFacts(0, False, False)

@@ -5,12 +5,18 @@ visitor had never been seen on the site before it began. The index keeps the mos
 active `cap` visitors (about 150 bytes each, so the default 500,000 is ~75 MB); it is warmed from
 the `visitors` table at start, so restarts neither split sessions nor make everyone new again.
 A visitor evicted from memory who comes back counts as new: the documented price of the cap.
+
+With PULSE_BROKER_URL the decision moves to Redis (app/broker/sessions.py, one script call per
+request, so a visitor whose events reach different processes stays one visitor and one session);
+this index then mirrors the answers and decides alone while Redis is unreachable.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 SESSION_GAP_MS = 30 * 60 * 1000
 
@@ -63,6 +69,16 @@ class SessionIndex:
         self._evict()
         return facts
 
+    def state(self, site_id: int, visitor_id: int) -> VisitorState | None:
+        return self._visitors.get((site_id, visitor_id))
+
+    def remember(self, site_id: int, visitor_id: int, state: VisitorState) -> None:
+        """Mirror a decision made elsewhere (Redis), as the most recently seen visitor."""
+        key = (site_id, visitor_id)
+        self._visitors.pop(key, None)
+        self._visitors[key] = state
+        self._evict()
+
     def restore(self, site_id: int, visitor_id: int, state: VisitorState) -> None:
         """Warm start: rows must arrive oldest first so recency order is right."""
         self._visitors[(site_id, visitor_id)] = state
@@ -75,3 +91,39 @@ class SessionIndex:
 
 def _new_id() -> int:
     return secrets.randbits(63)
+
+
+@dataclass(slots=True)
+class Claim:
+    """One event's question to a shared session store: which of the visitor's candidate ids
+    (a cookieless id from today's salt, or yesterday's while that visit is ongoing), and which
+    session. Hints are this process's own memory of each candidate (None: unknown here)."""
+
+    site_id: int
+    primary: int
+    alternate: int | None
+    hint: VisitorState | None
+    alternate_hint: VisitorState | None
+    new_session_id: int
+
+
+@dataclass(slots=True)
+class Decision:
+    visitor_id: int
+    state: VisitorState
+    session_start: bool
+
+
+class SharedSessions(Protocol):
+    """Sessions decided across processes (Redis). `available` is False while unreachable."""
+
+    @property
+    def available(self) -> bool: ...
+
+    async def decide(self, claims: Sequence[Claim], now_ms: int) -> list[Decision] | None:
+        """One decision per claim, in order; None when the store failed (decide locally)."""
+        ...
+
+
+def new_session_id() -> int:
+    return _new_id()

@@ -7,22 +7,34 @@ drop_counts upsert per (site, day, reason), however many events the batch holds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 import msgspec
-from sqlalchemy import case
+from sqlalchemy import String, case
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.events import EVENT_FIELDS, Drop, Event
 from app.storage import rollups
-from app.storage.dialect import bulk_insert, execute_many, upsert
+from app.storage.dialect import bulk_insert, execute_many, lock_keys, upsert
 from app.storage.tables import drop_counts, events, visitors
 
 DAY_MS = 86_400_000
 _encode_json = msgspec.json.Encoder().encode
 _values = attrgetter(*EVENT_FIELDS)
 _PROPS = EVENT_FIELDS.index("props")
+_SESSION = EVENT_FIELDS.index("session_id")
+_visitor_key = itemgetter("site_id", "visitor_id")
+_drop_key = itemgetter("site_id", "day", "reason")
+# (position, length) of every VARCHAR(n) column. PostgreSQL refuses a longer value, failing the
+# whole batch (SQLite stores it). Ingest keeps values within these except the page's hostname
+# (a URL up to 2,000 characters may name a longer host than DNS allows): cut here, one len() a
+# string, so no single event can send a batch to the spill file.
+_LIMITS = [
+    (i, column_type.length)
+    for i, name in enumerate(EVENT_FIELDS)
+    if isinstance(column_type := events.c[name].type, String) and column_type.length
+]
 
 
 @dataclass
@@ -45,6 +57,10 @@ class BatchRows:
 def event_row(event: Event) -> list[Any]:
     row = list(_values(event))
     row[_PROPS] = _encode_json(event.props).decode() if event.props else None
+    for i, length in _LIMITS:
+        value = row[i]
+        if value is not None and len(value) > length:
+            row[i] = value[:length]
     return row
 
 
@@ -110,11 +126,14 @@ async def write_rows(conn: AsyncConnection, rows: BatchRows) -> None:
     """Insert the rows; the caller owns the transaction."""
     dialect = conn.dialect.name
     if rows.events:
+        # Scaled out, another process may be writing the same sessions (dialect.lock_keys).
+        await lock_keys(conn, (row[_SESSION] for row in rows.events))
         await bulk_insert(conn, events, EVENT_FIELDS, rows.events)
         await rollups.maintain(conn, rows.events)
+    # Upserts in key order, so two writers on PostgreSQL lock shared rows in the same order.
     if rows.visitors:
         stmt = upsert(dialect, visitors, ["site_id", "visitor_id"], _visitor_updates)
-        await execute_many(conn, stmt, rows.visitors)
+        await execute_many(conn, stmt, sorted(rows.visitors, key=_visitor_key))
     if rows.drops:
         stmt = upsert(dialect, drop_counts, ["site_id", "day", "reason"], _drop_updates)
-        await execute_many(conn, stmt, rows.drops)
+        await execute_many(conn, stmt, sorted(rows.drops, key=_drop_key))

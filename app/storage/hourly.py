@@ -13,6 +13,7 @@ day, so a 30-day report unions 30 sketches per value instead of 720.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from functools import cache
@@ -24,7 +25,7 @@ from sqlalchemy.sql.dml import Insert
 
 from app.events import ENGAGEMENT, EVENT_FIELDS, PAGEVIEW
 from app.storage import sketches
-from app.storage.dialect import execute_rows, select_keys, upsert
+from app.storage.dialect import execute_rows, key_text, lock_keys, select_keys, upsert
 from app.storage.tables import rollup_hours, sessions, visitor_days
 
 HOUR_MS = 3_600_000
@@ -179,22 +180,53 @@ async def _grown(
 
 
 async def write(conn: AsyncConnection, deltas: Deltas) -> None:
-    hourly_sketches = await _grown(conn, rollup_hours, _KEY_COLS, deltas.visitors)
-    rows = [
-        (*k, *v, hourly_sketches.get(k))
-        for k, v in deltas.rows.items()
-        if any(v) or k in hourly_sketches
-    ]
+    counts, adds = _cut_keys(deltas)
+    if conn.dialect.name == "postgresql":
+        await lock_keys(conn, _lock_ids(adds))
+    hourly_sketches = await _grown(conn, rollup_hours, _KEY_COLS, adds)
+    # Sorted by key: concurrent writers (several processes on PostgreSQL) lock rows in one order.
+    rows = sorted(
+        (*k, *v, hourly_sketches.get(k)) for k, v in counts.items() if any(v) or k in adds
+    )
     if rows:
         columns = (*_KEY_COLS, *COUNTERS, "visitors")
         await execute_rows(conn, _upsert_counts(conn.dialect.name), columns, rows)
     by_day: dict[Key, set[int]] = {}
-    for (site, hour, dim, value), ids in deltas.visitors.items():
+    for (site, hour, dim, value), ids in adds.items():
         by_day.setdefault((site, hour // HOURS_PER_DAY, dim, value), set()).update(ids)
     daily = await _grown(conn, visitor_days, _DAY_KEY_COLS, by_day)
     await execute_rows(
         conn,
         _upsert_days(conn.dialect.name),
         (*_DAY_KEY_COLS, "visitors"),
-        [(*k, blob) for k, blob in daily.items()],
+        sorted((*k, blob) for k, blob in daily.items()),
     )
+
+
+def _cut_keys(deltas: Deltas) -> tuple[dict[Key, list[int]], dict[Key, set[int]]]:
+    """Counters and visitor additions under their stored keys (values cut by key_text, so a
+    long path in 4-byte UTF-8 fits a PostgreSQL index entry; two such paths share a row)."""
+    counts: dict[Key, list[int]] = {}
+    for (s, h, d, v), c in deltas.rows.items():
+        key = (s, h, d, key_text(v))
+        if key in counts:
+            counts[key] = [a + b for a, b in zip(counts[key], c, strict=True)]
+        else:
+            counts[key] = c
+    adds: dict[Key, set[int]] = {}
+    for (s, h, d, v), ids in deltas.visitors.items():
+        adds.setdefault((s, h, d, key_text(v)), set()).update(ids)
+    return counts, adds
+
+
+def _lock_ids(adds: dict[Key, set[int]]) -> list[int]:
+    """64-bit ids of the hour and day rows whose sketches this batch reads and rewrites: two
+    writers must not both read a sketch and each write back their own addition."""
+    ids = []
+    for site, hour, dim, value in adds:
+        for grain, bucket in ((1, hour), (HOURS_PER_DAY, hour // HOURS_PER_DAY)):
+            text = f"{site}|{grain}|{bucket}|{dim}|{value}".encode()
+            ids.append(
+                int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big", signed=True)
+            )
+    return ids

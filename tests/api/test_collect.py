@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import msgpack
 import pytest
 from quart.typing import TestClientProtocol
 
+from tests.backends import Database
 from tests.conftest import FIREFOX, SITE, add_sites, rows, wait_for_rows
 
 URL = f"https://{SITE}/pricing?utm_source=newsletter&utm_medium=email&utm_campaign=launch"
@@ -31,7 +31,7 @@ async def post(
     )
 
 
-async def test_json_pageview_is_stored_enriched(client: TestClientProtocol, db_path: Path) -> None:
+async def test_json_pageview_is_stored_enriched(client: TestClientProtocol, db: Database) -> None:
     response = await post(
         client,
         event(
@@ -45,7 +45,7 @@ async def test_json_pageview_is_stored_enriched(client: TestClientProtocol, db_p
     assert response.status_code == 202
     assert await response.get_json() == {"accepted": 1, "dropped": {}}
     assert "X-Pulse-Dropped" not in response.headers
-    [row] = await wait_for_rows(db_path, 1)
+    [row] = await wait_for_rows(db, 1)
     assert (row["name"], row["hostname"], row["pathname"]) == ("pageview", SITE, "/pricing")
     assert (row["utm_source"], row["utm_medium"], row["utm_campaign"]) == (
         "newsletter",
@@ -61,26 +61,26 @@ async def test_json_pageview_is_stored_enriched(client: TestClientProtocol, db_p
 
 @pytest.mark.parametrize("content_type", ["text/plain", "text/plain;charset=UTF-8", ""])
 async def test_text_plain_json_is_accepted(
-    client: TestClientProtocol, db_path: Path, content_type: str
+    client: TestClientProtocol, db: Database, content_type: str
 ) -> None:
     response = await post(client, event(), content_type)
     assert response.status_code == 202
-    assert len(await wait_for_rows(db_path, 1)) == 1
+    assert len(await wait_for_rows(db, 1)) == 1
 
 
-async def test_msgpack_batch_is_accepted(client: TestClientProtocol, db_path: Path) -> None:
+async def test_msgpack_batch_is_accepted(client: TestClientProtocol, db: Database) -> None:
     body = msgpack.packb([event(), event(event_type="Signup", data={"plan": "pro", "seats": 3})])
     response = await post(client, body, "application/msgpack")
     assert await response.get_json() == {"accepted": 2, "dropped": {}}
-    stored = await wait_for_rows(db_path, 2)
+    stored = await wait_for_rows(db, 2)
     assert [r["name"] for r in stored] == ["pageview", "Signup"]
     assert json.loads(stored[1]["props"]) == {"plan": "pro", "seats": 3}
 
 
-async def test_batch_of_fifty_is_accepted(client: TestClientProtocol, db_path: Path) -> None:
+async def test_batch_of_fifty_is_accepted(client: TestClientProtocol, db: Database) -> None:
     response = await post(client, [event() for _ in range(50)])
     assert (await response.get_json())["accepted"] == 50
-    assert len(await wait_for_rows(db_path, 50)) == 50
+    assert len(await wait_for_rows(db, 50)) == 50
 
 
 def _props(n: int) -> dict[str, int]:
@@ -118,7 +118,7 @@ BAD_BODIES = [
 
 @pytest.mark.parametrize(("case", "body", "field"), BAD_BODIES, ids=[b[0] for b in BAD_BODIES])
 async def test_bad_input_is_400_naming_the_field(
-    client: TestClientProtocol, db_path: Path, case: str, body: bytes, field: str
+    client: TestClientProtocol, db: Database, case: str, body: bytes, field: str
 ) -> None:
     response = await post(client, body)
     assert response.status_code == 400, case
@@ -126,7 +126,7 @@ async def test_bad_input_is_400_naming_the_field(
     assert payload["field"] == field
     assert payload["error"]
     assert response.headers["Access-Control-Allow-Origin"] == "*"
-    assert rows(db_path) == []
+    assert rows(db) == []
 
 
 async def test_deeply_nested_property_is_400_not_500(client: TestClientProtocol) -> None:
@@ -150,19 +150,19 @@ async def test_body_over_16_kib_is_413(client: TestClientProtocol) -> None:
 
 
 async def test_unknown_site_is_dropped_with_reason(
-    client: TestClientProtocol, db_path: Path
+    client: TestClientProtocol, db: Database
 ) -> None:
     response = await post(client, [event(url="https://stranger.org/"), event()])
     assert response.status_code == 202
     assert await response.get_json() == {"accepted": 1, "dropped": {"unknown_site": 1}}
     assert response.headers["X-Pulse-Dropped"] == "unknown_site=1"
-    assert len(await wait_for_rows(db_path, 1)) == 1
+    assert len(await wait_for_rows(db, 1)) == 1
 
 
-async def test_site_field_overrides_the_url_host(client: TestClientProtocol, db_path: Path) -> None:
+async def test_site_field_overrides_the_url_host(client: TestClientProtocol, db: Database) -> None:
     response = await post(client, event(site=SITE, url="https://preview.netlify.app/"))
     assert (await response.get_json())["accepted"] == 1
-    [row] = await wait_for_rows(db_path, 1)
+    [row] = await wait_for_rows(db, 1)
     assert row["hostname"] == "preview.netlify.app"
 
 
@@ -172,14 +172,14 @@ async def test_www_host_maps_to_the_site(client: TestClientProtocol) -> None:
 
 
 async def test_bots_are_dropped_and_counted_per_site(
-    client: TestClientProtocol, db_path: Path
+    client: TestClientProtocol, db: Database
 ) -> None:
     googlebot = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
     response = await post(client, [event(), event()], headers={"User-Agent": googlebot})
     assert await response.get_json() == {"accepted": 0, "dropped": {"bot": 2}}
     assert response.headers["X-Pulse-Dropped"] == "bot=2"
     for _ in range(100):
-        counted = rows(db_path, "SELECT site_id, reason, count FROM drop_counts")
+        counted = rows(db, "SELECT site_id, reason, count FROM drop_counts")
         if counted:
             break
         await __import__("asyncio").sleep(0.02)
@@ -196,7 +196,7 @@ async def test_headless_chrome_is_a_bot(client: TestClientProtocol) -> None:
 
 
 async def test_original_event_types_keep_their_meaning(
-    client: TestClientProtocol, db_path: Path
+    client: TestClientProtocol, db: Database
 ) -> None:
     body = [
         event(event_type="user_engagement", data={"duration_seconds": 12.5}),
@@ -204,7 +204,7 @@ async def test_original_event_types_keep_their_meaning(
         event(event_type="click", data={"url": "https://github.com/x"}),
     ]
     assert (await (await post(client, body)).get_json())["accepted"] == 3
-    stored = await wait_for_rows(db_path, 3)
+    stored = await wait_for_rows(db, 3)
     assert [(r["name"], r["engagement_ms"], r["scroll_depth"]) for r in stored] == [
         ("engagement", 12_500, None),
         ("engagement", None, 75),
@@ -238,7 +238,7 @@ async def test_cors_is_open_on_collect_only(client: TestClientProtocol) -> None:
     assert "Access-Control-Allow-Origin" not in health.headers
 
 
-async def test_full_queue_answers_503_with_retry_after(make_app, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+async def test_full_queue_answers_503_with_retry_after(make_app, db: Database) -> None:  # type: ignore[no-untyped-def]
     app = make_app(queue_bound=3)
     async with app.test_app():
         client = app.test_client()
@@ -248,12 +248,12 @@ async def test_full_queue_answers_503_with_retry_after(make_app, db_path: Path) 
         assert "error" in await response.get_json()
         ok = await post(client, [event() for _ in range(3)])
         assert ok.status_code == 202
-    assert len(rows(db_path)) == 3
+    assert len(rows(db)) == 3
 
 
-async def test_readyz_reports_counters(client: TestClientProtocol, db_path: Path) -> None:
+async def test_readyz_reports_counters(client: TestClientProtocol, db: Database) -> None:
     await post(client, [event(), event(url="https://stranger.org/")])
-    await wait_for_rows(db_path, 1)
+    await wait_for_rows(db, 1)
     ready = await (await client.get("/readyz")).get_json()
     assert ready["database"]["ok"] is True
     assert ready["events"]["accepted"] == 1

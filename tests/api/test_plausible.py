@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from hypothesis import strategies as st
 from quart import Quart
 from quart.typing import TestClientProtocol
 
+from tests.backends import Database
 from tests.conftest import FIREFOX, SITE, add_sites, rows, wait_for_rows
 
 HEADERS = {"User-Agent": FIREFOX}
@@ -35,7 +35,7 @@ def props(row: Any) -> dict[str, Any]:
     return json.loads(row["props"] or "{}")
 
 
-async def test_script_pageview_with_short_keys(client: TestClientProtocol, db_path: Path) -> None:
+async def test_script_pageview_with_short_keys(client: TestClientProtocol, db: Database) -> None:
     # As Plausible's script sends it (v, w and unknown keys ride along).
     body = {
         "n": "pageview",
@@ -50,7 +50,7 @@ async def test_script_pageview_with_short_keys(client: TestClientProtocol, db_pa
     assert response.status_code == 202
     assert await response.get_data(as_text=True) == "ok"
     assert "x-plausible-dropped" not in response.headers
-    [row] = await wait_for_rows(db_path, 1)
+    [row] = await wait_for_rows(db, 1)
     assert (row["name"], row["hostname"], row["pathname"]) == (
         "pageview",
         f"www.{SITE}",
@@ -64,7 +64,7 @@ async def test_script_pageview_with_short_keys(client: TestClientProtocol, db_pa
 
 
 async def test_events_api_long_keys_and_custom_props(
-    client: TestClientProtocol, db_path: Path
+    client: TestClientProtocol, db: Database
 ) -> None:
     # Plausible's documented Events API example, sent as application/json by a server.
     body = {
@@ -77,7 +77,7 @@ async def test_events_api_long_keys_and_custom_props(
     }
     response = await send(client, body, "application/json")
     assert response.status_code == 202
-    [row] = await wait_for_rows(db_path, 1)
+    [row] = await wait_for_rows(db, 1)
     assert (row["name"], row["pathname"]) == ("Signup", "/register")
     assert props(row) == {"plan": "pro", "seats": 3, "annual": True}
     assert (row["utm_source"], row["utm_medium"]) == ("newsletter", "email")
@@ -86,21 +86,21 @@ async def test_events_api_long_keys_and_custom_props(
 
 
 async def test_props_as_a_json_string_keep_scalars_only(
-    client: TestClientProtocol, db_path: Path
+    client: TestClientProtocol, db: Database
 ) -> None:
     raw_props = {"author": "Ada", "nested": {"x": 1}, "list": [1], "blank": " ", "none": None}
     body = {"n": "Read", "u": f"https://{SITE}/post", "d": SITE, "p": json.dumps(raw_props)}
     assert (await send(client, body)).status_code == 202
-    [row] = await wait_for_rows(db_path, 1)
+    [row] = await wait_for_rows(db, 1)
     assert props(row) == {"author": "Ada"}  # Plausible leaves the others out, keeping the event
 
 
 async def test_unparseable_props_string_keeps_the_event(
-    client: TestClientProtocol, db_path: Path
+    client: TestClientProtocol, db: Database
 ) -> None:
     body = {"n": "pageview", "u": f"https://{SITE}/", "d": SITE, "p": "{not json"}
     assert (await send(client, body)).status_code == 202
-    [row] = await wait_for_rows(db_path, 1)
+    [row] = await wait_for_rows(db, 1)
     assert row["props"] in (None, "{}")
 
 
@@ -115,11 +115,11 @@ async def test_unparseable_props_string_keeps_the_event(
     ids=["short-key-decimal-string", "long-key-json-string", "bad-amount", "bad-currency"],
 )
 async def test_revenue_is_kept_in_props(
-    client: TestClientProtocol, db_path: Path, revenue: dict[str, object], expected: dict[str, Any]
+    client: TestClientProtocol, db: Database, revenue: dict[str, object], expected: dict[str, Any]
 ) -> None:
     body = {"n": "Purchase", "u": f"https://{SITE}/checkout", "d": SITE, "p": {"sku": "A1"}}
     assert (await send(client, {**body, **revenue})).status_code == 202
-    [row] = await wait_for_rows(db_path, 1)
+    [row] = await wait_for_rows(db, 1)
     stored = props(row)
     assert stored.pop("sku") == "A1"
     if expected:
@@ -128,11 +128,11 @@ async def test_revenue_is_kept_in_props(
     assert stored == expected
 
 
-async def test_engagement_maps_scroll_and_time(client: TestClientProtocol, db_path: Path) -> None:
+async def test_engagement_maps_scroll_and_time(client: TestClientProtocol, db: Database) -> None:
     base = {"n": "engagement", "u": f"https://{SITE}/post", "d": SITE}
     for extra in ({"sd": 80, "e": 12_500}, {"sd": "150"}, {"e": "3000"}):
         assert (await send(client, {**base, **extra})).status_code == 202
-    stored = await wait_for_rows(db_path, 3)
+    stored = await wait_for_rows(db, 3)
     assert [(r["name"], r["engagement_ms"], r["scroll_depth"]) for r in stored] == [
         ("engagement", 12_500, 80),
         ("engagement", None, 100),  # over 100 is clamped, as Plausible does
@@ -140,16 +140,16 @@ async def test_engagement_maps_scroll_and_time(client: TestClientProtocol, db_pa
     ]
 
 
-async def test_hash_routing_keeps_the_fragment(client: TestClientProtocol, db_path: Path) -> None:
+async def test_hash_routing_keeps_the_fragment(client: TestClientProtocol, db: Database) -> None:
     url = f"https://{SITE}/app#/settings"
     await send(client, {"n": "pageview", "u": url, "d": SITE, "h": 1})
     await send(client, {"n": "pageview", "u": url, "d": SITE})
-    stored = await wait_for_rows(db_path, 2)
+    stored = await wait_for_rows(db, 2)
     assert [r["pathname"] for r in stored] == ["/app#/settings", "/app"]
 
 
 async def test_comma_separated_domains_record_once_per_known_site(
-    client: TestClientProtocol, migrated, db_path: Path
+    client: TestClientProtocol, migrated, db: Database
 ) -> None:  # type: ignore[no-untyped-def]
     await add_sites(migrated, "rollup.example.org")
     body = {"n": "pageview", "u": f"https://{SITE}/", "d": f"{SITE}, rollup.example.org,nope.net"}
@@ -158,13 +158,13 @@ async def test_comma_separated_domains_record_once_per_known_site(
     assert await response.get_data(as_text=True) == "ok"
     assert response.headers["x-plausible-dropped"] == "1"
     assert response.headers["X-Pulse-Dropped"] == "unknown_site=1"
-    stored = await wait_for_rows(db_path, 2)
-    sites = {r["id"]: r["domain"] for r in rows(db_path, "SELECT id, domain FROM sites")}
+    stored = await wait_for_rows(db, 2)
+    sites = {r["id"]: r["domain"] for r in rows(db, "SELECT id, domain FROM sites")}
     assert sorted(sites[r["site_id"]] for r in stored) == [SITE, "rollup.example.org"]
 
 
 async def test_unknown_site_and_bots_are_dropped_like_plausible(
-    client: TestClientProtocol, db_path: Path
+    client: TestClientProtocol, db: Database
 ) -> None:
     unknown = await send(client, {"n": "pageview", "u": "https://stranger.org/", "d": "x.org"})
     assert (unknown.status_code, await unknown.get_data(as_text=True)) == (202, "ok")
@@ -174,12 +174,12 @@ async def test_unknown_site_and_bots_are_dropped_like_plausible(
     assert (bot.status_code, bot.headers["x-plausible-dropped"]) == (202, "1")
     assert bot.headers["X-Pulse-Dropped"] == "bot=1"
     for _ in range(100):
-        counted = rows(db_path, "SELECT site_id, reason, count FROM drop_counts ORDER BY site_id")
+        counted = rows(db, "SELECT site_id, reason, count FROM drop_counts ORDER BY site_id")
         if len(counted) == 2:
             break
         await asyncio.sleep(0.02)
     assert [tuple(r) for r in counted] == [(0, "unknown_site", 1), (1, "bot", 1)]
-    assert rows(db_path) == []
+    assert rows(db) == []
 
 
 def _long_props(n: int) -> dict[str, int]:
@@ -205,7 +205,7 @@ BAD_BODIES = [
 
 @pytest.mark.parametrize(("case", "body", "field"), BAD_BODIES, ids=[b[0] for b in BAD_BODIES])
 async def test_bad_input_is_400_with_plausible_errors(
-    client: TestClientProtocol, db_path: Path, case: str, body: bytes, field: str
+    client: TestClientProtocol, db: Database, case: str, body: bytes, field: str
 ) -> None:
     response = await send(client, body)
     assert response.status_code == 400, case
@@ -214,10 +214,10 @@ async def test_bad_input_is_400_with_plausible_errors(
     assert isinstance(errors[field], list) and errors[field][0]
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     await asyncio.sleep(0.05)
-    assert rows(db_path) == []
+    assert rows(db) == []
 
 
-async def test_cookieless_identity_is_stable_for_one_ip_and_agent(make_app, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+async def test_cookieless_identity_is_stable_for_one_ip_and_agent(make_app, db: Database) -> None:  # type: ignore[no-untyped-def]
     app = make_app(trusted_proxy_hops=1)
     async with app.test_app():
         client = app.test_client()
@@ -230,14 +230,14 @@ async def test_cookieless_identity_is_stable_for_one_ip_and_agent(make_app, db_p
             headers = {"User-Agent": agent, "X-Forwarded-For": ip}
             body = {"n": "pageview", "u": f"https://{SITE}{path}", "d": SITE}
             assert (await send(client, body, headers=headers)).status_code == 202
-        stored = await wait_for_rows(db_path, 4)
+        stored = await wait_for_rows(db, 4)
     a, b, c, d = stored
     assert a["visitor_id"] == b["visitor_id"] and a["session_id"] == b["session_id"]
     assert b["session_start"] == 0 and b["new_visitor"] == 1
     assert len({a["visitor_id"], c["visitor_id"], d["visitor_id"]}) == 3
 
 
-async def test_plausible_and_pulse_events_are_counted_alike(make_app, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+async def test_plausible_and_pulse_events_are_counted_alike(make_app, db: Database) -> None:  # type: ignore[no-untyped-def]
     """One visit tagged both ways is one visitor and one session, and the same inputs give the
     same enriched row whichever endpoint they came through."""
     url = f"https://{SITE}/pricing?utm_source=newsletter&utm_medium=email"
@@ -252,7 +252,7 @@ async def test_plausible_and_pulse_events_are_counted_alike(make_app, db_path: P
         await send(client, plausible, headers=visit)
         other = {"User-Agent": FIREFOX, "X-Forwarded-For": "198.51.100.9"}
         await send(client, plausible, headers=other)
-        first, second, third = await wait_for_rows(db_path, 3)
+        first, second, third = await wait_for_rows(db, 3)
     assert (first["visitor_id"], first["session_id"]) == (
         second["visitor_id"],
         second["session_id"],
@@ -282,14 +282,14 @@ async def test_cors_preflight_and_answer(client: TestClientProtocol) -> None:
     assert "x-plausible-dropped" in response.headers["Access-Control-Expose-Headers"]
 
 
-async def test_full_queue_answers_503(make_app, db_path: Path) -> None:  # type: ignore[no-untyped-def]
+async def test_full_queue_answers_503(make_app, db: Database) -> None:  # type: ignore[no-untyped-def]
     app = make_app(queue_bound=1)
     async with app.test_app():
         client = app.test_client()
         body = {"n": "pageview", "u": f"https://{SITE}/", "d": f"{SITE},{SITE}.org"}
         response = await send(client, body)
         assert (response.status_code, response.headers["Retry-After"]) == (503, "1")
-    assert rows(db_path) == []
+    assert rows(db) == []
 
 
 json_values = st.recursive(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +18,7 @@ from quart.typing import TestClientProtocol
 from app.cli import main
 from app.migrate import alembic_config, upgrade
 from app.settings import Settings
+from tests.backends import Database
 from tests.conftest import FIREFOX, SITE, rows, wait_for_rows
 
 WEBSITE_ID = "2f7d5e40-3b8a-4c5e-9d1f-6a0b8c7e9f12"
@@ -73,14 +73,14 @@ async def umami_client(umami_site: Settings, app: Quart) -> TestClientProtocol:
 
 
 async def test_tracker_pageview_lands_enriched(
-    umami_client: TestClientProtocol, db_path: Path
+    umami_client: TestClientProtocol, db: Database
 ) -> None:
     body = message(referrer="https://news.ycombinator.com/item?id=1")
     response = await send(umami_client, body)
     assert response.status_code == 200
     answer = await response.get_json()
     assert set(answer) == {"sessionId", "visitId"} and uuid.UUID(answer["sessionId"])
-    [row] = await wait_for_rows(db_path, 1)
+    [row] = await wait_for_rows(db, 1)
     assert (row["name"], row["hostname"], row["pathname"]) == ("pageview", SITE, "/pricing")
     assert (row["source"], row["channel"]) == ("newsletter", "Email")
     assert row["referrer"] == "https://news.ycombinator.com/item"
@@ -89,37 +89,37 @@ async def test_tracker_pageview_lands_enriched(
 
 
 async def test_path_urls_resolve_on_the_hostname(
-    umami_client: TestClientProtocol, db_path: Path
+    umami_client: TestClientProtocol, db: Database
 ) -> None:
     await send(umami_client, message(url="/docs/start?utm_medium=cpc", referrer="/home"))
-    [row] = await wait_for_rows(db_path, 1)
+    [row] = await wait_for_rows(db, 1)
     assert (row["hostname"], row["pathname"], row["utm_medium"]) == (SITE, "/docs/start", "cpc")
     assert (row["source"], row["referrer"]) == ("Direct", None)  # same-site referrer: internal
 
 
 async def test_fragment_stays_in_the_path_as_in_umami(
-    umami_client: TestClientProtocol, db_path: Path
+    umami_client: TestClientProtocol, db: Database
 ) -> None:
     await send(umami_client, message(url=f"https://{SITE}/app#/settings"))
-    [row] = await wait_for_rows(db_path, 1)
+    [row] = await wait_for_rows(db, 1)
     assert row["pathname"] == "/app#/settings"
 
 
 async def test_website_may_be_the_domain_when_no_umami_id_is_set(
-    client: TestClientProtocol, db_path: Path
+    client: TestClientProtocol, db: Database
 ) -> None:
     response = await send(client, message(website=SITE))
     assert response.status_code == 200
-    assert len(await wait_for_rows(db_path, 1)) == 1
+    assert len(await wait_for_rows(db, 1)) == 1
 
 
 async def test_custom_event_keeps_data_as_props(
-    umami_client: TestClientProtocol, db_path: Path
+    umami_client: TestClientProtocol, db: Database
 ) -> None:
     data = {"plan": "pro", "seats": 3, "cart": {"items": 2, "total": 9.5}, "tags": ["a", "b"]}
     await send(umami_client, message(name="signup-button", data=data))
     await send(umami_client, message(data={"ignored": "on page views"}))
-    custom, view = await wait_for_rows(db_path, 2)
+    custom, view = await wait_for_rows(db, 2)
     assert custom["name"] == "signup-button"
     assert json.loads(custom["props"]) == {
         "plan": "pro",
@@ -132,7 +132,7 @@ async def test_custom_event_keeps_data_as_props(
 
 
 async def test_unknown_website_is_400_and_counted(
-    umami_client: TestClientProtocol, db_path: Path
+    umami_client: TestClientProtocol, db: Database
 ) -> None:
     response = await send(umami_client, message(website=str(uuid.uuid4())))
     assert response.status_code == 400
@@ -141,16 +141,16 @@ async def test_unknown_website_is_400_and_counted(
     }
     ready = await (await umami_client.get("/readyz")).get_json()
     assert ready["events"]["dropped"] == {"unknown_site": 1}
-    assert rows(db_path) == []
+    assert rows(db) == []
 
 
 async def test_bots_get_umamis_answer_and_are_counted(
-    umami_client: TestClientProtocol, db_path: Path
+    umami_client: TestClientProtocol, db: Database
 ) -> None:
     response = await send(umami_client, message(), headers={"User-Agent": GOOGLEBOT})
     assert (response.status_code, await response.get_json()) == (200, {"beep": "boop"})
     for _ in range(100):
-        counted = rows(db_path, "SELECT site_id, reason, count FROM drop_counts")
+        counted = rows(db, "SELECT site_id, reason, count FROM drop_counts")
         if counted:
             break
         await asyncio.sleep(0.02)
@@ -158,16 +158,16 @@ async def test_bots_get_umamis_answer_and_are_counted(
 
 
 async def test_identify_is_accepted_and_ignored(
-    umami_client: TestClientProtocol, db_path: Path
+    umami_client: TestClientProtocol, db: Database
 ) -> None:
     response = await send(umami_client, message("identify", id="user-42", data={"a": 1}))
     assert (response.status_code, await response.get_json()) == (200, {})
     await asyncio.sleep(0.05)
-    assert rows(db_path) == []
+    assert rows(db) == []
 
 
 async def test_vid_is_a_client_id_and_no_vid_is_cookieless(
-    make_app, umami_site: Settings, db_path: Path
+    make_app, umami_site: Settings, db: Database
 ) -> None:  # type: ignore[no-untyped-def]
     app = make_app(trusted_proxy_hops=1)
     async with app.test_app():
@@ -177,7 +177,7 @@ async def test_vid_is_a_client_id_and_no_vid_is_cookieless(
             await send(client, message(vid=vid), headers=headers)
         headers = {"User-Agent": FIREFOX, "X-Forwarded-For": "203.0.113.7"}
         await send(client, message(), headers=headers)
-        same_vid, moved, first, again = await wait_for_rows(db_path, 4)
+        same_vid, moved, first, again = await wait_for_rows(db, 4)
     assert same_vid["visitor_id"] == moved["visitor_id"]  # one browser, two networks
     assert first["visitor_id"] == again["visitor_id"] != same_vid["visitor_id"]
     assert again["session_start"] == 0
@@ -203,7 +203,7 @@ BAD = [
 
 @pytest.mark.parametrize(("case", "body", "field"), BAD, ids=[b[0] for b in BAD])
 async def test_bad_input_is_400_with_umamis_error_shape(
-    umami_client: TestClientProtocol, db_path: Path, case: str, body: bytes, field: str | None
+    umami_client: TestClientProtocol, db: Database, case: str, body: bytes, field: str | None
 ) -> None:
     response = await send(umami_client, body)
     assert response.status_code == 400, case
@@ -214,10 +214,10 @@ async def test_bad_input_is_400_with_umamis_error_shape(
     else:
         assert error["field"].startswith("payload.")
     await asyncio.sleep(0.05)
-    assert rows(db_path) == []
+    assert rows(db) == []
 
 
-async def test_batch_answers_per_message(umami_client: TestClientProtocol, db_path: Path) -> None:
+async def test_batch_answers_per_message(umami_client: TestClientProtocol, db: Database) -> None:
     body = [
         message(),
         message(name="signup", data={"plan": "pro"}),
@@ -233,18 +233,18 @@ async def test_batch_answers_per_message(umami_client: TestClientProtocol, db_pa
         "errors": 1,
     }
     assert [d["index"] for d in answer["details"]] == [2]
-    stored = await wait_for_rows(db_path, 2)
+    stored = await wait_for_rows(db, 2)
     assert [r["name"] for r in stored] == ["pageview", "signup"]
 
 
 async def test_batch_with_a_bad_message_keeps_nothing(
-    umami_client: TestClientProtocol, db_path: Path
+    umami_client: TestClientProtocol, db: Database
 ) -> None:
     response = await send(umami_client, [message(), message(url=[1])], "/api/batch")
     assert response.status_code == 400
     assert (await response.get_json())["error"]["field"] == "[1].payload.url"
     await asyncio.sleep(0.05)
-    assert rows(db_path) == []
+    assert rows(db) == []
 
 
 async def test_cors_preflight_allows_umamis_cache_header(umami_client: TestClientProtocol) -> None:
@@ -263,7 +263,7 @@ async def test_cors_preflight_allows_umamis_cache_header(umami_client: TestClien
 
 
 async def test_pulse_script_with_an_umami_website_id_is_recorded(
-    umami_client: TestClientProtocol, db_path: Path
+    umami_client: TestClientProtocol, db: Database
 ) -> None:
     """Pulse's script reads `data-website-id` as its site: a UUID resolves like a domain."""
     event = {"event_type": "pageview", "url": f"https://{SITE}/", "site": WEBSITE_ID}
@@ -279,20 +279,21 @@ async def test_umami_id_set_while_running_is_used_at_once(
     assert (await send(client, message())).status_code == 200
 
 
-async def test_site_update_command(migrated: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_site_update_command(
+    migrated: Settings, db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
     args = ["--umami-id", WEBSITE_ID, "--name", "Example", "--timezone", "Europe/Berlin"]
     assert await site_command(migrated, "update", SITE, *args, "--identity", "cookieless") == 0
     assert await site_command(migrated, "list") == 0
     assert WEBSITE_ID in capsys.readouterr().out
-    db = migrated.database_url.split("///", 1)[1]
-    [site] = rows(Path(db), "SELECT name, timezone, identity_mode, umami_id FROM sites")
+    [site] = rows(db, "SELECT name, timezone, identity_mode, umami_id FROM sites")
     assert tuple(site) == ("Example", "Europe/Berlin", "cookieless", WEBSITE_ID)
     assert await site_command(migrated, "add", "other.org") == 0
     assert await site_command(migrated, "update", "other.org", "--umami-id", WEBSITE_ID) == 2
     assert await site_command(migrated, "update", "other.org", "--umami-id", "not-a-uuid") == 2
     assert await site_command(migrated, "update", "nowhere.org", "--name", "x") == 2
     assert await site_command(migrated, "update", SITE, "--umami-id", "") == 0
-    assert rows(Path(db), "SELECT umami_id FROM sites WHERE id = 1")[0][0] is None
+    assert rows(db, "SELECT umami_id FROM sites WHERE id = 1")[0][0] is None
 
 
 async def test_migration_0003_downgrades_and_upgrades(migrated: Settings) -> None:

@@ -7,10 +7,15 @@ from a separate load-generating process over keep-alive loopback connections, an
   - events/s with batches of 20                                          (target >= 15,000/s)
   - p50/p99 latency at a fixed 500 events/s                              (target p99 < 25 ms)
   - rows on disk == events accepted, after a graceful stop
+
+`--processes N [--postgres] [--redis]` runs the scale-out comparison instead (scaleout.py):
+1 and N `pulse serve` processes on PostgreSQL and Redis, events/s for each and the
+ingest-to-websocket latency across processes.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import signal
@@ -140,5 +145,20 @@ def report(empty: dict, single: dict, batch: dict, paced: dict, accepted: int, s
     )
 
 
+def cli() -> None:
+    parser = argparse.ArgumentParser(description="Pulse ingest benchmark")
+    parser.add_argument("--processes", type=int, default=1, help="scale-out: N pulse serve")
+    parser.add_argument("--postgres", action="store_true", help="a fresh PostgreSQL database")
+    parser.add_argument("--redis", action="store_true", help="PULSE_BROKER_URL (Redis)")
+    args = parser.parse_args()
+    if args.processes > 1 or args.postgres or args.redis:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import scaleout
+
+        scaleout.main(args.processes, args.postgres, args.redis)
+    else:
+        main()
+
+
 if __name__ == "__main__":
-    main()
+    cli()

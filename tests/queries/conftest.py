@@ -1,5 +1,5 @@
 """Report tests read as an admin: the Accounts guard refuses anonymous reads (tests/auth proves
-that); here the subject is the numbers."""
+that); here the subject is the numbers. Every test runs against SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,6 +7,13 @@ from typing import Any
 
 import pytest
 from quart import Quart
+
+from tests.backends import BACKENDS
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend_name(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 class AuthorisedClient:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from quart.typing import TestClientProtocol
 
+from tests.backends import Database
 from tests.conftest import FIREFOX, SITE, wait_for_rows
 
 BASE = f"/api/v1/sites/{SITE}"
@@ -22,9 +21,9 @@ async def _visit(client: TestClientProtocol) -> None:
         assert response.status_code == 202
 
 
-async def test_summary_timeseries_breakdown(client: TestClientProtocol, db_path: Path) -> None:
+async def test_summary_timeseries_breakdown(client: TestClientProtocol, db: Database) -> None:
     await _visit(client)
-    await wait_for_rows(db_path, 2)
+    await wait_for_rows(db, 2)
     summary = await (await client.get(f"{BASE}/summary?range=24h")).get_json()
     metrics = summary["metrics"]
     assert metrics["visitors"] == {"value": 1, "previous": 0, "change": None}
@@ -60,9 +59,9 @@ async def test_bad_parameters_are_400_naming_them(client: TestClientProtocol) ->
     assert missing.status_code == 404
 
 
-async def test_flows_retention_funnel(client: TestClientProtocol, db_path: Path) -> None:
+async def test_flows_retention_funnel(client: TestClientProtocol, db: Database) -> None:
     await _visit(client)
-    await wait_for_rows(db_path, 2)
+    await wait_for_rows(db, 2)
     found = await (await client.get(f"{BASE}/flows?depth=3&from=/&range=24h")).get_json()
     links = {(k["source"], k["target"]): k["sessions"] for k in found["links"]}
     assert links == {("0:Google", "1:/"): 1, ("1:/", "2:/blog/x"): 1, ("2:/blog/x", "3:(exit)"): 1}

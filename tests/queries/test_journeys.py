@@ -4,7 +4,6 @@ loops, sessions shorter than the depth, a start page, filters, DST, empty ranges
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from app.queries.period import make_period
 from app.queries.retention import cohort_bounds, retention
 from app.queries.scope import Scope
 from app.storage.database import create_engine
+from tests.backends import Template
 from tests.queries import journeys, traffic
 from tests.queries.test_recount import HOUR, T0, TZ, filter_texts, hits, periods, template
 
@@ -52,7 +52,7 @@ async def _ask(url: str, scope: Scope, depth: int, page: str | None, steps: str)
     steps=step_texts,
 )
 def test_journeys_equal_recount(
-    template: Path,
+    template: Template,
     tmp_path: Path,
     traffic_: list[traffic.Hit],
     filter_text: str,
@@ -61,9 +61,8 @@ def test_journeys_equal_recount(
     page: str | None,
     steps: str,
 ) -> None:
-    db = tmp_path / "journeys.db"
-    shutil.copy(template, db)
-    url = f"sqlite+aiosqlite:///{db}"
+    db = template.fresh(tmp_path, "journeys.db")
+    url = db.url
     asyncio.run(traffic.write(url, traffic.to_events(1, traffic_), [17, 40]))
     filters = parse(filter_text)
     p = make_period(period[0], period[1], TZ, period[2])
@@ -112,10 +111,9 @@ def _check_merged(merged: dict[str, Any], sessions: int) -> None:
     assert sum(n["sessions"] for n in merged["nodes"] if n["step"] == 0) == sessions
 
 
-def test_loops_get_a_node_per_step(template: Path, tmp_path: Path) -> None:
-    db = tmp_path / "loops.db"
-    shutil.copy(template, db)
-    url = f"sqlite+aiosqlite:///{db}"
+def test_loops_get_a_node_per_step(template: Template, tmp_path: Path) -> None:
+    db = template.fresh(tmp_path, "loops.db")
+    url = db.url
     walk = ["/", "/pricing", "/", "/pricing", "/"]
     hit_list = [traffic.Hit(1, T0 + i * 60_000, "pageview", p) for i, p in enumerate(walk)]
     hit_list.append(traffic.Hit(2, T0 + 5_000, "pageview", "/"))  # shorter than the depth
@@ -134,13 +132,10 @@ def test_loops_get_a_node_per_step(template: Path, tmp_path: Path) -> None:
     assert found["steps"][0] == {"step": 1, "sessions": 2, "exits": 1, "exit_rate": 50.0}
 
 
-def test_empty_range(template: Path, tmp_path: Path) -> None:
-    db = tmp_path / "empty.db"
-    shutil.copy(template, db)
+def test_empty_range(template: Template, tmp_path: Path) -> None:
+    db = template.fresh(tmp_path, "empty.db")
     scope = Scope(1, make_period(T0, T0 + 7 * 24 * HOUR, TZ, "day"))
-    got, _, by_day, _, funnel_ = asyncio.run(
-        _ask(f"sqlite+aiosqlite:///{db}", scope, 4, None, "/,/pricing")
-    )
+    got, _, by_day, _, funnel_ = asyncio.run(_ask(db.url, scope, 4, None, "/,/pricing"))
     assert got["nodes"] == [] and got["links"] == [] and got["sessions"] == 0
     # T0 is 01:00 in Berlin: 168 hours touch 8 local days.
     assert len(by_day["cohorts"]) == 8 and all(c["visitors"] == 0 for c in by_day["cohorts"])

@@ -3,11 +3,10 @@ the /api/v1 answers over the same period."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from quart.typing import TestClientProtocol
 
 from app.clock import FakeClock
+from tests.backends import Database
 from tests.conftest import FIREFOX, SITE, wait_for_rows
 
 
@@ -17,19 +16,19 @@ async def _send(client: TestClientProtocol, visitor: str, path: str, referrer: s
     assert response.status_code == 202
 
 
-async def _traffic(client: TestClientProtocol, clock: FakeClock, db_path: Path) -> None:
+async def _traffic(client: TestClientProtocol, clock: FakeClock, db: Database) -> None:
     await _send(client, "a", "/", "https://www.google.com/")
     clock.advance(seconds=90)
     await _send(client, "a", "/pricing", None)
     await _send(client, "b", "/", None)
     await _send(client, "c", "/docs", "https://github.com/x/y")
-    await wait_for_rows(db_path, 4)
+    await wait_for_rows(db, 4)
 
 
 async def test_stats_shape_and_numbers(
-    client: TestClientProtocol, clock: FakeClock, db_path: Path
+    client: TestClientProtocol, clock: FakeClock, db: Database
 ) -> None:
-    await _traffic(client, clock, db_path)
+    await _traffic(client, clock, db)
     for time_range in ("24h", "7d", "30d", "all"):
         got = await (
             await client.get(f"/api/analytics/stats?site={SITE}&time_range={time_range}")
@@ -48,8 +47,8 @@ async def test_stats_shape_and_numbers(
     assert v1["metrics"]["visitors"]["value"] == week["unique_visitors"]
 
 
-async def test_sankey_shape(client: TestClientProtocol, clock: FakeClock, db_path: Path) -> None:
-    await _traffic(client, clock, db_path)
+async def test_sankey_shape(client: TestClientProtocol, clock: FakeClock, db: Database) -> None:
+    await _traffic(client, clock, db)
     got = await (await client.get(f"/api/analytics/sankey?site={SITE}&depth=2")).get_json()
     names = {n["name"] for n in got["nodes"]}
     assert {"0:Google", "1:/", "2:/pricing", "3:(exit)", "2:(exit)"} <= names

@@ -4,7 +4,6 @@ with and without filters, in a site zone with a daylight-saving change inside th
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from app.queries.summary import summary
 from app.queries.timeseries import timeseries
 from app.storage.database import create_engine
 from app.storage.hourly import SESSION_DIMS
+from tests.backends import PostgresDatabase, Template
 from tests.queries import traffic
 
 TZ = "Europe/Berlin"
@@ -69,10 +69,15 @@ periods = st.sampled_from(
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def template(
+    tmp_path_factory: pytest.TempPathFactory,
+    backend_name: str,
+    pg_database: PostgresDatabase | None,
+) -> Template:
     path = tmp_path_factory.mktemp("tpl") / "template.db"
-    upgrade(f"sqlite+aiosqlite:///{path}")
-    return path
+    if pg_database is None:
+        upgrade(f"sqlite+aiosqlite:///{path}")
+    return Template(backend_name, path, pg_database)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
@@ -83,16 +88,15 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     period=periods,
 )
 def test_queries_equal_recount(
-    template: Path,
+    template: Template,
     tmp_path: Path,
     traffic_: list[traffic.Hit],
     cuts: list[int],
     filter_text: str,
     period: tuple[int, int, str],
 ) -> None:
-    db = tmp_path / "recount.db"
-    shutil.copy(template, db)
-    url = f"sqlite+aiosqlite:///{db}"
+    db = template.fresh(tmp_path, "recount.db")
+    url = db.url
     events = traffic.to_events(1, traffic_)
     asyncio.run(traffic.write(url, events, cuts))
     filters = parse(filter_text)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
-import sqlite3
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -14,6 +12,7 @@ from hypothesis import strategies as st
 
 from app.storage import sketches
 from app.storage.hourly import SESSION_DIMS, prop_value
+from tests.backends import Template
 from tests.queries import traffic
 from tests.queries.test_recount import hits, template  # noqa: F401 - fixture
 
@@ -23,14 +22,13 @@ HOUR = 3_600_000
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
 @given(traffic_=st.lists(hits, max_size=50), cuts=st.lists(st.integers(0, 50), max_size=8))
 def test_rollup_hours_equal_recount(
-    template: Path,  # noqa: F811
+    template: Template,  # noqa: F811
     tmp_path: Path,
     traffic_: list[traffic.Hit],
     cuts: list[int],
 ) -> None:
-    db = tmp_path / "rollups.db"
-    shutil.copy(template, db)
-    asyncio.run(traffic.write(f"sqlite+aiosqlite:///{db}", traffic.to_events(1, traffic_), cuts))
+    db = template.fresh(tmp_path, "rollups.db")
+    asyncio.run(traffic.write(db.url, traffic.to_events(1, traffic_), cuts))
     want: Counter[tuple[int, str, str, str]] = Counter()
     visitors: dict[tuple[int, str, str], set[int]] = defaultdict(set)
     for s in traffic.stored_sessions(db).values():
@@ -61,26 +59,19 @@ def test_rollup_hours_equal_recount(
                 visitors[(hour, f"prop:{key}", prop_value(value))].add(s["visitor"])
     got: Counter[tuple[int, str, str, str]] = Counter()
     got_visitors: dict[tuple[int, str, str], int] = {}
-    with sqlite3.connect(db) as conn:
-        conn.row_factory = sqlite3.Row
-        for r in conn.execute("SELECT * FROM rollup_hours"):
-            for name in (
-                "sessions",
-                "pageviews",
-                "bounces",
-                "engagement_ms",
-                "new_sessions",
-                "events",
-            ):
-                got[(r["hour"], r["dim"], r["value"], name)] += r[name]
-            if r["visitors"] is not None:
-                got_visitors[(r["hour"], r["dim"], r["value"])] = sketches.count([r["visitors"]])
-        days = conn.execute("SELECT * FROM visitor_days").fetchall()
+    for r in db.rows("SELECT * FROM rollup_hours"):
+        for name in ("sessions", "pageviews", "bounces", "engagement_ms", "new_sessions", "events"):
+            got[(r["hour"], r["dim"], r["value"], name)] += r[name]
+        if r["visitors"] is not None:
+            got_visitors[(r["hour"], r["dim"], r["value"])] = sketches.count([bytes(r["visitors"])])
+    days = db.rows("SELECT * FROM visitor_days")
     assert +got == +want
     # Visitor sketches: exact at these sizes, per hour and per UTC day.
     assert got_visitors == {key: len(ids) for key, ids in visitors.items()}
     want_days: dict[tuple[int, str, str], set[int]] = defaultdict(set)
     for (hour, dim, value), ids in visitors.items():
         want_days[(hour // 24, dim, value)] |= ids
-    got_days = {(r["day"], r["dim"], r["value"]): sketches.count([r["visitors"]]) for r in days}
+    got_days = {
+        (r["day"], r["dim"], r["value"]): sketches.count([bytes(r["visitors"])]) for r in days
+    }
     assert got_days == {key: len(ids) for key, ids in want_days.items()}

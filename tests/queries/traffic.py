@@ -4,10 +4,8 @@ metric straight from the stored `events` rows (the reference the queries must eq
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from app.events import Event
@@ -16,6 +14,7 @@ from app.queries.filters import Filter
 from app.storage.batch import build_rows, write_rows
 from app.storage.database import create_engine
 from app.storage.hourly import SESSION_DIMS, prop_value
+from tests.backends import Database
 
 PAGES = ("/", "/blog/a", "/blog/b", "/pricing", "/Docs")
 SOURCES = (
@@ -85,10 +84,8 @@ async def write(database_url: str, events: list[Event], cuts: list[int]) -> None
     await engine.dispose()
 
 
-def stored_sessions(db: Path) -> dict[int, dict[str, Any]]:
-    with sqlite3.connect(db) as conn:
-        conn.row_factory = sqlite3.Row
-        rows = conn.execute("SELECT * FROM events ORDER BY ts, id").fetchall()
+def stored_sessions(db: Database) -> dict[int, dict[str, Any]]:
+    rows = db.rows("SELECT * FROM events ORDER BY ts, id")
     found: dict[int, dict[str, Any]] = {}
     for r in rows:
         s = found.setdefault(r["session_id"], {"events": [], "start": r["ts"], "entry": r})

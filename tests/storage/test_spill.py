@@ -14,6 +14,7 @@ from sqlalchemy.exc import OperationalError
 from app.storage import spill
 from app.storage.batch import BatchRows
 from tests.api.test_collect import event, post
+from tests.backends import Database
 from tests.conftest import rows
 
 
@@ -30,7 +31,7 @@ async def _until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
 
 
 async def test_spilled_events_are_replayed_once(
-    make_app: Callable[..., Quart], db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_app: Callable[..., Quart], db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     spill_file = tmp_path / "pulse.spill"
     failing = make_app()
@@ -45,21 +46,21 @@ async def test_spilled_events_are_replayed_once(
         ready = await (await client.get("/readyz")).get_json()
         assert "disk I/O error" in ready["writer"]["last_error"]
         assert ready["writer"]["spilled"] == 7
-    assert spill_file.exists() and rows(db_path) == []
+    assert spill_file.exists() and rows(db) == []
     saved = tmp_path / "copy.spill"
     shutil.copy(spill_file, saved)
     monkeypatch.undo()
 
     async with make_app().test_app():
         pass
-    assert len(rows(db_path)) == 7
+    assert len(rows(db)) == 7
     assert not spill_file.exists()
 
     # A crash after the replay committed but before the file was removed: not replayed again.
     shutil.copy(saved, spill_file.with_name("pulse.spill.replaying"))
     async with make_app().test_app():
         pass
-    assert len(rows(db_path)) == 7
+    assert len(rows(db)) == 7
     assert not spill_file.with_name("pulse.spill.replaying").exists()
 
 
