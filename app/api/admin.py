@@ -57,7 +57,18 @@ async def admin_page() -> Response:
 async def me() -> Response:
     p = await current()
     user = {"id": p.user.id, "email": p.user.email} if p.user else None
-    return jsonify({"kind": p.kind, "admin": p.is_admin, "user": user})
+    # Every site this caller may read (the dashboard's site switcher), with what they may do.
+    sites = [
+        {
+            "domain": site.domain,
+            "name": site.name,
+            "timezone": site.timezone,
+            "role": "owner" if p.can_manage(site.id) else "viewer",
+        }
+        for site in runtime().sites.all()
+        if p.can_read(site.id)
+    ]
+    return jsonify({"kind": p.kind, "admin": p.is_admin, "user": user, "sites": sites})
 
 
 @bp.get("/api/admin/sites")

@@ -62,6 +62,7 @@ START_PAGE = Param(
     "flows: a page path (starting with /) the flows start at; a YYYY-MM-DD value is still a "
     "custom range's first day",
 )
+START = Param("start", "a page path (starting with /) the flows start at; with a custom range")
 PER_STEP = Param(
     "limit",
     "busiest values kept per step, the rest are (other)",
@@ -76,7 +77,7 @@ FLOWS_PARAMS = (*PERIOD, DEPTH, PER_STEP)
 RETENTION_PARAMS = (*PERIOD, COHORT)
 FUNNEL_PARAMS = (*PERIOD, STEPS)
 # One `from`: a page path for flows, or a custom range's first day.
-FLOWS_DOC = tuple(START_PAGE if p is FROM else p for p in FLOWS_PARAMS)
+FLOWS_DOC = (*(START_PAGE if p is FROM else p for p in FLOWS_PARAMS), START)
 document(f"{OPEN}/flows", "Sankey: source -> first pages -> exit", FLOWS_DOC)
 document(
     f"{OPEN}/retention",
@@ -154,7 +155,14 @@ async def breakdown_route(site: str, dimension: str) -> Response:
 @bp.get(f"{BASE}/flows")
 async def flows_route(site: str) -> Response:
     args = request.args.copy()
-    start_page = args.pop("from") if args.get("from", "").startswith("/") else None
+    start_page = args.pop("start", None) or None
+    if start_page is not None and not start_page.startswith("/"):
+        return error_response(400, "start must be a page path starting with /", field="start")
+    # The original spelling, `from=/path`, when no custom range needs `from` for its first day.
+    paths = [v for v in args.getlist("from") if v.startswith("/")]
+    if paths:
+        start_page = start_page or paths[0]
+        args.setlist("from", [v for v in args.getlist("from") if not v.startswith("/")])
 
     async def run(conn: AsyncConnection, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         return await flows(conn, scope, p["depth"], start_page, p["limit"])

@@ -37,7 +37,7 @@ def render(name: str, status: int = 200, **values: str) -> Response:
     return response
 
 
-def safe_next(target: str | None, default: str = "/admin") -> str:
+def safe_next(target: str | None, default: str = "/") -> str:
     """Only a local path: `//evil.example` and `/\\evil.example` would leave the site."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return default

@@ -8,7 +8,7 @@ from quart.typing import TestClientProtocol
 from app.clock import FakeClock
 from app.settings import Settings
 from tests.auth.helpers import PASSWORD, add_user, csrf_of, hidden, login
-from tests.conftest import SITE
+from tests.conftest import SITE, add_sites
 
 
 async def test_login_sets_a_hardened_session_cookie_and_logout_ends_it(
@@ -50,7 +50,7 @@ async def test_an_open_redirect_is_not_possible(
     page = await (await client.get("/login")).get_data(as_text=True)
     form = {"email": "ana@example.com", "password": PASSWORD, "next": "//evil.example/x"}
     response = await client.post("/login", form={**form, "csrf_token": hidden(page, "csrf_token")})
-    assert response.location == "/admin"
+    assert response.location == "/"  # the dashboard, not the foreign host
 
 
 async def test_login_is_limited_to_5_attempts_a_minute(
@@ -130,3 +130,28 @@ async def test_no_setup_link_once_a_user_exists(migrated: Settings, make_app: ob
     app = make_app()  # type: ignore[operator]
     async with app.test_app():
         assert app.extensions["pulse"].auth.setup_url() is None
+
+
+async def test_me_lists_exactly_the_sites_the_caller_may_read(
+    migrated: Settings, make_app: object
+) -> None:
+    await add_sites(migrated, "other.example", "third.example")
+    await add_user(migrated, "viewer@example.com", roles={SITE: "viewer", "other.example": "owner"})
+    await add_user(migrated, "root@example.com", admin=True)
+    app = make_app()  # type: ignore[operator]
+    async with app.test_app():
+        viewer = app.test_client()
+        assert await login(viewer, "viewer@example.com") == 303
+        me = await (await viewer.get("/api/me")).get_json()
+        assert [(s["domain"], s["role"]) for s in me["sites"]] == [
+            (SITE, "viewer"),
+            ("other.example", "owner"),
+        ]
+        root = app.test_client()
+        assert await login(root, "root@example.com") == 303
+        everything = await (await root.get("/api/me")).get_json()
+        assert [s["domain"] for s in everything["sites"]] == [
+            SITE,
+            "other.example",
+            "third.example",
+        ]

@@ -156,12 +156,12 @@ def test_sankey_and_cohort_heat_map_render_the_apis_graph(
         assert visit.requested("/flows")[-1]["depth"] == "2"
         shallow = api("flows", range="30d", depth=2)
         assert len(chart_data(page, "flow-chart")) == len(shallow["nodes"])
-        # A starting page: from=/path.
+        # A starting page: start=/path (a custom range keeps `from` for its first day).
         start = page.evaluate("document.querySelector('#flow-from option:nth-child(2)').value")
         page.select_option("#flow-from", start)
         visit.ready()
-        assert visit.requested("/flows")[-1]["from"] == start
-        started = api("flows", range="30d", depth=2, **{"from": start})
+        assert visit.requested("/flows")[-1]["start"] == start
+        started = api("flows", range="30d", depth=2, start=start)
         assert len(chart_data(page, "flow-chart")) == len(started["nodes"])
 
         retention = api("retention", range="30d", cohort="week")

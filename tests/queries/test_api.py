@@ -66,6 +66,14 @@ async def test_flows_retention_funnel(client: TestClientProtocol, db: Database) 
     links = {(k["source"], k["target"]): k["sessions"] for k in found["links"]}
     assert links == {("0:Google", "1:/"): 1, ("1:/", "2:/blog/x"): 1, ("2:/blog/x", "3:(exit)"): 1}
     assert found["start_page"] == "/"
+    # `start` names the page, so a custom range keeps `from` for its first day.
+    custom = f"{BASE}/flows?depth=3&start=/blog/x&range=custom&from=2025-12-01&to=2026-01-01"
+    later = await (await client.get(custom)).get_json()
+    assert later["start_page"] == "/blog/x" and later["period"]["from"].startswith("2025-12-01")
+    assert {(k["source"], k["target"]) for k in later["links"]} == {
+        ("0:Google", "1:/blog/x"),
+        ("1:/blog/x", "2:(exit)"),
+    }
     kept = await (await client.get(f"{BASE}/retention?cohort=day&range=7d")).get_json()
     assert len(kept["cohorts"]) == 7 and kept["cohorts"][-1]["visitors"] == 1
     steps = "/,/blog/x,event:Signup"
@@ -74,6 +82,7 @@ async def test_flows_retention_funnel(client: TestClientProtocol, db: Database) 
     cases = {
         "flows?depth=0": "depth",
         "flows?limit=x": "limit",
+        "flows?start=blog": "start",
         "flows?range=custom&from=yesterday&to=2026-01-01": "from",
         "retention?cohort=month": "cohort",
         "funnel": "steps",

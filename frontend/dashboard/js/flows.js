@@ -1,4 +1,4 @@
-/* User flow: flows?depth=&from= as a Sankey (step 0 the source, then the first pages, then
+/* User flow: flows?depth=&start= as a Sankey (step 0 the source, then the first pages, then
    where visits ended). Node ids ("2:/pricing") are the API's; only their names are shown.
    Clicking a source or page node filters the dashboard by it. */
 
@@ -75,15 +75,13 @@ export async function loadFlows(view) {
   const select = document.getElementById("flow-from");
   const note = document.getElementById("flow-note");
   document.getElementById("flow-depth").value = view.flow_depth;
-  // The API reads one `from`: a start page or a custom range's first day, never both.
-  const custom = view.range === "custom";
-  select.disabled = custom;
-  note.hidden = !custom || !view.flow_from;
-  note.textContent = "A starting page cannot be combined with a custom range: showing every visit.";
+  // `start` (not the original `from`, which a custom range needs for its first day).
+  select.disabled = false;
+  note.hidden = true;
   panel.dataset.state = "loading";
-  const start = custom ? "" : view.flow_from;
+  const start = view.flow_from;
   const [flows] = await Promise.all([
-    load("flows", reportUrl(view, "flows", { depth: view.flow_depth, from: start })),
+    load("flows", reportUrl(view, "flows", { depth: view.flow_depth, start })),
     fillStartChoices(view, select),
   ]);
   if (!flows) return;
