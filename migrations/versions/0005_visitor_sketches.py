@@ -70,11 +70,16 @@ def _backfill_day(conn: sa.Connection, site: int, day: int) -> None:
     for row in found:
         deltas.session(None, row)
     starts = {row[0]: row[3] for row in found}
-    ids = list(starts)
     cols = [events.c[f] for f in EVENT_FIELDS]
-    for i in range(0, len(ids), 500):
-        rows = conn.execute(sa.select(*cols).where(events.c.session_id.in_(ids[i : i + 500])))
-        deltas.events([tuple(r) for r in rows], starts)
+    # Events by the (site_id, ts) index, as 0006 reads them: from the day's start to a day on.
+    window_events = sa.select(*cols).where(
+        events.c.site_id == site,
+        events.c.ts >= day * DAY_MS,
+        events.c.ts < (day + 2) * DAY_MS,
+    )
+    mine = [tuple(r) for r in conn.execute(window_events)]
+    at = EVENT_FIELDS.index("session_id")
+    deltas.events([r for r in mine if r[at] in starts], starts)
     whole_day: dict[tuple[str, str], set[int]] = {}
     key = rollup_hours.c
     for (_, hour, dim, value), visitors in deltas.visitors.items():

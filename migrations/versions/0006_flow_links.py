@@ -61,19 +61,27 @@ def _backfill_day(conn: sa.Connection, site: int, day: int) -> None:
     if not found:
         return
     at = [c.name for c in sessions.columns].index("pages")
-    ids = list(found)
-    for i in range(0, len(ids), 500):
-        views = conn.execute(
-            sa.select(e.session_id, e.pathname)
-            .where(e.session_id.in_(ids[i : i + 500]), e.name == PAGEVIEW)
-            .order_by(e.ts, e.id)
+    # Events by the (site_id, ts) index: a session's page views come after its start, and a
+    # session (no 30-minute gap) running over a day past its start's day is not real traffic.
+    views = conn.execute(
+        sa.select(e.session_id, e.pathname)
+        .where(
+            e.site_id == site,
+            e.ts >= day * DAY_MS,
+            e.ts < (day + 2) * DAY_MS,
+            e.name == PAGEVIEW,
         )
-        for sid, path in views:
+        .order_by(e.ts, e.id)
+    )
+    for sid, path in views:
+        if sid in found:
             found[sid][at] = flow_links.add_page(found[sid][at], path)
     deltas = flow_links.Deltas()
-    for sid, row in found.items():
-        if row[at]:
-            conn.execute(sa.update(sessions).where(s.session_id == sid).values(pages=row[at]))
+    pages = [{"sid": sid, "pages": row[at]} for sid, row in found.items() if row[at]]
+    if pages:
+        stmt = sa.update(sessions).where(s.session_id == sa.bindparam("sid"))
+        conn.execute(stmt.values(pages=sa.bindparam("pages")), pages)
+    for row in found.values():
         deltas.session(None, row)
     keys = ("site_id", "grain", "bucket", "step", "src", "dst")
     rows = [{**dict(zip(keys, k, strict=True)), "sessions": n} for k, n in deltas.rows.items()]
