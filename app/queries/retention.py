@@ -10,6 +10,7 @@ the range's first day, so a DST week is one period like any other. k = 0 is the 
 
 from __future__ import annotations
 
+from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import and_, func, literal, select
@@ -18,7 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.queries.period import Period, make_period
 from app.queries.scope import Scope, bucket_of, s, where
 from app.queries.summary import period_json
-from app.storage.tables import sessions
+from app.storage import sketches
+from app.storage.tables import retention_days, sessions
+
+DAY_MS = 86_400_000
 
 COHORTS = ("day", "week")
 
@@ -34,6 +38,13 @@ def cohort_bounds(period: Period, cohort: str) -> tuple[int, ...]:
 async def retention(conn: AsyncConnection, scope: Scope, cohort: str = "week") -> dict[str, Any]:
     period = scope.period
     bounds = cohort_bounds(period, cohort)
+    if not scope.filters and all(b % DAY_MS == 0 for b in bounds):
+        seen = await _from_rollups(conn, scope.site_id, bounds)
+        return {
+            "period": period_json(period),
+            "cohort": cohort,
+            "cohorts": _cohorts(bounds, period, seen),
+        }
     firsts = (
         select(s.visitor_id.label("visitor_id"), func.min(s.start_ts).label("first_ts"))
         .where(where(scope, period.start, period.end), s.new_visitor == literal(True))
@@ -58,7 +69,7 @@ async def retention(conn: AsyncConnection, scope: Scope, cohort: str = "week") -
         )
         .group_by(cohort_of, active)
     )
-    seen: dict[tuple[int, int], int] = {}
+    seen = {}
     for row in await conn.execute(query):
         seen[(row.cohort, row.active)] = row.n
     return {
@@ -66,6 +77,31 @@ async def retention(conn: AsyncConnection, scope: Scope, cohort: str = "week") -
         "cohort": cohort,
         "cohorts": _cohorts(bounds, period, seen),
     }
+
+
+async def _from_rollups(
+    conn: AsyncConnection, site_id: int, bounds: tuple[int, ...]
+) -> dict[tuple[int, int], int]:
+    """The same counts from retention_days (cohort periods made of whole UTC days): each
+    (cohort, later period) cell is the union of its first-day x active-day sketches."""
+    first, end = bounds[0] // DAY_MS, bounds[-1] // DAY_MS
+    period_of = {}
+    for i, (a, b) in enumerate(pairwise(bounds)):
+        for day in range(a // DAY_MS, b // DAY_MS):
+            period_of[day] = i
+    r = retention_days.c
+    query = select(r.first_day, r.active_day, r.visitors).where(
+        r.site_id == site_id,
+        r.first_day >= first,
+        r.first_day < end,
+        r.active_day >= first,
+        r.active_day < end,
+    )
+    unions: dict[tuple[int, int], sketches.Union] = {}
+    for first_day, active_day, blob in await conn.execute(query):
+        cell = (period_of[first_day], period_of[active_day])
+        unions.setdefault(cell, sketches.Union()).add(blob)
+    return {cell: union.estimate() for cell, union in unions.items()}
 
 
 def _cohorts(

@@ -10,6 +10,7 @@ Everything else in storage stays dialect-neutral Core.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from operator import itemgetter
 from typing import Any
@@ -101,6 +102,13 @@ async def lock_keys(conn: AsyncConnection, keys: Iterable[int]) -> None:
     if ordered:
         sql = "SELECT count(pg_advisory_xact_lock(k)) FROM unnest($1::bigint[]) AS k"
         await conn.exec_driver_sql(sql, (ordered,))
+
+
+def lock_id(*parts: object) -> int:
+    """A stable 64-bit advisory-lock key for a rollup row (the same in every process, unlike
+    hash() of a str), for lock_keys."""
+    text = "|".join(map(str, parts)).encode()
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big", signed=True)
 
 
 # PostgreSQL's B-tree takes index entries up to 2,704 bytes: a primary key holding a 2,000

@@ -13,7 +13,6 @@ day, so a 30-day report unions 30 sketches per value instead of 720.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from functools import cache
@@ -25,7 +24,14 @@ from sqlalchemy.sql.dml import Insert
 
 from app.events import ENGAGEMENT, EVENT_FIELDS, PAGEVIEW
 from app.storage import sketches
-from app.storage.dialect import execute_rows, key_text, lock_keys, select_keys, upsert
+from app.storage.dialect import (
+    execute_rows,
+    key_text,
+    lock_id,
+    lock_keys,
+    select_keys,
+    upsert,
+)
 from app.storage.tables import rollup_hours, sessions, visitor_days
 
 HOUR_MS = 3_600_000
@@ -220,13 +226,10 @@ def _cut_keys(deltas: Deltas) -> tuple[dict[Key, list[int]], dict[Key, set[int]]
 
 
 def _lock_ids(adds: dict[Key, set[int]]) -> list[int]:
-    """64-bit ids of the hour and day rows whose sketches this batch reads and rewrites: two
+    """Lock keys of the hour and day rows whose sketches this batch reads and rewrites: two
     writers must not both read a sketch and each write back their own addition."""
     ids = []
     for site, hour, dim, value in adds:
-        for grain, bucket in ((1, hour), (HOURS_PER_DAY, hour // HOURS_PER_DAY)):
-            text = f"{site}|{grain}|{bucket}|{dim}|{value}".encode()
-            ids.append(
-                int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big", signed=True)
-            )
+        ids.append(lock_id("hour", site, hour, dim, value))
+        ids.append(lock_id("day", site, hour // HOURS_PER_DAY, dim, value))
     return ids

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
 
 from app.events import ENGAGEMENT, EVENT_FIELDS, PAGEVIEW
-from app.storage import flow_links, hourly
+from app.storage import flow_links, hourly, retention_days
 from app.storage.dialect import execute_rows, select_in, upsert
 from app.storage.tables import sessions
 
@@ -131,3 +131,4 @@ async def maintain(conn: AsyncConnection, events: Sequence[Sequence[Any]]) -> No
     deltas.events(events, starts)
     await hourly.write(conn, deltas)
     await flow_links.write(conn, links)
+    await retention_days.write(conn, [row for row in merged if row[0] not in old_rows])

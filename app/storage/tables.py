@@ -217,6 +217,17 @@ flow_links = Table(
     Column("sessions", BigInteger, nullable=False),
 )
 
+# Returning visitors per (site, UTC day first seen, UTC day of a session start), as sketches
+# (app/storage/retention_days.py): retention cohorts without reading sessions.
+retention_days = Table(
+    "retention_days",
+    metadata,
+    Column("site_id", Integer, primary_key=True),
+    Column("first_day", Integer, primary_key=True),
+    Column("active_day", Integer, primary_key=True),
+    Column("visitors", LargeBinary, nullable=False),
+)
+
 # Accounts (issue 6). Secrets are stored hashed: passwords with argon2id, session ids and API
 # tokens with SHA-256 (they are 256-bit random, so a slow hash would add nothing).
 users = Table(

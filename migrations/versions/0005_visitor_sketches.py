@@ -35,17 +35,11 @@ def upgrade() -> None:
 
 
 def _backfill(conn: sa.Connection) -> None:
-    """Every session's and event's visitor into the sketches of its keys, one site-day of
-    sessions at a time (their events read by session id), so memory stays one day's worth."""
-    from app.storage.tables import sessions
+    """One site-day of sessions at a time (their events read by the (site_id, ts) index)."""
+    from app.storage.backfill import site_days
 
-    s = sessions.c
-    spans = conn.execute(
-        sa.select(s.site_id, sa.func.min(s.start_ts), sa.func.max(s.start_ts)).group_by(s.site_id)
-    )
-    for site, first, last in list(spans):
-        for day in range(first // DAY_MS, last // DAY_MS + 1):
-            _backfill_day(conn, site, day)
+    for site, day in site_days(conn):
+        _backfill_day(conn, site, day)
 
 
 DAY_MS = 86_400_000

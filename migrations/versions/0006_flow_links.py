@@ -38,15 +38,11 @@ def upgrade() -> None:
 
 
 def _backfill(conn: sa.Connection) -> None:
-    from app.storage.tables import sessions
+    """One site-day of sessions at a time (their events read by the (site_id, ts) index)."""
+    from app.storage.backfill import site_days
 
-    s = sessions.c
-    spans = conn.execute(
-        sa.select(s.site_id, sa.func.min(s.start_ts), sa.func.max(s.start_ts)).group_by(s.site_id)
-    )
-    for site, first, last in list(spans):
-        for day in range(first // DAY_MS, last // DAY_MS + 1):
-            _backfill_day(conn, site, day)
+    for site, day in site_days(conn):
+        _backfill_day(conn, site, day)
 
 
 def _backfill_day(conn: sa.Connection, site: int, day: int) -> None:

@@ -120,7 +120,8 @@ def admin_state(browser: Any, server: ServerProcess) -> dict[str, Any]:
     page = context.new_page()
     page.goto(f"{server.origin}/login")
     assert submit_login(page, ADMIN, PASSWORD).status == 303
-    page.wait_for_url(f"{server.origin}/admin")  # the default `next`
+    # The default `next`: the dashboard, which then names the first site in the URL.
+    page.wait_for_url(lambda url: url.startswith(f"{server.origin}/?site="))
     state: dict[str, Any] = context.storage_state()
     context.close()
     return state
@@ -357,6 +358,7 @@ def test_state_changes_without_the_csrf_token_are_refused(
         with page.expect_response(lambda r: r.request.method == "POST") as answer:
             page.evaluate(FORM_POST)
         assert answer.value.status == 403
+        page.wait_for_url(f"{origin}/logout")  # the refusal page has replaced the admin page
         assert context.request.get(f"{origin}/api/me").status == 200  # still logged in
 
         # The control: the same request with the admin page's token goes through.

@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +24,7 @@ from app.sites import add_site
 from app.storage.database import create_engine
 from tests.live.conftest import NODE_MODULES, LiveServer, browser, share_slug
 from tests.live.test_wall_browser import wait_until
-from tests.sdk.conftest import ROOT, _pulse_cli, _wait_healthy, free_port
+from tests.support.server import pulse_serve
 
 __all__ = ["browser", "wait_until"]
 
@@ -74,41 +71,18 @@ async def _accounts(settings: Settings) -> tuple[str, str]:
 def dashboard_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DashboardServer]:
     if not (NODE_MODULES / "echarts").is_dir():
         pytest.fail("the dashboard needs its libraries: run `cd frontend && npm ci`")
+    demo = ("demo", "--site", DEMO_SITE, "--days", "35", "--visitors-per-day", "25", "--seed", "7")
+    made: list[str] = []
+
+    def accounts(env: Mapping[str, str]) -> None:
+        settings = Settings(database_url=env["PULSE_DATABASE_URL"])
+        with ThreadPoolExecutor(1) as pool:  # sync Playwright may hold this thread's event loop
+            made.extend(pool.submit(asyncio.run, _accounts(settings)).result())
+
     tmp = tmp_path_factory.mktemp("dashboard")
-    db_path = tmp / "pulse.db"
-    env = {
-        **os.environ,
-        "PULSE_DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
-        "PULSE_LOG_LEVEL": "WARNING",
-    }
-    _pulse_cli(env, "migrate")
-    _pulse_cli(
-        env, "demo", "--site", DEMO_SITE, "--days", "35", "--visitors-per-day", "25", "--seed", "7"
-    )
-    settings = Settings(database_url=env["PULSE_DATABASE_URL"])
-    with ThreadPoolExecutor(1) as pool:  # sync Playwright may hold this thread's event loop
-        token, slug = pool.submit(asyncio.run, _accounts(settings)).result()
-    port = free_port()
-    log_path = tmp / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    origin = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(origin, proc, log_path)
-        yield DashboardServer(origin, db_path, f"/share/{slug}", token=token)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    with pulse_serve(tmp, setup=[demo], prepare=accounts) as server:
+        token, slug = made
+        yield DashboardServer(server.origin, server.db_path, f"/share/{slug}", token=token)
 
 
 @dataclass

@@ -19,7 +19,16 @@ from app.queries.scope import Scope
 from app.storage.database import create_engine
 from tests.backends import Template
 from tests.queries import journeys, traffic
-from tests.queries.test_recount import HOUR, T0, TZ, filter_texts, hits, periods, template
+from tests.queries.test_recount import (
+    HOUR,
+    T0,
+    TZ,
+    filter_texts,
+    hits,
+    periods,
+    template,
+    zones,
+)
 
 __all__ = ["template"]  # the module fixture, shared with test_recount
 
@@ -47,6 +56,7 @@ async def _ask(url: str, scope: Scope, depth: int, page: str | None, steps: str)
     traffic_=st.lists(hits, max_size=60),
     filter_text=filter_texts,
     period=periods,
+    tz=zones,
     depth=st.integers(1, 5),
     page=st.sampled_from([None, "/", "/pricing"]),
     steps=step_texts,
@@ -57,6 +67,7 @@ def test_journeys_equal_recount(
     traffic_: list[traffic.Hit],
     filter_text: str,
     period: tuple[int, int, str],
+    tz: str,
     depth: int,
     page: str | None,
     steps: str,
@@ -65,7 +76,7 @@ def test_journeys_equal_recount(
     url = db.url
     asyncio.run(traffic.write(url, traffic.to_events(1, traffic_), [17, 40]))
     filters = parse(filter_text)
-    p = make_period(period[0], period[1], TZ, period[2])
+    p = make_period(period[0], period[1], tz, period[2])
     scope = Scope(1, p, tuple(filters))
     full, merged, by_day, by_week, funnel_ = asyncio.run(_ask(url, scope, depth, page, steps))
     stored = traffic.stored_sessions(db)

@@ -1,4 +1,4 @@
-"""Alembic on both backends: every revision upgrades and downgrades; 0002 folds existing events
+"""Alembic on both backends: every revision upgrades and downgrades; 0002, 0005, 0006 and 0007 fold existing events
 into sessions and rollups (batch mode recreates tables on SQLite, plain ALTERs on PostgreSQL)."""
 
 from __future__ import annotations
@@ -93,6 +93,9 @@ def test_upgrade_backfills_and_downgrade_removes_everything(empty: Database) -> 
     [day_sketch] = rows(empty, "SELECT visitors FROM visitor_days WHERE dim = ''")
     assert sketches.count([bytes(hour_sketch[0])]) == sketches.count([bytes(day_sketch[0])]) == 4
     assert {s["pages"] for s in sessions} == {"/\n/pricing"}
+    # 0007: the four visitors came on their first day.
+    [cell] = rows(empty, "SELECT first_day, active_day, visitors FROM retention_days")
+    assert cell[0] == cell[1] == T0 // 86_400_000 and sketches.count([bytes(cell[2])]) == 4
     links = rows(empty, "SELECT step, src, dst, sessions FROM flow_links WHERE grain = 24")
     assert sorted(tuple(link) for link in links) == [
         (0, sessions[0]["source"], "/", 4),

@@ -1,0 +1,23 @@
+"""What the data migrations that fold history into rollups share: the site-days to walk."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+DAY_MS = 86_400_000
+
+
+def site_days(conn: sa.Connection) -> list[tuple[int, int]]:
+    """(site, UTC day) from each site's first session to its last: a migration folds one
+    site-day of sessions at a time, so its memory stays one day's worth."""
+    from app.storage.tables import sessions
+
+    s = sessions.c
+    spans = conn.execute(
+        sa.select(s.site_id, sa.func.min(s.start_ts), sa.func.max(s.start_ts)).group_by(s.site_id)
+    )
+    return [
+        (site, day)
+        for site, first, last in spans
+        for day in range(first // DAY_MS, last // DAY_MS + 1)
+    ]
