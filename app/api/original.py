@@ -22,7 +22,7 @@ from app.api.reports import document, find_site
 from app.queries.filters import FilterError, parse
 from app.queries.flows import MAX_DEPTH, flows
 from app.queries.legacy_stats import TIME_RANGES, legacy_period, legacy_stats
-from app.queries.scope import Scope
+from app.queries.scope import Scope, with_access_path
 
 bp = Blueprint("original", __name__)
 
@@ -59,7 +59,8 @@ async def _answer(params: tuple[Param, ...], run: Run) -> Response:
         period = await legacy_period(
             conn, site.id, values["time_range"], rt.clock.now_ms(), site.timezone
         )
-        result = await run(conn, Scope(site.id, period, filters), values)
+        scope = await with_access_path(conn, Scope(site.id, period, filters))
+        result = await run(conn, scope, values)
     return jsonify({"site": site.domain, **result})
 
 

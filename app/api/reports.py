@@ -18,7 +18,7 @@ from app.api.errors import error_response
 from app.api.params import Param, ParamError, parse_all
 from app.queries.filters import FilterError, parse
 from app.queries.period import PeriodError, resolve
-from app.queries.scope import Scope
+from app.queries.scope import Scope, with_access_path
 from app.sites import Site, normalise_domain
 
 Query = Callable[[AsyncConnection, Scope, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -83,7 +83,7 @@ async def answer(
     except FilterError as exc:
         return error_response(400, str(exc), "filter")
     async with runtime().engine.connect() as conn:
-        result = await query(conn, scope, values)
+        result = await query(conn, await with_access_path(conn, scope), values)
     if as_csv is not None:
         return csv_response(*as_csv(result))
     return jsonify(result)

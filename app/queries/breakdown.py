@@ -90,12 +90,12 @@ async def _by_session(
         return rows, {m: total[m] for m in SESSION_SORTS}
     value = _session_column(dimension).label("value")
     condition = where(scope, scope.period.start, scope.period.end)
-    query = select(value, *aggregates()).where(condition).group_by(value)
+    query = select(value, *aggregates(visitor_types=False)).where(condition).group_by(value)
     rows = []
     for row in await conn.execute(query):
         metrics = derive(row)
         rows.append({"value": row.value, **{m: metrics[m] for m in SESSION_SORTS}})
-    total = derive((await conn.execute(select(*aggregates()).where(condition))).one())
+    total = derive((await conn.execute(select(*aggregates(False)).where(condition))).one())
     return rows, {m: total[m] for m in SESSION_SORTS}
 
 

@@ -10,14 +10,15 @@ index.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Label, and_, case, func, literal
+from sqlalchemy import ColumnElement, Label, and_, case, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.queries.filters import Filter, session_conditions
-from app.queries.period import Period
-from app.storage.tables import sessions
+from app.queries.period import HOUR_MS, Period
+from app.storage.tables import rollup_hours, sessions
 
 s = sessions.c
 BASE_METRICS = ("visitors", "sessions", "pageviews", "bounces", "engagement_ms")
@@ -38,25 +39,58 @@ class Scope:
     site_id: int
     period: Period
     filters: tuple[Filter, ...] = ()
+    # Read `sessions` front to back rather than through the (site_id, start_ts) index (SQLite).
+    scan: bool = False
+
+
+# On SQLite, a period holding more than this share of the site's sessions is read by a scan:
+# the index's random row lookups cost ~5x a sequential row (measured at 10M events: a filtered
+# 30-day breakdown over 2M sessions took 13.2 s through the index, 2.8 s scanned).
+SCAN_SHARE = 0.2
+
+
+async def with_access_path(conn: AsyncConnection, scope: Scope) -> Scope:
+    """The scope, marked for a scan when its period covers much of the site's history (asked of
+    the hourly rollups: two small sums)."""
+    if conn.dialect.name != "sqlite":
+        return scope
+    r = rollup_hours.c
+    total = func.coalesce(func.sum(r.sessions), 0)
+    mine = and_(r.site_id == scope.site_id, r.dim == "")
+    hours = (r.hour >= scope.period.start // HOUR_MS, r.hour < -(-scope.period.end // HOUR_MS))
+    everything = (await conn.execute(select(total).where(mine))).scalar_one()
+    inside = (await conn.execute(select(total).where(mine, *hours))).scalar_one()
+    if everything and inside > SCAN_SHARE * everything:
+        return replace(scope, scan=True)
+    return scope
 
 
 def where(scope: Scope, start: int, end: int, own_dim: str | None = None) -> ColumnElement[bool]:
+    # `column + 0` is the same value, but no index can serve it: SQLite then scans the table.
+    site, start_ts = (s.site_id + 0, s.start_ts + 0) if scope.scan else (s.site_id, s.start_ts)
     return and_(
-        s.site_id == scope.site_id,
-        s.start_ts >= start,
-        s.start_ts < end,
+        site == scope.site_id,
+        start_ts >= start,
+        start_ts < end,
         *session_conditions(scope.filters, scope.site_id, start, own_dim),
     )
 
 
-def aggregates() -> list[Label[Any]]:
+def aggregates(visitor_types: bool = True) -> list[Label[Any]]:
+    """Session metrics in SQL; `visitor_types=False` leaves out the new / returning distinct
+    counts (each one more temporary B-tree per group) for reports that do not show them."""
     bounce = case((and_(s.pageviews == 1, s.interactive == 0), 1), else_=0)
-    return [
+    out = [
         func.count(func.distinct(s.visitor_id)).label("visitors"),
         func.count().label("sessions"),
         func.coalesce(func.sum(s.pageviews), 0).label("pageviews"),
         func.coalesce(func.sum(bounce), 0).label("bounces"),
         func.coalesce(func.sum(s.engagement_ms), 0).label("engagement_ms"),
+    ]
+    if not visitor_types:
+        return [*out, literal(0).label("new_visitors"), literal(0).label("returning_visitors")]
+    return [
+        *out,
         func.count(func.distinct(case((s.new_visitor == literal(True), s.visitor_id)))).label(
             "new_visitors"
         ),
