@@ -7,7 +7,7 @@ within the depth flows into "k:(exit)" after its last page (the drop-off at step
 one into "(continues)". Each step keeps its `limit` busiest values; the rest merge into
 "(other)". With `start_page`, a session's flow begins at its first view of that page (sessions
 that never view it are left out). Sessions count in the period in which they start, as
-everywhere; their page views are read from `events` (the one question rollups cannot answer).
+everywhere. Unfiltered flows from the first page sum `flow_links`; others read `sessions.pages`.
 """
 
 from __future__ import annotations
@@ -15,14 +15,16 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.events import PAGEVIEW
 from app.queries import rollup_reads
 from app.queries.scope import Scope, s, where
 from app.queries.summary import period_json
-from app.storage.tables import events, sessions
+from app.storage.dialect import contains_exact
+from app.storage.flow_links import MAX_PAGES, SEP
+from app.storage.tables import events
 
 EXIT = "(exit)"
 CONTINUES = "(continues)"
@@ -33,34 +35,52 @@ MAX_DEPTH = 10
 async def session_paths(
     conn: AsyncConnection, scope: Scope, depth: int, start_page: str | None
 ) -> list[tuple[str, list[str], bool]]:
-    """(source, first `depth` pages from the start page, more pages followed) per session."""
+    """(source, first `depth` pages from the start page, more pages followed) per session, from
+    `sessions.pages` (the first MAX_PAGES page views). Only a session whose stored pages end
+    before its flow does (a long session, its start page viewed late) reads its own events."""
     period = scope.period
-    condition = where(scope, period.start, period.end)
-    sources = {
-        sid: src for sid, src in await conn.execute(select(s.session_id, s.source).where(condition))
-    }
-    joined = events.join(sessions, s.session_id == events.c.session_id)
-    query = (
-        select(events.c.session_id, events.c.pathname)
-        .select_from(joined)
-        .where(
-            and_(
-                events.c.site_id == scope.site_id,
-                events.c.ts >= period.start,  # a session's events come after its start
-                events.c.name == PAGEVIEW,
-                condition,
-            )
-        )
-        .order_by(events.c.ts, events.c.id)  # the (site_id, ts) index's own order
+    query = select(s.session_id, s.source, s.pages, s.pageviews, s.start_ts, s.end_ts).where(
+        where(scope, period.start, period.end)
     )
-    pages: dict[int, list[str]] = {}
-    for sid, path in await conn.execute(query):
-        seen = pages.setdefault(sid, [])
-        if not seen and start_page is not None and path != start_page:
+    if start_page is not None:  # only sessions that viewed it (or whose pages were not all kept)
+        viewed = contains_exact(literal(SEP) + s.pages + literal(SEP), SEP + start_page + SEP)
+        query = query.where(or_(viewed, s.pageviews > MAX_PAGES))
+    out: list[tuple[str, list[str], bool]] = []
+    for sid, source, stored, pageviews, start_ts, end_ts in await conn.execute(query):
+        pages = stored.split(SEP) if stored else []
+        if len(pages) < pageviews:  # more page views than stored: is the flow inside them?
+            begin = 0 if start_page is None else _index(pages, start_page)
+            if begin is None or begin + depth + 1 > len(pages):
+                pages = await _all_pages(conn, scope.site_id, sid, start_ts, end_ts)
+        begin = 0 if start_page is None else _index(pages, start_page)
+        if begin is None or not pages:
             continue
-        if len(seen) <= depth:  # one past the depth says "continues"
-            seen.append(path)
-    return [(sources[sid], p[:depth], len(p) > depth) for sid, p in pages.items() if p]
+        flow = pages[begin : begin + depth + 1]  # one past the depth says "continues"
+        out.append((source, flow[:depth], len(flow) > depth))
+    return out
+
+
+def _index(pages: list[str], page: str) -> int | None:
+    return pages.index(page) if page in pages else None
+
+
+async def _all_pages(
+    conn: AsyncConnection, site_id: int, session_id: int, start_ts: int, end_ts: int
+) -> list[str]:
+    """Every page view of one session, through the events' (site_id, ts) index."""
+    e = events.c
+    query = (
+        select(e.pathname)
+        .where(
+            e.site_id == site_id,
+            e.ts >= start_ts,
+            e.ts <= end_ts,
+            e.session_id == session_id,
+            e.name == PAGEVIEW,
+        )
+        .order_by(e.ts, e.id)
+    )
+    return list((await conn.execute(query)).scalars())
 
 
 def _top(counts: Counter[str], limit: int) -> set[str]:

@@ -151,3 +151,26 @@ def test_empty_range(template: Template, tmp_path: Path) -> None:
     # T0 is 01:00 in Berlin: 168 hours touch 8 local days.
     assert len(by_day["cohorts"]) == 8 and all(c["visitors"] == 0 for c in by_day["cohorts"])
     assert [s["visitors"] for s in funnel_["steps"]] == [0, 0]
+
+
+def test_a_long_session_reads_its_pages_past_the_stored_eleven(
+    template: Template, tmp_path: Path
+) -> None:
+    """sessions.pages keeps 11 page views; a flow starting at the 13th reads the session's
+    events, through both the rollup-free path (start page) and the link rollups (no start)."""
+    db = template.fresh(tmp_path, "long.db")
+    walk = [f"/p{i}" for i in range(15)]
+    hit_list = [traffic.Hit(1, T0 + i * 60_000, "pageview", p) for i, p in enumerate(walk)]
+    asyncio.run(traffic.write(db.url, traffic.to_events(1, hit_list), [7]))
+    assert db.rows("SELECT pages FROM sessions")[0]["pages"].split("\n") == walk[:11]
+    scope = Scope(1, make_period(T0, T0 + 24 * HOUR, "UTC", "hour"))
+    late, _, _, _, _ = asyncio.run(_ask(db.url, scope, 3, "/p12", "/p0,/p1"))
+    links = {(k["source"], k["target"]) for k in late["links"]}
+    assert links == {
+        ("0:Google", "1:/p12"),
+        ("1:/p12", "2:/p13"),
+        ("2:/p13", "3:/p14"),
+        ("3:/p14", "4:(exit)"),
+    }
+    deep, _, _, _, _ = asyncio.run(_ask(db.url, scope, 10, None, "/p0,/p1"))
+    assert ("10:/p9", "11:(continues)") in {(k["source"], k["target"]) for k in deep["links"]}
