@@ -62,9 +62,7 @@ class Identity:
             user_agent=user_agent,
             now_ms=now_ms,
         )
-        if yesterday is None or is_known(today) or not is_known(yesterday):
-            return today
-        return yesterday
+        return choose(today, yesterday, is_known)
 
     def candidates(
         self,
@@ -86,3 +84,10 @@ class Identity:
         previous_salt = self.salts.previous(day)
         yesterday = None if previous_salt is None else _hash63(previous_salt, *parts)
         return today, yesterday
+
+
+def choose(today: int, yesterday: int | None, is_known: Callable[[int], bool]) -> int:
+    """Yesterday's cookieless id only while a visit under it is ongoing and today's is unknown."""
+    if yesterday is None or is_known(today) or not is_known(yesterday):
+        return today
+    return yesterday

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from app.events import DROP_BOT, DROP_UNKNOWN_SITE, PAGEVIEW, Drop, Event
 from app.ingest.bots import bot_reason
 from app.ingest.geo import GeoLookup
-from app.ingest.identity import Identity
+from app.ingest.identity import Identity, choose
 from app.ingest.normalise import Page, clean_referrer, measures, parse_page
 from app.ingest.referrer import classify
 from app.ingest.rules import SiteRules
@@ -143,27 +143,21 @@ class Pipeline:
         is_pageview = measured.name == PAGEVIEW
         referrer = clean_referrer(wire.referrer) if is_pageview else None
         acquisition = classify(referrer, page.hostname, utm, page.query, ctx.user_agent)
-        alternate: int | None = None
+        visitor_id, alternate = self.identity.candidates(
+            site_id=site.id,
+            cookieless=site.cookieless,
+            client_id=wire.visitor_id,
+            ip=ctx.ip,
+            user_agent=ctx.user_agent,
+            now_ms=ctx.now_ms,
+        )
         if pending is None:
-            visitor_id = self.identity.visitor_id(
-                site_id=site.id,
-                cookieless=site.cookieless,
-                client_id=wire.visitor_id,
-                ip=ctx.ip,
-                user_agent=ctx.user_agent,
-                now_ms=ctx.now_ms,
-                is_known=lambda vid: self._ongoing(site.id, vid, ctx.now_ms),
+            visitor_id = choose(
+                visitor_id, alternate, lambda vid: self._ongoing(site.id, vid, ctx.now_ms)
             )
+            alternate = None
             session = self.sessions.touch(site.id, visitor_id, ctx.now_ms)
         else:  # filled in by _share_sessions once every event of the request is known
-            visitor_id, alternate = self.identity.candidates(
-                site_id=site.id,
-                cookieless=site.cookieless,
-                client_id=wire.visitor_id,
-                ip=ctx.ip,
-                user_agent=ctx.user_agent,
-                now_ms=ctx.now_ms,
-            )
             session = _PENDING
         event = Event(
             site_id=site.id,

@@ -1,5 +1,6 @@
-"""Alembic on both backends: every revision upgrades and downgrades; 0002, 0005, 0006 and 0007 fold existing events
-into sessions and rollups (batch mode recreates tables on SQLite, plain ALTERs on PostgreSQL)."""
+"""Alembic on both backends: every revision upgrades and downgrades; 0002, 0005, 0006 and 0007
+fold existing events into sessions and rollups (batch mode recreates tables on SQLite, plain
+ALTERs on PostgreSQL)."""
 
 from __future__ import annotations
 
