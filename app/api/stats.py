@@ -21,6 +21,7 @@ from app.queries.breakdown import (
 )
 from app.queries.flows import MAX_DEPTH, flows
 from app.queries.funnel import FunnelError, funnel, parse_steps
+from app.queries.properties import property_keys
 from app.queries.retention import COHORTS, retention
 from app.queries.scope import METRICS, Scope
 from app.queries.summary import summary
@@ -85,6 +86,7 @@ document(
     RETENTION_PARAMS,
 )
 document(f"{OPEN}/funnel", "Visitors reaching each ordered step within a session", FUNNEL_PARAMS)
+document(f"{OPEN}/properties", "Custom-event property keys in the period, busiest first", PERIOD)
 
 
 @bp.get(f"{BASE}/summary")
@@ -176,6 +178,14 @@ async def retention_route(site: str) -> Response:
         return await retention(conn, scope, p["cohort"])
 
     return await answer(site, RETENTION_PARAMS, run)
+
+
+@bp.get(f"{BASE}/properties")
+async def properties_route(site: str) -> Response:
+    async def run(conn: AsyncConnection, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
+        return await property_keys(conn, scope)
+
+    return await answer(site, PERIOD, run)
 
 
 @bp.get(f"{BASE}/funnel")

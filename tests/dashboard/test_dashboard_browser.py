@@ -117,6 +117,19 @@ def test_every_panel_shows_the_apis_numbers_with_no_console_error(
         assert_rows_match(
             rows(page, "events"), api("breakdown/event", range="7d"), ("visitors", "count")
         )
+        # Properties: the busiest key of the period is chosen, the others offered.
+        keys = [k["key"] for k in api("properties", range="7d")["keys"]]
+        assert keys, "the demo's custom events carry properties"
+        page.click("#events .tab[data-dimension=prop]")
+        visit.ready()
+        assert page.input_value("#events input[name=key]") == keys[0]
+        offered = page.eval_on_selector_all("#events datalist option", "os => os.map(o => o.value)")
+        assert offered == keys
+        assert_rows_match(
+            rows(page, "events"),
+            api(f"breakdown/prop:{keys[0]}", range="7d"),
+            ("visitors", "count"),
+        )
         types = api("breakdown/visitor_type", range="7d")["results"]
         for entry in types:
             shown = page.get_attribute(

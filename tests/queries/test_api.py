@@ -93,3 +93,21 @@ async def test_flows_retention_funnel(client: TestClientProtocol, db: Database) 
         response = await client.get(f"{BASE}/{query}")
         assert response.status_code == 400, query
         assert (await response.get_json())["field"] == field, query
+
+
+async def test_properties_lists_the_keys_events_carry(
+    client: TestClientProtocol, db: Database
+) -> None:
+    await _visit(client)
+    for path, props in (("/", {"plan": "pro", "seats": 3}), ("/blog/x", {"plan": "free"})):
+        body = {"url": f"https://{SITE}{path}", "visitor_id": "v1", "name": "Signup", "data": props}
+        response = await client.post("/api/collect", json=body, headers={"User-Agent": FIREFOX})
+        assert response.status_code == 202
+    await wait_for_rows(db, 4)
+    keys = await (await client.get(f"{BASE}/properties?range=24h")).get_json()  # rollups
+    assert keys["keys"] == [{"key": "plan", "events": 2}, {"key": "seats", "events": 1}]
+    # A filter reads the sessions' events instead, and answers the same here.
+    narrowed = await (await client.get(f"{BASE}/properties?filter=source==Google")).get_json()
+    assert narrowed["keys"] == keys["keys"]
+    nobody = await (await client.get(f"{BASE}/properties?filter=source==Bing")).get_json()
+    assert nobody["keys"] == []

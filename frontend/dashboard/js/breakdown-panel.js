@@ -2,7 +2,7 @@
    breakdown/{dimension} sorted and paged by the API, a row's bar drawn against the largest
    row shown, a CSV link for the whole table, and a click on a row filters the dashboard by it. */
 
-import { load, reportUrl } from "./api.js";
+import { getJson, load, reportUrl } from "./api.js";
 import { addFilter, canFilter, dimensionLabel } from "./filters.js";
 import { metric } from "./format.js";
 
@@ -69,7 +69,11 @@ export class BreakdownPanel {
     input.name = "key";
     input.placeholder = "e.g. plan";
     input.maxLength = 64;
-    label.append(input);
+    // The period's keys, from /properties, offered as the input's suggestions.
+    this.keyList = element("datalist");
+    this.keyList.id = `${this.root.id}-keys`;
+    input.setAttribute("list", this.keyList.id);
+    label.append(input, this.keyList);
     const submit = element("button", "control small", "Show");
     submit.type = "submit";
     form.append(label, submit);
@@ -105,10 +109,30 @@ export class BreakdownPanel {
     this.refresh();
   }
 
-  load(view) {
+  async load(view) {
     this.view = view;
     this.limit = PAGE;
+    if (this.tabs.some((tab) => tab.key)) await this.loadKeys(view);
     return this.refresh();
+  }
+
+  /** Suggest the period's property keys; with none chosen yet, show the busiest. */
+  async loadKeys(view) {
+    let keys = [];
+    try {
+      keys = (await getJson(reportUrl(view, "properties"))).keys;
+    } catch (error) {
+      return; // the table still works with a typed key
+    }
+    this.keyList.replaceChildren(...keys.map((k) => {
+      const option = element("option");
+      option.value = k.key;
+      return option;
+    }));
+    if (!this.key && keys.length) {
+      this.key = keys[0].key;
+      this.keyInput.value = this.key;
+    }
   }
 
   async refresh() {
