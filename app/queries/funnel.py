@@ -6,20 +6,25 @@ A step is a page path ("/pricing": a page view of exactly that path) or a custom
 events may come between; the earliest match of each step is taken, which finds the longest
 ordered prefix). A visitor counts at the furthest step any of their sessions in the period
 reached. Sessions count in the period in which they start, with the scope's filters.
+
+Order is the order in which a session's events were stored (its journey), which is time order
+for live traffic.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.events import ENGAGEMENT, PAGEVIEW
 from app.queries.scope import Scope, s, where
 from app.queries.summary import period_json
-from app.storage.tables import events, sessions
+from app.storage import journey
+from app.storage.dialect import contains_in_order
+from app.storage.tables import events
 
 MIN_STEPS, MAX_STEPS = 2, 8
 
@@ -42,6 +47,10 @@ class Step:
             return and_(events.c.name == PAGEVIEW, events.c.pathname == self.value)
         return events.c.name == self.value
 
+    def item(self) -> str:
+        """The step as it appears in a session's journey."""
+        return journey.page(self.value) if self.kind == "page" else journey.event(self.value)
+
     def matches(self, name: str, path: str) -> bool:
         if self.kind == "page":
             return name == PAGEVIEW and path == self.value
@@ -63,44 +72,87 @@ def parse_steps(text: str | None) -> list[Step]:
     return steps
 
 
-async def furthest_steps(conn: AsyncConnection, scope: Scope, steps: list[Step]) -> dict[int, int]:
-    """visitor -> number of steps reached in order within their best session."""
-    # Driven by the events' (site_id, ts) index, each joined to its session by key: a scan of
-    # sessions (Scope.scan) would only slow the join down.
-    scope = replace(scope, scan=False)
-    period = scope.period
-    joined = events.join(sessions, s.session_id == events.c.session_id)
+async def reached(conn: AsyncConnection, scope: Scope, steps: list[Step]) -> list[int]:
+    """Visitors reaching at least 1, 2, ... len(steps) steps.
+
+    One pass over the period's sessions: a session reaches step k when its journey holds steps
+    1..k in order (an ordered-substring test in SQL, app/storage/journey.py), and SQL takes each
+    visitor's furthest step and counts visitors per step. Visitors with a truncated journey (a
+    very long session) come back one by one and their long sessions are walked event by event.
+    """
+    dialect = conn.dialect.name
+    items = [step.item() for step in steps]
+    matched = [contains_in_order(dialect, s.journey, items[: k + 1]) for k in range(len(steps))]
+    furthest = case(*((matched[k], k + 1) for k in reversed(range(len(steps)))), else_=0)
+    truncated = s.journey.endswith(journey.TRUNCATED)
+    per_visitor = (
+        select(
+            s.visitor_id.label("visitor"),
+            func.max(furthest).label("furthest"),
+            func.max(case((truncated, 1), else_=0)).label("truncated"),
+        )
+        .where(where(scope, scope.period.start, scope.period.end), or_(matched[0], truncated))
+        .group_by(s.visitor_id)
+        .subquery()
+    )
+    v = per_visitor.c
+    one_by_one = case((v.truncated == 1, v.visitor))
+    query = select(one_by_one, v.furthest, func.count()).group_by(one_by_one, v.furthest)
+    counts = [0] * (len(steps) + 1)
+    long_visitors: dict[int, int] = {}
+    for visitor, furthest_step, n in await conn.execute(query):
+        if visitor is None:
+            counts[furthest_step] += n
+        else:
+            long_visitors[visitor] = furthest_step
+    if long_visitors:
+        walked = await _walk_truncated(conn, scope, steps, list(long_visitors))
+        for visitor, furthest_step in long_visitors.items():
+            counts[max(furthest_step, walked.get(visitor, 0))] += 1
+    return [sum(counts[k:]) for k in range(1, len(steps) + 1)]
+
+
+async def _walk_truncated(
+    conn: AsyncConnection, scope: Scope, steps: list[Step], visitors: list[int]
+) -> dict[int, int]:
+    """visitor -> furthest step within their truncated sessions, read from their events."""
+    long_sessions = select(s.session_id, s.visitor_id, s.start_ts, s.end_ts).where(
+        where(scope, scope.period.start, scope.period.end),
+        s.journey.endswith(journey.TRUNCATED),
+        s.visitor_id.in_(visitors),
+    )
+    spans = {sid: (visitor, lo, hi) for sid, visitor, lo, hi in await conn.execute(long_sessions)}
+    if not spans:
+        return {}
     query = (
-        select(events.c.session_id, events.c.visitor_id, events.c.name, events.c.pathname)
-        .select_from(joined)
+        select(events.c.session_id, events.c.name, events.c.pathname)
         .where(
             events.c.site_id == scope.site_id,
-            events.c.ts >= period.start,
+            events.c.ts >= min(lo for _, lo, _ in spans.values()),
+            events.c.ts <= max(hi for _, _, hi in spans.values()),
+            events.c.session_id.in_(list(spans)),
             or_(*(step.condition() for step in steps)),
-            where(scope, period.start, period.end),
         )
         .order_by(events.c.ts, events.c.id)
     )
     progress: dict[int, int] = {}
-    visitor_of: dict[int, int] = {}
-    for sid, visitor, name, path in await conn.execute(query):
-        reached = progress.get(sid, 0)
-        if reached < len(steps) and steps[reached].matches(name, path):
-            progress[sid] = reached + 1
-            visitor_of[sid] = visitor
+    for sid, name, path in await conn.execute(query):
+        done = progress.get(sid, 0)
+        if done < len(steps) and steps[done].matches(name, path):
+            progress[sid] = done + 1
     best: dict[int, int] = {}
-    for sid, reached in progress.items():
-        visitor = visitor_of[sid]
-        best[visitor] = max(best.get(visitor, 0), reached)
+    for sid, done in progress.items():
+        visitor = spans[sid][0]
+        best[visitor] = max(best.get(visitor, 0), done)
     return best
 
 
 async def funnel(conn: AsyncConnection, scope: Scope, steps: list[Step]) -> dict[str, Any]:
-    best = await furthest_steps(conn, scope, steps)
+    counts = await reached(conn, scope, steps)
     rows = []
     first = previous = 0
     for i, step in enumerate(steps):
-        visitors = sum(1 for reached in best.values() if reached > i)
+        visitors = counts[i]
         if i == 0:
             first = previous = visitors
         rows.append(

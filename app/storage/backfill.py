@@ -21,3 +21,18 @@ def site_days(conn: sa.Connection) -> list[tuple[int, int]]:
         for site, first, last in spans
         for day in range(first // DAY_MS, last // DAY_MS + 1)
     ]
+
+
+def session_rows(conn: sa.Connection, *where: sa.ColumnElement[bool]) -> list[list[object]]:
+    """Sessions as rows in today's column order, read with the columns the database has now: a
+    migration runs before later ones add theirs, which read as None."""
+    from app.storage.tables import sessions
+
+    have = {c["name"] for c in sa.inspect(conn).get_columns("sessions")}
+    names = [c.name for c in sessions.columns]
+    present = [sessions.c[n] for n in names if n in have]
+    rows = []
+    for r in conn.execute(sa.select(*present).where(*where)):
+        values = iter(r)
+        rows.append([next(values) if n in have else None for n in names])
+    return rows

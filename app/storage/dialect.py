@@ -246,3 +246,13 @@ def _strpos_sqlite(element: strpos, compiler: Any, **kw: Any) -> str:
 def contains_exact(column: ColumnElement[Any], text: str) -> ColumnElement[bool]:
     """Case-sensitive substring test (SQLite's LIKE ignores ASCII case)."""
     return strpos(column, text) > 0
+
+
+def contains_in_order(dialect_name: str, column: ColumnElement[Any], parts: Sequence[str]) -> Any:
+    """Case-sensitive test that `parts` occur in `column` in this order (other text may come
+    between): SQLite's GLOB '*a*b*' (its LIKE ignores ASCII case), PostgreSQL's LIKE '%a%b%'."""
+    if dialect_name == "sqlite":
+        glob = "*".join("".join(f"[{c}]" if c in "*?[" else c for c in p) for p in parts)
+        return column.op("GLOB")(f"*{glob}*")
+    like = "%".join(p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for p in parts)
+    return column.like(f"%{like}%", escape="\\")

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
 
 from app.events import ENGAGEMENT, EVENT_FIELDS, PAGEVIEW
-from app.storage import flow_links, hourly, retention_days
+from app.storage import flow_links, hourly, journey, retention_days
 from app.storage.dialect import execute_rows, select_in, upsert
 from app.storage.tables import sessions
 
@@ -75,12 +75,15 @@ def _count(row: list[Any], ev: Sequence[Any], ts: int, name: str, path: str) -> 
     if name == PAGEVIEW:
         row[S["pages"]] = flow_links.add_page(row[S["pages"]], path)
         row[S["pageviews"]] += 1
+        row[S["journey"]] = journey.add(row[S["journey"]], journey.page(path))
         if row[S["exit_ts"]] is None or ts >= row[S["exit_ts"]]:
             row[S["exit_ts"]], row[S["exit_page"]] = ts, path
     elif name == ENGAGEMENT:
         row[S["engagement_ms"]] += ev[E["engagement_ms"]] or 0
-    elif ev[E["interactive"]]:
-        row[S["interactive"]] += 1
+    else:
+        row[S["journey"]] = journey.add(row[S["journey"]], journey.event(name))
+        if ev[E["interactive"]]:
+            row[S["interactive"]] += 1
 
 
 def merge(old: Sequence[Any] | None, part: list[Any], has_entry: bool) -> list[Any]:
@@ -97,6 +100,7 @@ def merge(old: Sequence[Any] | None, part: list[Any], has_entry: bool) -> list[A
     for name in ("pageviews", "events", "interactive", "engagement_ms"):
         new[S[name]] = old[S[name]] + part[S[name]]
     new[S["pages"]] = flow_links.join_pages(old[S["pages"]], part[S["pages"]])
+    new[S["journey"]] = journey.join(old[S["journey"]], part[S["journey"]])
     if part[S["exit_ts"]] is not None and (
         old[S["exit_ts"]] is None or part[S["exit_ts"]] >= old[S["exit_ts"]]
     ):

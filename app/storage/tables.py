@@ -164,6 +164,8 @@ sessions = Table(
     Column("device", String(16), nullable=False),
     # The first page views' paths, newline-separated (app/storage/flow_links.py).
     Column("pages", Text),
+    # Page views and custom events in order, for funnels (app/storage/journey.py).
+    Column("journey", Text),
     Index("ix_sessions_site_start", "site_id", "start_ts", "visitor_id"),
 )
 

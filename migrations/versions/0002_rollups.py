@@ -100,7 +100,7 @@ def _backfill(conn: sa.Connection) -> None:
 
 
 # Session columns that later migrations add: absent at this revision.
-LATER_COLUMNS = ("pages",)
+LATER_COLUMNS = ("pages", "journey")
 
 
 def _at_0002(row: object) -> dict[str, object]:

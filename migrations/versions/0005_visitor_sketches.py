@@ -48,16 +48,12 @@ DAY_MS = 86_400_000
 def _backfill_day(conn: sa.Connection, site: int, day: int) -> None:
     from app.events import EVENT_FIELDS
     from app.storage import hourly, sketches
+    from app.storage.backfill import session_rows
     from app.storage.tables import events, rollup_hours, sessions, visitor_days
 
     s = sessions.c
     window = (s.site_id == site, s.start_ts >= day * DAY_MS, s.start_ts < (day + 1) * DAY_MS)
-    names = [c.name for c in sessions.columns]
-    present = [sessions.c[c] for c in names if c != "pages"]  # "pages" comes with 0006
-    found = []
-    for r in conn.execute(sa.select(*present).where(*window)):
-        values = iter(r)
-        found.append(tuple(None if c == "pages" else next(values) for c in names))
+    found = session_rows(conn, *window)
     if not found:
         return
     deltas = hourly.Deltas()

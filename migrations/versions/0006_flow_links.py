@@ -48,12 +48,13 @@ def _backfill(conn: sa.Connection) -> None:
 def _backfill_day(conn: sa.Connection, site: int, day: int) -> None:
     from app.events import PAGEVIEW
     from app.storage import flow_links
+    from app.storage.backfill import session_rows
     from app.storage.tables import events, sessions
     from app.storage.tables import flow_links as links_table
 
     s, e = sessions.c, events.c
     window = (s.site_id == site, s.start_ts >= day * DAY_MS, s.start_ts < (day + 1) * DAY_MS)
-    found = {r[0]: list(r) for r in conn.execute(sa.select(sessions).where(*window))}
+    found = {r[0]: r for r in session_rows(conn, *window)}
     if not found:
         return
     at = [c.name for c in sessions.columns].index("pages")

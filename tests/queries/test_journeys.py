@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ from app.queries.funnel import funnel, parse_steps
 from app.queries.period import make_period
 from app.queries.retention import cohort_bounds, retention
 from app.queries.scope import Scope
+from app.storage import journey
 from app.storage.database import create_engine
 from tests.backends import Template
 from tests.queries import journeys, traffic
@@ -174,3 +176,34 @@ def test_a_long_session_reads_its_pages_past_the_stored_eleven(
     }
     deep, _, _, _, _ = asyncio.run(_ask(db.url, scope, 10, None, "/p0,/p1"))
     assert ("10:/p9", "11:(continues)") in {(k["source"], k["target"]) for k in deep["links"]}
+
+
+@pytest.mark.parametrize("cuts", [[], [3], [1, 2, 5, 9, 20]])
+def test_a_funnel_past_a_truncated_journey_reads_the_long_sessions_events(
+    template: Template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cuts: list[int]
+) -> None:
+    """A journey stops at journey.MAX_CHARS; a funnel whose later steps lie past that point
+    walks those sessions' events, so its counts still equal the recount."""
+    monkeypatch.setattr(journey, "MAX_CHARS", 40)
+    db = template.fresh(tmp_path, "truncated.db")
+    long_walk = ["/", *(f"/docs/{i}" for i in range(12)), "/pricing", "signup"]
+    hit_list = [
+        traffic.Hit(1, T0 + i * 60_000, "pageview" if p.startswith("/") else p, p)
+        for i, p in enumerate(long_walk)
+    ]
+    hit_list += [
+        traffic.Hit(2, T0 + i * 60_000, "pageview", p) for i, p in enumerate(["/", "/pricing"])
+    ]
+    hit_list += [traffic.Hit(3, T0 + 5_000, "pageview", "/pricing")]  # the steps out of order
+    hit_list.sort(key=lambda h: h.at_ms)
+    asyncio.run(traffic.write(db.url, traffic.to_events(1, hit_list), cuts))
+    stored_journeys = [r["journey"] for r in db.rows("SELECT journey FROM sessions")]
+    assert sum(journey.is_truncated(j) for j in stored_journeys) == 1
+    assert all(len(j) <= 41 for j in stored_journeys)
+    scope = Scope(1, make_period(T0, T0 + 24 * HOUR, "UTC", "hour"))
+    stored = traffic.stored_sessions(db)
+    for steps in ("/,/pricing", "/,/pricing,event:signup", "/pricing,/", "/docs/0,/docs/1"):
+        _, _, _, _, got = asyncio.run(_ask(db.url, scope, 3, None, steps))
+        want = journeys.funnel(stored, scope.period.start, scope.period.end, [], steps.split(","))
+        assert [row["visitors"] for row in got["steps"]] == want, steps
+    assert want == [1, 1]  # only the long session saw /docs/0 and /docs/1

@@ -1,4 +1,4 @@
-"""Alembic on both backends: every revision upgrades and downgrades; 0002, 0005, 0006 and 0007
+"""Alembic on both backends: every revision upgrades and downgrades; 0002, 0005 to 0008
 fold existing events into sessions and rollups (batch mode recreates tables on SQLite, plain
 ALTERs on PostgreSQL)."""
 
@@ -103,6 +103,8 @@ def test_upgrade_backfills_and_downgrade_removes_everything(empty: Database) -> 
         (1, "/", "/pricing", 4),
         (2, "/pricing", "(exit)", 4),
     ]
+    # 0008: each session's page views and custom event, in order.
+    assert {s["journey"] for s in sessions} == {"\x1e/\x1f\x1e/pricing\x1f\x1dsignup\x1f"}
     assert len(rows(empty, "SELECT * FROM app_secrets")) == 1
     assert asyncio.run(_schema_drift(empty.url)) == []
 
