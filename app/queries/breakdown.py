@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.events import ENGAGEMENT, PAGEVIEW
 from app.queries import rollup_reads
 from app.queries.filters import row_condition
-from app.queries.scope import Scope, aggregates, derive, s, where
+from app.queries.scope import Scope, derive, metrics_query, s, where
 from app.queries.summary import period_json
 from app.storage.dialect import contains_exact
 from app.storage.hourly import SESSION_DIMS, prop_value
@@ -88,14 +88,13 @@ async def _by_session(
             rows.append({"value": label, **{m: metrics[m] for m in SESSION_SORTS}})
         total = derive(await rollup_reads.totals(conn, scope.site_id, scope.period))
         return rows, {m: total[m] for m in SESSION_SORTS}
-    value = _session_column(dimension).label("value")
     condition = where(scope, scope.period.start, scope.period.end)
-    query = select(value, *aggregates(visitor_types=False)).where(condition).group_by(value)
+    query = metrics_query(condition, _session_column(dimension), visitor_types=False)
     rows = []
     for row in await conn.execute(query):
         metrics = derive(row)
         rows.append({"value": row.value, **{m: metrics[m] for m in SESSION_SORTS}})
-    total = derive((await conn.execute(select(*aggregates(False)).where(condition))).one())
+    total = derive((await conn.execute(metrics_query(condition))).one())
     return rows, {m: total[m] for m in SESSION_SORTS}
 
 
@@ -144,7 +143,7 @@ async def _by_event_rollups(
     conn: AsyncConnection, scope: Scope, dimension: str
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     stored = "prop:" + dimension[5:] if dimension.startswith("prop:") else dimension
-    found = await rollup_reads.by_value(conn, scope.site_id, scope.period, stored)
+    found, visitors = await rollup_reads.by_value_and_all(conn, scope.site_id, scope.period, stored)
     counter = "pageviews" if dimension == "page" else "events"
     rows = [
         {"value": value if value is not None else "", "visitors": c.visitors,
@@ -152,7 +151,6 @@ async def _by_event_rollups(
         for value, c in found.items()
         if getattr(c, counter)
     ]  # fmt: skip
-    visitors = await rollup_reads.visitors_of(conn, scope.site_id, scope.period, stored)
     return rows, {"visitors": visitors, "count": sum(row["count"] for row in rows)}
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.events import ENGAGEMENT, PAGEVIEW
@@ -83,7 +83,9 @@ async def reached(conn: AsyncConnection, scope: Scope, steps: list[Step]) -> lis
     dialect = conn.dialect.name
     items = [step.item() for step in steps]
     matched = [contains_in_order(dialect, s.journey, items[: k + 1]) for k in range(len(steps))]
-    furthest = case(*((matched[k], k + 1) for k in reversed(range(len(steps)))), else_=0)
+    # Reaching step k+1 implies reaching step k: ask upwards and stop at the first miss (most
+    # sessions stop early, so most rows cost one or two pattern tests).
+    furthest = case(*((not_(matched[k]), k) for k in range(len(steps))), else_=len(steps))
     truncated = s.journey.endswith(journey.TRUNCATED)
     per_visitor = (
         select(

@@ -76,12 +76,17 @@ class Sketches:
                     union.add(blob)
         return union.estimate()
 
-    def by_value(self, start_h: int, end_h: int) -> dict[str, int]:
+    def by_value(self, start_h: int, end_h: int) -> tuple[dict[str, int], int]:
+        """Distinct visitors per value, and under any value (the union of the values' unions:
+        one merge a value, not one a stored sketch)."""
         unions: dict[str, sketches.Union] = {}
         for blobs in self._parts(start_h, end_h):
             for value, blob in blobs.items():
                 unions.setdefault(value, sketches.Union()).add(blob)
-        return {value: union.estimate() for value, union in unions.items()}
+        everyone = sketches.Union()
+        for union in unions.values():
+            everyone.add_union(union)
+        return {value: union.estimate() for value, union in unions.items()}, everyone.estimate()
 
     def _parts(self, start_h: int, end_h: int) -> Iterable[dict[str, bytes]]:
         first_day, end_day = _whole_days(start_h, end_h)
@@ -188,6 +193,13 @@ async def by_value(
     conn: AsyncConnection, site_id: int, period: Period, dim: str
 ) -> dict[str | None, Counts]:
     """Counters and visitors per value of one dimension ("" is stored for no value: None)."""
+    return (await by_value_and_all(conn, site_id, period, dim))[0]
+
+
+async def by_value_and_all(
+    conn: AsyncConnection, site_id: int, period: Period, dim: str
+) -> tuple[dict[str | None, Counts], int]:
+    """`by_value`, and the distinct visitors counted under any value of `dim`."""
     start_h, end_h = _hours(period)
     sums = [func.sum(r[c]) for c in COUNTERS]
     query = (
@@ -198,18 +210,11 @@ async def by_value(
     found: dict[str, Counts] = {}
     for value, *counters in await conn.execute(query):
         found.setdefault(value, Counts()).add(counters)
-    visitors = (await load_sketches(conn, site_id, dim, [(start_h, end_h)])).by_value(
-        start_h, end_h
-    )
+    stored = await load_sketches(conn, site_id, dim, [(start_h, end_h)])
+    visitors, everyone = stored.by_value(start_h, end_h)
     for value, counts in found.items():
         counts.visitors = visitors.get(value, 0)
-    return {(value or None): counts for value, counts in found.items()}
-
-
-async def visitors_of(conn: AsyncConnection, site_id: int, period: Period, dim: str) -> int:
-    """Distinct visitors counted under any value of `dim` over the period."""
-    start_h, end_h = _hours(period)
-    return (await load_sketches(conn, site_id, dim, [(start_h, end_h)])).union(start_h, end_h)
+    return {(value or None): counts for value, counts in found.items()}, everyone
 
 
 async def flow_links(

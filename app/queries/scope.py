@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Label, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.queries.filters import Filter, session_conditions
@@ -76,27 +76,66 @@ def where(scope: Scope, start: int, end: int, own_dim: str | None = None) -> Col
     )
 
 
-def aggregates(visitor_types: bool = True) -> list[Label[Any]]:
-    """Session metrics in SQL; `visitor_types=False` leaves out the new / returning distinct
-    counts (each one more temporary B-tree per group) for reports that do not show them."""
+def metrics_query(
+    condition: ColumnElement[bool],
+    group: ColumnElement[Any] | None = None,
+    visitor_types: bool = True,
+) -> Select[Any]:
+    """Session metrics over the sessions matching `condition`: in total, or per value of
+    `group` (labelled "value"; `visitor_types=False` leaves new / returning visitors at 0).
+
+    Sessions are first folded per visitor (and group), then summed: each folded row is one
+    visitor, a new (returning) visitor one whose sessions include a new (returning) one. The
+    fold is one sort; COUNT(DISTINCT ...) builds a temporary B-tree per distinct count instead,
+    which measured 3.4x slower (a filtered 30-day summary over 892k sessions at 10M events:
+    3.7 s against 1.1 s on SQLite).
+    """
+    if group is not None and not visitor_types:
+        return select(group.label("value"), *_distinct_counts()).where(condition).group_by(group)
     bounce = case((and_(s.pageviews == 1, s.interactive == 0), 1), else_=0)
-    out = [
+    new = case((s.new_visitor == literal(True), 1), else_=0)
+    keys = [] if group is None else [group]
+    per_visitor = (
+        select(
+            *(key.label("value") for key in keys),
+            func.count().label("sessions"),
+            func.sum(s.pageviews).label("pageviews"),
+            func.sum(bounce).label("bounces"),
+            func.sum(s.engagement_ms).label("engagement_ms"),
+            func.max(new).label("any_new"),
+            func.min(new).label("all_new"),
+        )
+        .where(condition)
+        .group_by(*keys, s.visitor_id)
+        .subquery()
+    )
+    v = per_visitor.c
+    query = select(
+        *([v.value] if keys else []),
+        func.count().label("visitors"),
+        func.coalesce(func.sum(v.sessions), 0).label("sessions"),
+        func.coalesce(func.sum(v.pageviews), 0).label("pageviews"),
+        func.coalesce(func.sum(v.bounces), 0).label("bounces"),
+        func.coalesce(func.sum(v.engagement_ms), 0).label("engagement_ms"),
+        func.coalesce(func.sum(v.any_new), 0).label("new_visitors"),
+        func.coalesce(func.sum(1 - v.all_new), 0).label("returning_visitors"),
+    )
+    return query.group_by(v.value) if keys else query
+
+
+def _distinct_counts() -> list[Any]:
+    """Per group without new / returning visitors: one COUNT(DISTINCT) per group, whose small
+    B-trees beat the fold's sort when the groups are few (a filtered 30-day country breakdown at
+    10M events: 0.9 s against 1.3 s)."""
+    bounce = case((and_(s.pageviews == 1, s.interactive == 0), 1), else_=0)
+    return [
         func.count(func.distinct(s.visitor_id)).label("visitors"),
         func.count().label("sessions"),
         func.coalesce(func.sum(s.pageviews), 0).label("pageviews"),
         func.coalesce(func.sum(bounce), 0).label("bounces"),
         func.coalesce(func.sum(s.engagement_ms), 0).label("engagement_ms"),
-    ]
-    if not visitor_types:
-        return [*out, literal(0).label("new_visitors"), literal(0).label("returning_visitors")]
-    return [
-        *out,
-        func.count(func.distinct(case((s.new_visitor == literal(True), s.visitor_id)))).label(
-            "new_visitors"
-        ),
-        func.count(func.distinct(case((s.new_visitor == literal(False), s.visitor_id)))).label(
-            "returning_visitors"
-        ),
+        literal(0).label("new_visitors"),
+        literal(0).label("returning_visitors"),
     ]
 
 

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.queries import rollup_reads
 from app.queries.period import Period, previous
-from app.queries.scope import METRICS, Scope, aggregates, derive, where
+from app.queries.scope import METRICS, Scope, derive, metrics_query, where
 
 
 async def metrics_for(conn: AsyncConnection, scope: Scope, period: Period) -> dict[str, Any]:
     if rollup_reads.usable(scope, period=period):
         return derive(await rollup_reads.totals(conn, scope.site_id, period))
-    query = select(*aggregates()).where(where(scope, period.start, period.end))
+    query = metrics_query(where(scope, period.start, period.end))
     return derive((await conn.execute(query)).one())
 
 

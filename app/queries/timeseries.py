@@ -6,12 +6,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.queries import rollup_reads
 from app.queries.period import Period
-from app.queries.scope import METRICS, Scope, aggregates, bucket_of, derive, s, where
+from app.queries.scope import METRICS, Scope, bucket_of, derive, metrics_query, s, where
 from app.queries.summary import period_json
 
 
@@ -26,11 +25,9 @@ async def timeseries(
             for label, c in zip(period.labels(), counted, strict=True)
         ]
         return {"period": period_json(period), "metrics": list(metrics), "points": points}
-    bucket = bucket_of(s.start_ts, period.bounds).label("bucket")
-    query = (
-        select(bucket, *aggregates()).where(where(scope, period.start, period.end)).group_by(bucket)
-    )
-    found = {row.bucket: derive(row) for row in await conn.execute(query)}
+    bucket = bucket_of(s.start_ts, period.bounds)
+    query = metrics_query(where(scope, period.start, period.end), bucket)
+    found = {row.value: derive(row) for row in await conn.execute(query)}
     empty = derive(_Zero())
     points = []
     for i, label in enumerate(period.labels()):

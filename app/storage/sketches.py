@@ -48,6 +48,12 @@ class Union:
             self._union.update(hll_sketch.deserialize(blob))
             self._empty = False
 
+    def add_union(self, other: Union) -> None:
+        """Everyone `other` counted: one merge, however many sketches went into it."""
+        if not other._empty:
+            self._union.update(other._union.get_result())
+            self._empty = False
+
     def estimate(self) -> int:
         if self._empty:
             return 0
