@@ -54,6 +54,10 @@ class Union:
             self._union.update(other._union.get_result())
             self._empty = False
 
+    def serialize(self) -> bytes:
+        """The union as one stored sketch (the type `add` stores)."""
+        return bytes(self._union.get_result(STORED_TYPE).serialize_compact())
+
     def estimate(self) -> int:
         if self._empty:
             return 0

@@ -205,6 +205,18 @@ visitor_days = Table(
     Column("visitors", LargeBinary, nullable=False),
 )
 
+# And per 7-day block of UTC days (`week` = days since the epoch // 7): a 30-day report unions
+# ~4 week sketches and the few days around them per value instead of 30 day sketches.
+visitor_weeks = Table(
+    "visitor_weeks",
+    metadata,
+    Column("site_id", Integer, primary_key=True),
+    Column("week", Integer, primary_key=True),
+    Column("dim", String(80), primary_key=True),
+    Column("value", String(2000), primary_key=True),
+    Column("visitors", LargeBinary, nullable=False),
+)
+
 # Sankey links per (site, grain, bucket, step, from, to): sessions that went from -> to at that
 # step, at the hour (grain 1) and UTC day (grain 24) of their start (app/storage/flow_links.py).
 flow_links = Table(

@@ -67,6 +67,7 @@ periods = st.sampled_from(
         (T0 + 40 * HOUR, T0 + 70 * HOUR, "hour"),
         (T0 + 47 * HOUR, T0 + 50 * HOUR, "hour"),
         (T0 - 48 * HOUR, T0, "day"),
+        (T0 - 20 * 24 * HOUR, T0 + 20 * 24 * HOUR, "day"),  # whole weeks: visitor_weeks
     ]
 )
 

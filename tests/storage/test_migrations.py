@@ -1,4 +1,4 @@
-"""Alembic on both backends: every revision upgrades and downgrades; 0002, 0005 to 0008
+"""Alembic on both backends: every revision upgrades and downgrades; 0002, 0005 to 0009
 fold existing events into sessions and rollups (batch mode recreates tables on SQLite, plain
 ALTERs on PostgreSQL)."""
 
@@ -93,6 +93,9 @@ def test_upgrade_backfills_and_downgrade_removes_everything(empty: Database) -> 
     [hour_sketch] = rows(empty, "SELECT visitors FROM rollup_hours WHERE dim = ''")
     [day_sketch] = rows(empty, "SELECT visitors FROM visitor_days WHERE dim = ''")
     assert sketches.count([bytes(hour_sketch[0])]) == sketches.count([bytes(day_sketch[0])]) == 4
+    # 0009: and per week, merged from the days.
+    [week_sketch] = rows(empty, "SELECT week, visitors FROM visitor_weeks WHERE dim = ''")
+    assert week_sketch[0] == T0 // 86_400_000 // 7 and sketches.count([bytes(week_sketch[1])]) == 4
     assert {s["pages"] for s in sessions} == {"/\n/pricing"}
     # 0007: the four visitors came on their first day.
     [cell] = rows(empty, "SELECT first_day, active_day, visitors FROM retention_days")
