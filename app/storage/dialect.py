@@ -253,6 +253,6 @@ def contains_in_order(dialect_name: str, column: ColumnElement[Any], parts: Sequ
     between): SQLite's GLOB '*a*b*' (its LIKE ignores ASCII case), PostgreSQL's LIKE '%a%b%'."""
     if dialect_name == "sqlite":
         glob = "*".join("".join(f"[{c}]" if c in "*?[" else c for c in p) for p in parts)
-        return column.op("GLOB")(f"*{glob}*")
+        return column.op("GLOB", is_comparison=True)(f"*{glob}*")
     like = "%".join(p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for p in parts)
     return column.like(f"%{like}%", escape="\\")
