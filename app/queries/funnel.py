@@ -13,7 +13,8 @@ for live traffic.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
@@ -80,6 +81,11 @@ async def reached(conn: AsyncConnection, scope: Scope, steps: list[Step]) -> lis
     visitor's furthest step and counts visitors per step. Visitors with a truncated journey (a
     very long session) come back one by one and their long sessions are walked event by event.
     """
+    if not scope.filters:
+        # The index (site_id, start_ts, visitor_id, journey) holds everything asked: a range
+        # read of it beats a scan of the table whatever the period (30 days at 10M events:
+        # 0.33 s against 0.64 s).
+        scope = replace(scope, scan=False)
     dialect = conn.dialect.name
     items = [step.item() for step in steps]
     matched = [contains_in_order(dialect, s.journey, items[: k + 1]) for k in range(len(steps))]
@@ -108,45 +114,57 @@ async def reached(conn: AsyncConnection, scope: Scope, steps: list[Step]) -> lis
         else:
             long_visitors[visitor] = furthest_step
     if long_visitors:
-        walked = await _walk_truncated(conn, scope, steps, list(long_visitors))
+        walked = await _walk_truncated(conn, scope, steps)
         for visitor, furthest_step in long_visitors.items():
             counts[max(furthest_step, walked.get(visitor, 0))] += 1
     return [sum(counts[k:]) for k in range(1, len(steps) + 1)]
 
 
-async def _walk_truncated(
-    conn: AsyncConnection, scope: Scope, steps: list[Step], visitors: list[int]
-) -> dict[int, int]:
+async def _walk_truncated(conn: AsyncConnection, scope: Scope, steps: list[Step]) -> dict[int, int]:
     """visitor -> furthest step within their truncated sessions, read from their events."""
     long_sessions = select(s.session_id, s.visitor_id, s.start_ts, s.end_ts).where(
         where(scope, scope.period.start, scope.period.end),
         s.journey.endswith(journey.TRUNCATED),
-        s.visitor_id.in_(visitors),
     )
-    spans = {sid: (visitor, lo, hi) for sid, visitor, lo, hi in await conn.execute(long_sessions)}
-    if not spans:
-        return {}
-    query = (
-        select(events.c.session_id, events.c.name, events.c.pathname)
-        .where(
-            events.c.site_id == scope.site_id,
-            events.c.ts >= min(lo for _, lo, _ in spans.values()),
-            events.c.ts <= max(hi for _, _, hi in spans.values()),
-            events.c.session_id.in_(list(spans)),
-            or_(*(step.condition() for step in steps)),
-        )
-        .order_by(events.c.ts, events.c.id)
-    )
-    progress: dict[int, int] = {}
-    for sid, name, path in await conn.execute(query):
-        done = progress.get(sid, 0)
-        if done < len(steps) and steps[done].matches(name, path):
-            progress[sid] = done + 1
+    found = sorted(await conn.execute(long_sessions), key=lambda row: row[2])
     best: dict[int, int] = {}
-    for sid, done in progress.items():
-        visitor = spans[sid][0]
-        best[visitor] = max(best.get(visitor, 0), done)
+    for i in range(0, len(found), WALK_CHUNK):
+        chunk = {sid: visitor for sid, visitor, _, _ in found[i : i + WALK_CHUNK]}
+        spans = _merged((lo, hi) for _, _, lo, hi in found[i : i + WALK_CHUNK])
+        # Their events through the (site_id, ts) index, over the union of their time spans.
+        query = (
+            select(events.c.session_id, events.c.name, events.c.pathname)
+            .where(
+                events.c.site_id == scope.site_id,
+                or_(*(and_(events.c.ts >= lo, events.c.ts <= hi) for lo, hi in spans)),
+                events.c.session_id.in_(list(chunk)),
+                or_(*(step.condition() for step in steps)),
+            )
+            .order_by(events.c.ts, events.c.id)
+        )
+        progress: dict[int, int] = {}
+        for sid, name, path in await conn.execute(query):
+            done = progress.get(sid, 0)
+            if done < len(steps) and steps[done].matches(name, path):
+                progress[sid] = done + 1
+        for sid, done in progress.items():
+            best[chunk[sid]] = max(best.get(chunk[sid], 0), done)
     return best
+
+
+# Long sessions walked per query: keeps the statement's parameters well inside SQLite's limit.
+WALK_CHUNK = 500
+
+
+def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Closed intervals, overlapping ones merged."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
 
 
 async def funnel(conn: AsyncConnection, scope: Scope, steps: list[Step]) -> dict[str, Any]:

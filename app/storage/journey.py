@@ -8,14 +8,17 @@ anything between" the pattern *<a>*<b>*<c>* with no false match between /pricing
 /pricing-old (app/storage/dialect.contains_in_order). A value's own mark characters become
 U+FFFD, in stored items and in asked steps alike.
 
-A journey stops growing at MAX_CHARS (the writer rewrites the whole row each batch the session
-is in) and then ends with TRUNCATED; the funnel reads those few sessions' events instead.
+A journey stops growing at MAX_BYTES of UTF-8 and then ends with TRUNCATED; the funnel reads those
+few sessions' events instead. The cap keeps the row cheap to rewrite (the writer rewrites it each
+batch the session is in) and lets the journey sit in the sessions index (site_id, start_ts,
+visitor_id, journey), so an unfiltered funnel reads the index alone: PostgreSQL refuses index
+entries over 2,704 bytes.
 """
 
 from __future__ import annotations
 
 PAGE, EVENT, END, TRUNCATED = "\x1e", "\x1d", "\x1f", "\x1c"
-MAX_CHARS = 4_000
+MAX_BYTES = 2_000
 _MARKS = str.maketrans({c: "\ufffd" for c in (PAGE, EVENT, END, TRUNCATED)})
 
 
@@ -33,7 +36,7 @@ def add(journey: str | None, item: str) -> str:
         journey = ""
     elif journey.endswith(TRUNCATED):
         return journey
-    if len(journey) + len(item) > MAX_CHARS:
+    if _size(journey) + _size(item) > MAX_BYTES:
         return journey + TRUNCATED
     return journey + item
 
@@ -44,7 +47,7 @@ def join(first: str | None, then: str | None) -> str | None:
         return first or then
     if first.endswith(TRUNCATED):
         return first
-    if len(first) + len(then) <= MAX_CHARS:
+    if _size(first) + _size(then) <= MAX_BYTES:
         return first + then
     out = first
     for item in items(then):
@@ -61,3 +64,7 @@ def items(journey: str) -> list[str]:
 
 def is_truncated(journey: str | None) -> bool:
     return journey is not None and journey.endswith(TRUNCATED)
+
+
+def _size(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode())

@@ -42,17 +42,28 @@ class Union:
     def __init__(self) -> None:
         self._union = hll_union(LG_K)
         self._empty = True
+        self._result: hll_sketch | None = None
 
     def add(self, blob: bytes | None) -> None:
         if blob:
             self._union.update(hll_sketch.deserialize(blob))
             self._empty = False
+            self._result = None
 
     def add_union(self, other: Union) -> None:
         """Everyone `other` counted: one merge, however many sketches went into it."""
         if not other._empty:
-            self._union.update(other._union.get_result())
+            self._union.update(other._settled())
             self._empty = False
+            self._result = None
+
+    def _settled(self) -> hll_sketch:
+        """The union as a sketch, built once until the next addition: after updates the
+        union rebuilds its registers (~0.4 ms at lg_k 16) for a result or an estimate alike,
+        so both come from this one build. HLL_8 is the union's own layout (HLL_4 repacks)."""
+        if self._result is None:
+            self._result = self._union.get_result(tgt_hll_type.HLL_8)
+        return self._result
 
     def serialize(self) -> bytes:
         """The union as one stored sketch (the type `add` stores)."""
@@ -61,7 +72,7 @@ class Union:
     def estimate(self) -> int:
         if self._empty:
             return 0
-        return round(self._union.get_estimate())
+        return round(self._settled().get_estimate())
 
 
 def count(blobs: Iterable[bytes | None]) -> int:

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.queries import funnel as funnel_module
 from app.queries.filters import parse
 from app.queries.flows import flows
 from app.queries.funnel import funnel, parse_steps
@@ -182,14 +183,16 @@ def test_a_long_session_reads_its_pages_past_the_stored_eleven(
 def test_a_funnel_past_a_truncated_journey_reads_the_long_sessions_events(
     template: Template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cuts: list[int]
 ) -> None:
-    """A journey stops at journey.MAX_CHARS; a funnel whose later steps lie past that point
+    """A journey stops at journey.MAX_BYTES; a funnel whose later steps lie past that point
     walks those sessions' events, so its counts still equal the recount."""
-    monkeypatch.setattr(journey, "MAX_CHARS", 40)
+    monkeypatch.setattr(journey, "MAX_BYTES", 40)
+    monkeypatch.setattr(funnel_module, "WALK_CHUNK", 1)  # one query per long session
     db = template.fresh(tmp_path, "truncated.db")
     long_walk = ["/", *(f"/docs/{i}" for i in range(12)), "/pricing", "signup"]
     hit_list = [
-        traffic.Hit(1, T0 + i * 60_000, "pageview" if p.startswith("/") else p, p)
-        for i, p in enumerate(long_walk)
+        traffic.Hit(visitor, start + i * 60_000, "pageview" if p.startswith("/") else p, p)
+        for visitor, start, walk in ((1, T0, long_walk), (4, T0 + 5 * HOUR, long_walk[:14]))
+        for i, p in enumerate(walk)
     ]
     hit_list += [
         traffic.Hit(2, T0 + i * 60_000, "pageview", p) for i, p in enumerate(["/", "/pricing"])
@@ -198,7 +201,7 @@ def test_a_funnel_past_a_truncated_journey_reads_the_long_sessions_events(
     hit_list.sort(key=lambda h: h.at_ms)
     asyncio.run(traffic.write(db.url, traffic.to_events(1, hit_list), cuts))
     stored_journeys = [r["journey"] for r in db.rows("SELECT journey FROM sessions")]
-    assert sum(journey.is_truncated(j) for j in stored_journeys) == 1
+    assert sum(journey.is_truncated(j) for j in stored_journeys) == 2
     assert all(len(j) <= 41 for j in stored_journeys)
     scope = Scope(1, make_period(T0, T0 + 24 * HOUR, "UTC", "hour"))
     stored = traffic.stored_sessions(db)
@@ -206,4 +209,4 @@ def test_a_funnel_past_a_truncated_journey_reads_the_long_sessions_events(
         _, _, _, _, got = asyncio.run(_ask(db.url, scope, 3, None, steps))
         want = journeys.funnel(stored, scope.period.start, scope.period.end, [], steps.split(","))
         assert [row["visitors"] for row in got["steps"]] == want, steps
-    assert want == [1, 1]  # only the long session saw /docs/0 and /docs/1
+    assert want == [2, 2]  # only the long sessions saw /docs/0 and /docs/1
