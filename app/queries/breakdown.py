@@ -80,7 +80,7 @@ def _session_column(dimension: str) -> ColumnElement[Any]:
 async def _by_session(
     conn: AsyncConnection, scope: Scope, dimension: str
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    if rollup_reads.usable(scope, dimension):
+    if rollup_reads.usable_with_edges(scope, dimension):
         found = await rollup_reads.by_value(conn, scope.site_id, scope.period, dimension)
         rows = []
         for label, counts in found.items():
@@ -112,7 +112,7 @@ def _event_value(dimension: str) -> tuple[ColumnElement[Any], ColumnElement[bool
 async def _by_event(
     conn: AsyncConnection, scope: Scope, dimension: str
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    if rollup_reads.usable(scope, dimension):
+    if rollup_reads.usable_with_edges(scope, dimension):
         return await _by_event_rollups(conn, scope, dimension)
     value, counted = _event_value(dimension)
     period = scope.period

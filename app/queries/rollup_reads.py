@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.queries import edges
 from app.queries.period import HOUR_MS, Period
 from app.queries.scope import Scope
 from app.storage import sketches
@@ -36,11 +37,32 @@ NEW, RETURNING = ("visitor_type", "new"), ("visitor_type", "returning")
 
 
 def usable(scope: Scope, dimension: str = TOTAL, period: Period | None = None) -> bool:
+    """Rollups alone answer it: no filters, a sketched dimension, whole UTC hours."""
     bounds = (period or scope.period).bounds
     return (
         not scope.filters
         and dimension not in UNSKETCHED
         and all(bound % HOUR_MS == 0 for bound in bounds)
+    )
+
+
+# Buckets shorter than this are not worth edges: an hourly bucket in a :30 zone is all edge.
+MIN_EDGED_BUCKET_MS = 6 * HOUR_MS
+
+
+def usable_with_edges(
+    scope: Scope, dimension: str = TOTAL, period: Period | None = None, *, buckets: bool = False
+) -> bool:
+    """Rollups plus part-hour edges read from sessions (app/queries/edges.py) answer it: a
+    summary or breakdown of any period, a series whose buckets are days."""
+    p = period or scope.period
+    if scope.filters or dimension in UNSKETCHED:
+        return False
+    if not buckets:
+        return True
+    return all(
+        b - a >= MIN_EDGED_BUCKET_MS or (a % HOUR_MS == 0 and b % HOUR_MS == 0)
+        for a, b in pairwise(p.bounds)
     )
 
 
@@ -57,6 +79,8 @@ class Counts:
     returning_visitors: int = 0
 
     def add(self, row: Sequence[Any]) -> None:
+        if not row:  # nothing counted (an edge without sessions)
+            return
         for name, n in zip(COUNTERS, row, strict=True):
             setattr(self, name, getattr(self, name) + int(n or 0))
 
@@ -69,22 +93,34 @@ class Sketches:
     days: dict[int, dict[str, bytes]] = field(default_factory=dict)
     hours: dict[int, dict[str, bytes]] = field(default_factory=dict)
 
-    def union(self, start_h: int, end_h: int, values: Iterable[str] | None = None) -> int:
-        """Distinct visitors over [start_h, end_h) for the given values (all when None)."""
+    def union(
+        self,
+        start_h: int,
+        end_h: int,
+        values: Iterable[str] | None = None,
+        more: Iterable[int] = (),
+    ) -> int:
+        """Distinct visitors over [start_h, end_h) for the given values (all when None), and
+        the visitor ids `more` (an edge's)."""
         union = sketches.Union()
         for blobs in self._parts(start_h, end_h):
             for value, blob in blobs.items():
                 if values is None or value in values:
                     union.add(blob)
+        union.add_ids(more)
         return union.estimate()
 
-    def by_value(self, start_h: int, end_h: int) -> tuple[dict[str, int], int]:
-        """Distinct visitors per value, and under any value (the union of the values' unions:
-        one merge a value, not one a stored sketch)."""
+    def by_value(
+        self, start_h: int, end_h: int, more: dict[str, set[int]] | None = None
+    ) -> tuple[dict[str, int], int]:
+        """Distinct visitors per value (with `more` ids per value, an edge's), and under any
+        value (the union of the values' unions: one merge a value, not one a stored sketch)."""
         unions: dict[str, sketches.Union] = {}
         for blobs in self._parts(start_h, end_h):
             for value, blob in blobs.items():
                 unions.setdefault(value, sketches.Union()).add(blob)
+        for value, ids in (more or {}).items():
+            unions.setdefault(value, sketches.Union()).add_ids(ids)
         everyone = sketches.Union()
         for union in unions.values():
             everyone.add_union(union)
@@ -176,41 +212,67 @@ def _hours(period: Period) -> tuple[int, int]:
 
 async def totals(conn: AsyncConnection, site_id: int, period: Period) -> Counts:
     """The site's session counters and visitors (new, returning) over the period."""
-    start_h, end_h = _hours(period)
+    start_h, end_h, part_hours = edges.split(period.start, period.end)
     sums = [func.coalesce(func.sum(r[c]), 0) for c in COUNTERS]
     query = select(*sums).where(
         r.site_id == site_id, r.dim == TOTAL, r.hour >= start_h, r.hour < end_h
     )
     counts = Counts()
     counts.add((await conn.execute(query)).one())
+    edge = _joined(await edges.roll_up(conn, site_id, part_hours, []))
+    counts.add(edge.counts.get((TOTAL, TOTAL), ()))
     span = [(start_h, end_h)]
-    counts.visitors = (await load_sketches(conn, site_id, TOTAL, span)).union(start_h, end_h)
+    everyone = await load_sketches(conn, site_id, TOTAL, span)
+    counts.visitors = everyone.union(start_h, end_h, more=edge.visitors.get((TOTAL, TOTAL), ()))
     kinds = await load_sketches(conn, site_id, NEW[0], span)
-    counts.new_visitors = kinds.union(start_h, end_h, [NEW[1]])
-    counts.returning_visitors = kinds.union(start_h, end_h, [RETURNING[1]])
+    counts.new_visitors = kinds.union(start_h, end_h, [NEW[1]], edge.visitors.get(NEW, ()))
+    counts.returning_visitors = kinds.union(
+        start_h, end_h, [RETURNING[1]], edge.visitors.get(RETURNING, ())
+    )
     return counts
 
 
+def _joined(parts: Sequence[edges.EdgeCounts]) -> edges.EdgeCounts:
+    out = edges.EdgeCounts()
+    for part in parts:
+        for key, counts in part.counts.items():
+            old = out.counts.get(key)
+            out.counts[key] = (
+                counts if old is None else [a + b for a, b in zip(old, counts, strict=True)]
+            )
+        for key, ids in part.visitors.items():
+            out.visitors.setdefault(key, set()).update(ids)
+    return out
+
+
 async def buckets(conn: AsyncConnection, site_id: int, period: Period) -> list[Counts]:
-    """`totals` for every bucket of the period, in order."""
-    spans = [(a // HOUR_MS, b // HOUR_MS) for a, b in pairwise(period.bounds)]
-    start_h, end_h = _hours(period)
+    """`totals` for every bucket of the period, in order (a bucket's part-hour edges, if any,
+    from sessions)."""
+    cut = [edges.split(a, b) for a, b in pairwise(period.bounds)]
+    spans = [(a, b) for a, b, _ in cut]
     query = select(r.hour, *(r[c] for c in COUNTERS)).where(
-        r.site_id == site_id, r.dim == TOTAL, r.hour >= start_h, r.hour < end_h
+        r.site_id == site_id, r.dim == TOTAL, r.hour >= spans[0][0], r.hour < spans[-1][1]
     )
     out = [Counts() for _ in spans]
-    edges = [b for _, b in spans]
+    ends = [b for _, b in spans]
     i = 0
     for hour, *counters in await conn.execute(query.order_by(r.hour)):
-        while hour >= edges[i]:
+        while hour >= ends[i]:
             i += 1
-        out[i].add(counters)
+        if hour >= spans[i][0]:  # not an hour cut by a bucket bound (its parts are edges)
+            out[i].add(counters)
+    windows = [w for _, _, part_hours in cut for w in part_hours]
+    rolled = iter(await edges.roll_up(conn, site_id, windows, []))
+    bucket_edges = [_joined([next(rolled) for _ in part_hours]) for _, _, part_hours in cut]
     everyone = await load_sketches(conn, site_id, TOTAL, spans)
     kinds = await load_sketches(conn, site_id, NEW[0], spans)
-    for counts, (a, b) in zip(out, spans, strict=True):
-        counts.visitors = everyone.union(a, b)
-        counts.new_visitors = kinds.union(a, b, [NEW[1]])
-        counts.returning_visitors = kinds.union(a, b, [RETURNING[1]])
+    for counts, (a, b), edge in zip(out, spans, bucket_edges, strict=True):
+        counts.add(edge.counts.get((TOTAL, TOTAL), ()))
+        counts.visitors = everyone.union(a, b, more=edge.visitors.get((TOTAL, TOTAL), ()))
+        counts.new_visitors = kinds.union(a, b, [NEW[1]], edge.visitors.get(NEW, ()))
+        counts.returning_visitors = kinds.union(
+            a, b, [RETURNING[1]], edge.visitors.get(RETURNING, ())
+        )
     return out
 
 
@@ -225,7 +287,7 @@ async def by_value_and_all(
     conn: AsyncConnection, site_id: int, period: Period, dim: str
 ) -> tuple[dict[str | None, Counts], int]:
     """`by_value`, and the distinct visitors counted under any value of `dim`."""
-    start_h, end_h = _hours(period)
+    start_h, end_h, part_hours = edges.split(period.start, period.end)
     sums = [func.sum(r[c]) for c in COUNTERS]
     query = (
         select(r.value, *sums)
@@ -235,8 +297,13 @@ async def by_value_and_all(
     found: dict[str, Counts] = {}
     for value, *counters in await conn.execute(query):
         found.setdefault(value, Counts()).add(counters)
+    edge = _joined(await edges.roll_up(conn, site_id, part_hours, [dim]))
+    for (edge_dim, value), counters in edge.counts.items():
+        if edge_dim == dim:
+            found.setdefault(value, Counts()).add(counters)
+    more = {value: ids for (edge_dim, value), ids in edge.visitors.items() if edge_dim == dim}
     stored = await load_sketches(conn, site_id, dim, [(start_h, end_h)])
-    visitors, everyone = stored.by_value(start_h, end_h)
+    visitors, everyone = stored.by_value(start_h, end_h, more)
     for value, counts in found.items():
         counts.visitors = visitors.get(value, 0)
     return {(value or None): counts for value, counts in found.items()}, everyone

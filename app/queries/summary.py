@@ -12,7 +12,7 @@ from app.queries.scope import METRICS, Scope, derive, metrics_query, where
 
 
 async def metrics_for(conn: AsyncConnection, scope: Scope, period: Period) -> dict[str, Any]:
-    if rollup_reads.usable(scope, period=period):
+    if rollup_reads.usable_with_edges(scope, period=period):
         return derive(await rollup_reads.totals(conn, scope.site_id, period))
     query = metrics_query(where(scope, period.start, period.end))
     return derive((await conn.execute(query)).one())

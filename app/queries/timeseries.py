@@ -18,7 +18,7 @@ async def timeseries(
     conn: AsyncConnection, scope: Scope, metrics: Sequence[str] = METRICS
 ) -> dict[str, Any]:
     period: Period = scope.period
-    if rollup_reads.usable(scope):
+    if rollup_reads.usable_with_edges(scope, buckets=True):
         counted = await rollup_reads.buckets(conn, scope.site_id, period)
         points = [
             {"bucket": label, **{m: derive(c)[m] for m in metrics}}

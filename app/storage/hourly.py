@@ -70,12 +70,21 @@ def prop_value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+def contribution(row: Sequence[Any], dims: Sequence[str]) -> tuple[list[Key], list[int]]:
+    """What a new session adds to the rollups of the totals, visitor_type and the session
+    dimensions `dims` (for reads that roll part-hours up themselves, app/queries/edges.py)."""
+    return _contribution(row, [(dim, _S[SESSION_DIMS[dim]]) for dim in dims])
+
+
 def is_bounce(pageviews: int, interactive: int) -> bool:
     return pageviews == 1 and interactive == 0
 
 
-def _contribution(row: Sequence[Any]) -> tuple[list[Key], list[int]]:
-    """A session's rollup keys (one per dimension) and counts at the hour it started."""
+def _contribution(
+    row: Sequence[Any], dims: Sequence[tuple[str, int]] = _DIM_INDEX
+) -> tuple[list[Key], list[int]]:
+    """A session's rollup keys (the totals, visitor_type and one per dimension of `dims`) and
+    counts at the hour it started."""
     pv, new_visitor = row[_S["pageviews"]], row[_S["new_visitor"]]
     counts = [
         1,
@@ -86,7 +95,7 @@ def _contribution(row: Sequence[Any]) -> tuple[list[Key], list[int]]:
     ]
     site, hour = row[_S["site_id"]], row[_S["start_ts"]] // HOUR_MS
     keys = [(site, hour, "", ""), (site, hour, "visitor_type", visitor_type(new_visitor))]
-    keys.extend([(site, hour, dim, row[i] or "") for dim, i in _DIM_INDEX])
+    keys.extend([(site, hour, dim, row[i] or "") for dim, i in dims])
     return keys, counts
 
 

@@ -50,6 +50,18 @@ class Union:
             self._empty = False
             self._result = None
 
+    def add_ids(self, visitors: Iterable[int]) -> None:
+        """Visitor ids not yet in any stored sketch (hashed as `add` hashes them)."""
+        sketch: hll_sketch | None = None
+        for visitor in visitors:
+            if sketch is None:
+                sketch = hll_sketch(LG_K, tgt_hll_type.HLL_8)
+            sketch.update(visitor)
+        if sketch is not None:
+            self._union.update(sketch)
+            self._empty = False
+            self._result = None
+
     def add_union(self, other: Union) -> None:
         """Everyone `other` counted: one merge, however many sketches went into it."""
         if not other._empty:

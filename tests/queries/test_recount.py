@@ -68,6 +68,10 @@ periods = st.sampled_from(
         (T0 + 47 * HOUR, T0 + 50 * HOUR, "hour"),
         (T0 - 48 * HOUR, T0, "day"),
         (T0 - 20 * 24 * HOUR, T0 + 20 * 24 * HOUR, "day"),  # whole weeks: visitor_weeks
+        # Part-hour ends (a :30 zone's days): rollups inside, edges from sessions.
+        (T0 + HOUR // 2, T0 + 96 * HOUR + HOUR // 2, "day"),
+        (T0 + 3 * HOUR // 4, T0 + 20 * HOUR + HOUR // 4, "day"),
+        (T0 + HOUR // 6, T0 + 5 * HOUR // 6, "day"),  # inside one UTC hour
     ]
 )
 
