@@ -162,9 +162,10 @@ async def _events_of(
     i_sid = SESSION_COLS.index("session_id")
     i_start, i_end = SESSION_COLS.index("start_ts"), SESSION_COLS.index("end_ts")
     found: dict[int, list[tuple[Any, ...]]] = {}
-    rows = [row for rows in per_window for row in rows]
-    for i in range(0, len(rows), _CHUNK):
-        chunk = rows[i : i + _CHUNK]
+    # Chunks never mix windows: a chunk's events are read over its sessions' time span, and
+    # the two ends of a month-long period are a month apart.
+    chunks = [rows[i : i + _CHUNK] for rows in per_window for i in range(0, len(rows), _CHUNK)]
+    for chunk in chunks:
         ids = [row[i_sid] for row in chunk]
         lo, hi = min(row[i_start] for row in chunk), max(row[i_end] for row in chunk)
         query = (
