@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.events import EVENT_FIELDS
 from app.storage import hourly
-from app.storage.dialect import key_text
+from app.storage.dialect import key_text, merged_spans
 from app.storage.tables import events, sessions
 
 HOUR_MS = 3_600_000
@@ -81,7 +81,7 @@ async def roll_up(
     places = [SESSION_COLS.index(n) for n in names]
     i_start = SESSION_COLS.index("start_ts")
     # One index range read per run of touching windows (an OR of ranges made SQLite scan).
-    for lo, hi in _runs(windows):
+    for lo, hi in merged_spans(windows):
         query = select(*(s[n] for n in names)).where(
             s.site_id == site_id, s.start_ts >= lo, s.start_ts < hi
         )
@@ -137,17 +137,6 @@ def _add_sessions(
                 if ids is None:
                     ids = visitors[key] = set()
                 ids.add(visitor)
-
-
-def _runs(windows: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Sorted windows, touching ones joined."""
-    out: list[tuple[int, int]] = []
-    for lo, hi in windows:
-        if out and lo <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], hi))
-        else:
-            out.append((lo, hi))
-    return out
 
 
 def _count(edge: EdgeCounts, key: tuple[str, str], counts: list[int]) -> None:

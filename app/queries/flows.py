@@ -7,7 +7,8 @@ within the depth flows into "k:(exit)" after its last page (the drop-off at step
 one into "(continues)". Each step keeps its `limit` busiest values; the rest merge into
 "(other)". With `start_page`, a session's flow begins at its first view of that page (sessions
 that never view it are left out). Sessions count in the period in which they start, as
-everywhere. Unfiltered flows from the first page sum `flow_links`; others read `sessions.pages`.
+everywhere. Unfiltered flows from the first page sum `flow_links`; others read the page views
+in `sessions.journey`.
 """
 
 from __future__ import annotations
@@ -15,15 +16,15 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import literal, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.events import PAGEVIEW
 from app.queries import rollup_reads
 from app.queries.scope import Scope, s, where
 from app.queries.summary import period_json
-from app.storage.dialect import contains_exact
-from app.storage.flow_links import MAX_PAGES, SEP
+from app.storage import journey
+from app.storage.dialect import contains_exact, merged_spans
 from app.storage.tables import events
 
 EXIT = "(exit)"
@@ -36,51 +37,79 @@ async def session_paths(
     conn: AsyncConnection, scope: Scope, depth: int, start_page: str | None
 ) -> list[tuple[str, list[str], bool]]:
     """(source, first `depth` pages from the start page, more pages followed) per session, from
-    `sessions.pages` (the first MAX_PAGES page views). Only a session whose stored pages end
-    before its flow does (a long session, its start page viewed late) reads its own events."""
+    the page views in `sessions.journey`. Only a session whose journey was truncated before its
+    flow ends (a very long session) reads its page views from `events`, all such sessions in a
+    few chunked queries."""
     period = scope.period
-    query = select(s.session_id, s.source, s.pages, s.pageviews, s.start_ts, s.end_ts).where(
+    query = select(s.session_id, s.source, s.journey, s.start_ts, s.end_ts).where(
         where(scope, period.start, period.end)
     )
-    if start_page is not None:  # only sessions that viewed it (or whose pages were not all kept)
-        viewed = contains_exact(literal(SEP) + s.pages + literal(SEP), SEP + start_page + SEP)
-        query = query.where(or_(viewed, s.pageviews > MAX_PAGES))
+    if start_page is not None:  # only sessions that viewed it (or whose journey was cut short)
+        viewed = contains_exact(s.journey, journey.page(start_page))
+        query = query.where(or_(viewed, s.journey.endswith(journey.TRUNCATED)))
     out: list[tuple[str, list[str], bool]] = []
-    for sid, source, stored, pageviews, start_ts, end_ts in await conn.execute(query):
-        pages = stored.split(SEP) if stored else []
-        if len(pages) < pageviews:  # more page views than stored: is the flow inside them?
+    long: dict[int, tuple[str, int, int]] = {}
+    for sid, source, stored, start_ts, end_ts in await conn.execute(query):
+        pages = journey.pages(stored) if stored else []
+        if journey.is_truncated(stored):  # more page views than stored: is the flow inside?
             begin = 0 if start_page is None else _index(pages, start_page)
             if begin is None or begin + depth + 1 > len(pages):
-                pages = await _all_pages(conn, scope.site_id, sid, start_ts, end_ts)
-        begin = 0 if start_page is None else _index(pages, start_page)
-        if begin is None or not pages:
-            continue
-        flow = pages[begin : begin + depth + 1]  # one past the depth says "continues"
-        out.append((source, flow[:depth], len(flow) > depth))
+                long[sid] = (source, start_ts, end_ts)
+                continue
+        _add_path(out, source, pages, depth, start_page)
+    if long:
+        spans = {sid: (lo, hi) for sid, (_, lo, hi) in long.items()}
+        for sid, pages in (await _all_pages(conn, scope.site_id, spans)).items():
+            _add_path(out, long[sid][0], pages, depth, start_page)
     return out
+
+
+def _add_path(
+    out: list[tuple[str, list[str], bool]],
+    source: str,
+    pages: list[str],
+    depth: int,
+    start_page: str | None,
+) -> None:
+    begin = 0 if start_page is None else _index(pages, start_page)
+    if begin is None or not pages:
+        return
+    flow = pages[begin : begin + depth + 1]  # one past the depth says "continues"
+    out.append((source, flow[:depth], len(flow) > depth))
 
 
 def _index(pages: list[str], page: str) -> int | None:
     return pages.index(page) if page in pages else None
 
 
+# Long sessions read per query: keeps the statement's parameters well inside SQLite's limit.
+CHUNK = 500
+
+
 async def _all_pages(
-    conn: AsyncConnection, site_id: int, session_id: int, start_ts: int, end_ts: int
-) -> list[str]:
-    """Every page view of one session, through the events' (site_id, ts) index."""
+    conn: AsyncConnection, site_id: int, spans: dict[int, tuple[int, int]]
+) -> dict[int, list[str]]:
+    """Every page view of the given sessions (id -> (start_ts, end_ts)), through the events'
+    (site_id, ts) index over the merged time spans of each chunk of sessions."""
     e = events.c
-    query = (
-        select(e.pathname)
-        .where(
-            e.site_id == site_id,
-            e.ts >= start_ts,
-            e.ts <= end_ts,
-            e.session_id == session_id,
-            e.name == PAGEVIEW,
+    found: dict[int, list[str]] = {}
+    ordered = sorted(spans, key=lambda sid: spans[sid])
+    for i in range(0, len(ordered), CHUNK):
+        chunk = ordered[i : i + CHUNK]
+        windows = merged_spans(spans[sid] for sid in chunk)
+        query = (
+            select(e.session_id, e.pathname)
+            .where(
+                e.site_id == site_id,
+                or_(*(and_(e.ts >= lo, e.ts <= hi) for lo, hi in windows)),
+                e.session_id.in_(chunk),
+                e.name == PAGEVIEW,
+            )
+            .order_by(e.ts, e.id)
         )
-        .order_by(e.ts, e.id)
-    )
-    return list((await conn.execute(query)).scalars())
+        for sid, path in await conn.execute(query):
+            found.setdefault(sid, []).append(path)
+    return found
 
 
 def _top(counts: Counter[str], limit: int) -> set[str]:

@@ -13,7 +13,6 @@ for live traffic.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -24,7 +23,7 @@ from app.events import ENGAGEMENT, PAGEVIEW
 from app.queries.scope import Scope, s, where
 from app.queries.summary import period_json
 from app.storage import journey
-from app.storage.dialect import contains_in_order
+from app.storage.dialect import contains_in_order, merged_spans
 from app.storage.tables import events
 
 MIN_STEPS, MAX_STEPS = 2, 8
@@ -130,7 +129,7 @@ async def _walk_truncated(conn: AsyncConnection, scope: Scope, steps: list[Step]
     best: dict[int, int] = {}
     for i in range(0, len(found), WALK_CHUNK):
         chunk = {sid: visitor for sid, visitor, _, _ in found[i : i + WALK_CHUNK]}
-        spans = _merged((lo, hi) for _, _, lo, hi in found[i : i + WALK_CHUNK])
+        spans = merged_spans((lo, hi) for _, _, lo, hi in found[i : i + WALK_CHUNK])
         # Their events through the (site_id, ts) index, over the union of their time spans.
         query = (
             select(events.c.session_id, events.c.name, events.c.pathname)
@@ -154,17 +153,6 @@ async def _walk_truncated(conn: AsyncConnection, scope: Scope, steps: list[Step]
 
 # Long sessions walked per query: keeps the statement's parameters well inside SQLite's limit.
 WALK_CHUNK = 500
-
-
-def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Closed intervals, overlapping ones merged."""
-    out: list[tuple[int, int]] = []
-    for lo, hi in sorted(spans):
-        if out and lo <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], hi))
-        else:
-            out.append((lo, hi))
-    return out
 
 
 async def funnel(conn: AsyncConnection, scope: Scope, steps: list[Step]) -> dict[str, Any]:

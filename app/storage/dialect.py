@@ -256,3 +256,15 @@ def contains_in_order(dialect_name: str, column: ColumnElement[Any], parts: Sequ
         return column.op("GLOB", is_comparison=True)(f"*{glob}*")
     like = "%".join(p.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") for p in parts)
     return column.like(f"%{like}%", escape="\\")
+
+
+def merged_spans(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Closed intervals, sorted, overlapping or touching ones merged: the time ranges to read
+    through a (site_id, ts) index for a set of sessions."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if out and lo <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out

@@ -68,3 +68,8 @@ def is_truncated(journey: str | None) -> bool:
 
 def _size(text: str) -> int:
     return len(text) if text.isascii() else len(text.encode())
+
+
+def pages(journey: str) -> list[str]:
+    """The page views' paths, in order."""
+    return [item[1:-1] for item in items(journey) if item.startswith(PAGE)]

@@ -123,6 +123,7 @@ def endpoints(range_: str) -> list[tuple[str, str]]:
         ("breakdown", f"{base}/breakdown/page?range={range_}"),
         ("breakdown", f"{base}/breakdown/event?range={range_}"),
         ("flows", f"{base}/flows?range={range_}&depth=4"),
+        ("flows", f"{base}/flows?range={range_}&depth=4&start=/pricing"),
         ("retention", f"{base}/retention?range={range_}&cohort=day"),
         ("funnel", f"{base}/funnel?range={range_}&steps=/pricing,/signup,event:Signup"),
         ("analytics", f"/api/analytics/stats?site={SITE}&time_range={legacy}"),

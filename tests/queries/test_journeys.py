@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.queries import flows as flows_module
 from app.queries import funnel as funnel_module
 from app.queries.filters import parse
 from app.queries.flows import flows
@@ -156,11 +157,15 @@ def test_empty_range(template: Template, tmp_path: Path) -> None:
     assert [s["visitors"] for s in funnel_["steps"]] == [0, 0]
 
 
+@pytest.mark.parametrize("journey_bytes", [journey.MAX_BYTES, 40])
 def test_a_long_session_reads_its_pages_past_the_stored_eleven(
-    template: Template, tmp_path: Path
+    template: Template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, journey_bytes: int
 ) -> None:
-    """sessions.pages keeps 11 page views; a flow starting at the 13th reads the session's
-    events, through both the rollup-free path (start page) and the link rollups (no start)."""
+    """sessions.pages keeps 11 page views and the journey up to journey.MAX_BYTES; a flow
+    starting at the 13th page reads the journey, or the session's events when the journey was
+    cut before it, through both the start-page path and the link rollups (no start)."""
+    monkeypatch.setattr(journey, "MAX_BYTES", journey_bytes)
+    monkeypatch.setattr(flows_module, "CHUNK", 1)
     db = template.fresh(tmp_path, "long.db")
     walk = [f"/p{i}" for i in range(15)]
     hit_list = [traffic.Hit(1, T0 + i * 60_000, "pageview", p) for i, p in enumerate(walk)]
