@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.events import PAGEVIEW
@@ -24,7 +24,7 @@ from app.queries import rollup_reads
 from app.queries.scope import Scope, s, where
 from app.queries.summary import period_json
 from app.storage import journey
-from app.storage.dialect import contains_exact, merged_spans
+from app.storage.dialect import contains_exact, merged_spans, strpos
 from app.storage.tables import events
 
 EXIT = "(exit)"
@@ -41,17 +41,22 @@ async def session_paths(
     flow ends (a very long session) reads its page views from `events`, all such sessions in a
     few chunked queries."""
     period = scope.period
-    query = select(s.session_id, s.source, s.journey, s.start_ts, s.end_ts).where(
+    stored: ColumnElement[Any] = s.journey
+    if start_page is not None:
+        # From the start page's first view on (the whole journey where it is not found).
+        item = journey.page(start_page)
+        stored = func.substr(s.journey, strpos(s.journey, item))
+    query = select(s.session_id, s.source, stored, s.start_ts, s.end_ts).where(
         where(scope, period.start, period.end)
     )
     if start_page is not None:  # only sessions that viewed it (or whose journey was cut short)
-        viewed = contains_exact(s.journey, journey.page(start_page))
+        viewed = contains_exact(s.journey, item)
         query = query.where(or_(viewed, s.journey.endswith(journey.TRUNCATED)))
     out: list[tuple[str, list[str], bool]] = []
     long: dict[int, tuple[str, int, int]] = {}
-    for sid, source, stored, start_ts, end_ts in await conn.execute(query):
-        pages = journey.pages(stored) if stored else []
-        if journey.is_truncated(stored):  # more page views than stored: is the flow inside?
+    for sid, source, text, start_ts, end_ts in await conn.execute(query):
+        pages = journey.pages(text) if text else []
+        if journey.is_truncated(text):  # more page views than stored: is the flow inside?
             begin = 0 if start_page is None else _index(pages, start_page)
             if begin is None or begin + depth + 1 > len(pages):
                 long[sid] = (source, start_ts, end_ts)

@@ -72,4 +72,4 @@ def _size(text: str) -> int:
 
 def pages(journey: str) -> list[str]:
     """The page views' paths, in order."""
-    return [item[1:-1] for item in items(journey) if item.startswith(PAGE)]
+    return [part[1:] for part in journey.split(END) if part.startswith(PAGE)]
