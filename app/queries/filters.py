@@ -14,9 +14,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, func, not_, or_, select, true
 
 from app.events import ENGAGEMENT, PAGEVIEW
+from app.storage import journey
 from app.storage.dialect import contains_exact
 from app.storage.hourly import SESSION_DIMS
 from app.storage.tables import events, sessions
@@ -114,9 +115,21 @@ def session_conditions(
         having = select(events.c.session_id).where(
             events.c.site_id == site_id, events.c.ts >= start, event_row_condition(f)
         )
-        inside = sessions.c.session_id.in_(having)
+        inside: ColumnElement[bool] = sessions.c.session_id.in_(having)
+        if f.dim in ("page", "event") and f.op in ("==", "!="):
+            inside = _in_journey(f, inside)
         conditions.append(not_(inside) if f.negated else inside)
     return conditions
+
+
+def _in_journey(f: Filter, in_events: ColumnElement[bool]) -> ColumnElement[bool]:
+    """The session viewed page X (or sent event X): its journey holds the item, and only a
+    truncated journey asks the events (a 30-day page filter at 10M events read every page view
+    of the period: 3.9 s for a summary)."""
+    item = journey.page(f.value) if f.dim == "page" else journey.event(f.value)
+    stored = func.coalesce(sessions.c.journey, "")
+    cut_short = and_(stored.endswith(journey.TRUNCATED), in_events)
+    return or_(contains_exact(stored, item), cut_short)
 
 
 def row_condition(filters: Sequence[Filter], own_dim: str) -> ColumnElement[bool]:

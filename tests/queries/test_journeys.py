@@ -19,6 +19,7 @@ from app.queries.funnel import funnel, parse_steps
 from app.queries.period import make_period
 from app.queries.retention import cohort_bounds, retention
 from app.queries.scope import Scope
+from app.queries.summary import summary
 from app.storage import journey
 from app.storage.database import create_engine
 from tests.backends import Template
@@ -215,3 +216,37 @@ def test_a_funnel_past_a_truncated_journey_reads_the_long_sessions_events(
         want = journeys.funnel(stored, scope.period.start, scope.period.end, [], steps.split(","))
         assert [row["visitors"] for row in got["steps"]] == want, steps
     assert want == [2, 2]  # only the long sessions saw /docs/0 and /docs/1
+
+
+@pytest.mark.parametrize("text", ["page==/pricing", "page!=/pricing", "event==signup"])
+def test_page_and_event_filters_past_a_truncated_journey_read_the_events(
+    template: Template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    """Page and event filters ask the journey; a journey cut before the page (or event) asks
+    the session's events, so a filtered summary still equals the recount."""
+    monkeypatch.setattr(journey, "MAX_BYTES", 40)
+    db = template.fresh(tmp_path, "filtered.db")
+    long_walk = ["/", *(f"/docs/{i}" for i in range(12)), "/pricing", "signup"]
+    hit_list = [
+        traffic.Hit(1, T0 + i * 60_000, "pageview" if p.startswith("/") else p, p)
+        for i, p in enumerate(long_walk)
+    ]
+    hit_list += [traffic.Hit(2, T0 + 90_000, "pageview", "/pricing")]
+    hit_list += [traffic.Hit(3, T0 + 95_000, "pageview", "/docs/1")]
+    hit_list.sort(key=lambda h: h.at_ms)
+    asyncio.run(traffic.write(db.url, traffic.to_events(1, hit_list), [4]))
+    filters = parse(text)
+    scope = Scope(1, make_period(T0, T0 + 24 * HOUR, "UTC", "hour"), tuple(filters))
+    got = asyncio.run(_summary(db.url, scope))
+    stored = traffic.stored_sessions(db)
+    want = traffic.metrics(traffic.in_period(stored, scope.period.start, scope.period.end, filters))
+    assert {m: v["value"] for m, v in got["metrics"].items()} == want
+    assert want["visitors"] == (1 if text == "page!=/pricing" else 2 if "page" in text else 1)
+
+
+async def _summary(url: str, scope: Scope) -> Any:
+    engine = create_engine(url)
+    async with engine.connect() as conn:
+        answer = await summary(conn, scope, compare=False)
+    await engine.dispose()
+    return answer
