@@ -14,12 +14,16 @@ from typing import Any
 
 import pytest
 from quart import Quart
+from sqlalchemy import func, select
 
 from app import sites
 from app.cli import build_parser
 from app.events import DROP_EXCLUDED_PATH, DROP_UNKNOWN_SITE
 from app.settings import Settings
 from app.sitecli import run_site_command
+from app.storage.database import create_engine
+from app.storage.tables import metadata
+from app.storage.tables import sites as site_table
 from tests.conftest import FIREFOX, SITE
 
 REFRESH_S = 0.05  # the default is seconds; the mechanism is the same
@@ -90,3 +94,35 @@ async def test_the_refresh_keeps_the_last_sites_when_the_database_fails(
         assert calls >= 2  # failed, logged, tried again
         assert registry.lookup(SITE) is not None
         assert (await collect(app, "/still-here"))["accepted"] == 1
+
+
+async def test_removing_a_site_deletes_its_rows_from_every_table(
+    migrated: Settings, make_app: Callable[..., Quart]
+) -> None:
+    """Every table with a site_id column is in SITE_DATA_TABLES, and `pulse site remove`
+    empties each of them for the site (SQLite may hand the id to the next site added)."""
+    with_site = {t.name for t in metadata.sorted_tables if "site_id" in t.c}
+    assert with_site == set(sites.SITE_DATA_TABLES)
+    app = make_app()
+    async with app.test_app():
+        for path in ("/", "/pricing"):
+            await collect(app, path)
+    # Shut down: the writer drained, so the rollups, sketches and flows hold the site now.
+    before = await _rows_per_table(migrated)
+    assert before["events"] == 2 and before["sessions"] == 1
+    assert all(before[name] > 0 for name in ("visitor_weeks", "flow_links", "retention_days"))
+    await pulse_site(migrated, "remove", SITE, "--yes")
+    assert await _rows_per_table(migrated) == dict.fromkeys(before, 0)
+
+
+async def _rows_per_table(settings: Settings) -> dict[str, int]:
+    engine = create_engine(settings.database_url)
+    async with engine.connect() as conn:
+        site_id = (await conn.execute(select(site_table.c.id))).scalar()
+        counts = {}
+        for name in sites.SITE_DATA_TABLES:
+            table = metadata.tables[name]
+            query = select(func.count()).select_from(table).where(table.c.site_id == site_id)
+            counts[name] = (await conn.execute(query)).scalar_one()
+    await engine.dispose()
+    return counts
