@@ -74,7 +74,11 @@ TO = Param("to", "last local day of a custom range (included)", kind="date")
 INTERVAL = Param(
     "interval", "bucket size (default: hour up to 48 h, else day)", choices=("hour", "day")
 )
-FILTER = Param("filter", "e.g. source==Google;device==mobile;page=~/blog/ (==, !=, =~, !~)")
+FILTER = Param(
+    "filter",
+    "e.g. source==Google;device==mobile;page=~/blog/ (==, !=, =~, !~); in a value \\; is a "
+    "semicolon and \\\\ a backslash; DIM== with no value: sessions without one",
+)
 COMPARE = Param(
     "compare", "previous: add the period before", choices=("previous", "none"), default="previous"
 )

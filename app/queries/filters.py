@@ -1,10 +1,11 @@
-"""Filters on any dimension, one meaning for every endpoint.
+r"""Filters on any dimension, one meaning for every endpoint.
 
 Syntax: `filter=source==Google;device==mobile;page=~/blog/` — `==` equals, `!=` differs, `=~`
-contains (case-insensitive), `!~` does not contain. Session dimensions (source, country, entry
-page, ...) select sessions. Event dimensions (page, event, prop:KEY) select the sessions that had
-such a page view or custom event; an event-grain query (the page breakdown, say) applies its own
-dimension's filter to the rows it counts as well.
+contains (case-insensitive), `!~` does not contain; in a value `\;` is a semicolon and `\\` a
+backslash; a session dimension `==` nothing (`referrer==`) is the sessions without a value.
+Session dimensions (source, country, entry page, ...) select sessions. Event dimensions (page,
+event, prop:KEY) select the sessions that had such a page view or custom event; an event-grain
+query (the page breakdown, say) applies its own dimension's filter to the rows it counts as well.
 """
 
 from __future__ import annotations
@@ -46,9 +47,25 @@ class Filter:
         return self.op in ("!=", "!~")
 
 
+def split(text: str) -> list[str]:
+    """The filters of `text`, split at each `;` that no backslash escapes; `\\;` is a
+    semicolon and `\\\\` a backslash inside a value."""
+    parts, current, chars = [], [], iter(text)
+    for char in chars:
+        if char == "\\":
+            current.append(next(chars, ""))
+        elif char == ";":
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
 def parse(text: str | None) -> list[Filter]:
     found: list[Filter] = []
-    for part in (text or "").split(";"):
+    for part in split(text or ""):
         if not part.strip():
             continue
         match = _FILTER.match(part.strip())
@@ -71,9 +88,13 @@ def _match(column: ColumnElement[str], op: str, value: str) -> ColumnElement[boo
 
 
 def session_condition(f: Filter) -> ColumnElement[bool]:
-    """A session-dimension filter on `sessions` rows (NULL differs from every value)."""
+    """A session-dimension filter on `sessions` rows (NULL differs from every value; `==` with
+    an empty value means "no value": `referrer==` is the sessions without a referrer)."""
     if f.dim == "visitor_type":
         positive: ColumnElement[bool] = sessions.c.new_visitor == (f.value == "new")
+    elif f.value == "" and f.op in ("==", "!="):
+        column = sessions.c[SESSION_DIMS[f.dim]]
+        positive = or_(column.is_(None), column == "")
     else:
         positive = _match(sessions.c[SESSION_DIMS[f.dim]], f.op, f.value)
         if f.negated:

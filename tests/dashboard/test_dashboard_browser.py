@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -273,6 +274,32 @@ def test_clicking_a_source_adds_a_chip_and_narrows_every_panel(
         visit.ready()
         assert page.is_hidden("#filters")
         assert kpi(page, "visitors") == everyone
+        assert visit.problems == []
+    finally:
+        close(visit)
+
+
+def test_filters_with_a_semicolon_and_with_no_value_round_trip(
+    browser: Any, dashboard_server: DashboardServer
+) -> None:
+    """`\\;` escapes a semicolon in a value and `referrer==` means "no referrer": the chips
+    read them, the requests carry them unchanged, and the numbers are the API's."""
+    text = "utm_campaign!=spring\\;summer;referrer=="
+    query = urllib.parse.urlencode({"site": DEMO_SITE, "range": "7d", "filter": text})
+    visit = open_dashboard(browser, dashboard_server, f"/?{query}")
+    page, api = visit.page, dashboard_server.api
+    try:
+        chips = page.locator("#filter-chips .chip span").all_text_contents()
+        assert chips == ["UTM campaign is not spring;summer", "Referrer is (none)"]
+        assert visit.requested("/summary")[-1]["filter"] == text
+        direct = api("summary", range="7d", filter=text)
+        everyone = api("summary", range="7d")["metrics"]["visitors"]["value"]
+        assert 0 < direct["metrics"]["visitors"]["value"] < everyone
+        assert_kpis_match(page, direct)
+        # Removing the first chip keeps the second, re-escaped as it came.
+        page.click("#filter-chips .chip[data-dim=utm_campaign] button")
+        visit.ready()
+        assert visit.requested("/summary")[-1]["filter"] == "referrer=="
         assert visit.problems == []
     finally:
         close(visit)

@@ -45,6 +45,8 @@ filter_texts = st.sampled_from(
     [
         "",
         "source==Google",
+        "referrer==",  # no referrer
+        "utm_campaign!=;device==mobile",  # a campaign, any
         "device==mobile;country!=DE",
         "page=~/BLOG/",
         "page!=/pricing",

@@ -115,7 +115,9 @@ def stored_sessions(db: Database) -> dict[int, dict[str, Any]]:
 
 
 def _matches(value: str | None, f: Filter) -> bool:
-    if f.op in ("==", "!="):
+    if f.op in ("==", "!=") and f.value == "":
+        hit = value in (None, "")  # `referrer==`: no value
+    elif f.op in ("==", "!="):
         hit = value == f.value
     else:
         hit = value is not None and f.value.lower() in value.lower()

@@ -205,7 +205,7 @@ export class BreakdownPanel {
       const bar = element("span", "bar");
       bar.style.width = `${(100 * result[first]) / max}%`;
       const text = label === null || label === undefined || label === "" ? "(none)" : label;
-      if (canFilter(result.value)) {
+      if (canFilter(result.value, dimension)) {
         const button = element("button", "row-button", text);
         button.type = "button";
         button.title = `Filter by ${dimensionLabel(dimension)}: ${text}`;

@@ -20,26 +20,51 @@ export function dimensionLabel(dim) {
   return LABELS[dim] || dim;
 }
 
+/** Split at each ";" no backslash escapes; "\;" is a semicolon, "\\" a backslash (as the API). */
+function splitFilters(text) {
+  const parts = [];
+  let current = "";
+  for (let i = 0; i < text.length; i += 1) {
+    if (text[i] === "\\") {
+      i += 1;
+      current += text[i] ?? "";
+    } else if (text[i] === ";") {
+      parts.push(current);
+      current = "";
+    } else {
+      current += text[i];
+    }
+  }
+  parts.push(current);
+  return parts;
+}
+
 export function parseFilters(text) {
-  return (text || "").split(";").map((part) => part.trim()).filter(Boolean).flatMap((part) => {
+  return splitFilters(text || "").map((part) => part.trim()).filter(Boolean).flatMap((part) => {
     const match = FILTER.exec(part);
     return match ? [{ dim: match[1], op: match[2], value: match[3] }] : [];
   });
 }
 
-function serialise(filters) {
-  return filters.map((f) => `${f.dim}${f.op}${f.value}`).join(";");
+function escapeValue(value) {
+  return value.replaceAll("\\", "\\\\").replaceAll(";", "\\;");
 }
 
-/** The API's syntax has no escape: a value holding ";" cannot be a filter. */
-export function canFilter(value) {
-  return value !== null && value !== undefined && value !== "" && !String(value).includes(";");
+export function serialise(filters) {
+  return filters.map((f) => `${f.dim}${f.op}${escapeValue(f.value)}`).join(";");
+}
+
+/** Rows without a value (no referrer, no campaign) filter as "dim==", which the API reads as
+    "no value"; event rows need a name. */
+export function canFilter(value, dim = "") {
+  const none = value === null || value === undefined || value === "";
+  return !none || !["page", "event"].includes(dim) && !dim.startsWith("prop:");
 }
 
 /** Clicking a row: this dimension equals this value (replacing any filter on the dimension). */
 export function addFilter(dim, value) {
   const others = parseFilters(view().filter).filter((f) => f.dim !== dim);
-  update({ filter: serialise([...others, { dim, op: "==", value: String(value) }]) });
+  update({ filter: serialise([...others, { dim, op: "==", value: value == null ? "" : String(value) }]) });
 }
 
 function removeFilter(index) {
@@ -49,6 +74,7 @@ function removeFilter(index) {
 }
 
 function valueLabel(f) {
+  if (f.value === "") return "(none)";
   return f.dim === "country" ? countryName(f.value) || f.value : f.value;
 }
 
