@@ -82,6 +82,12 @@ FILTER = Param(
 COMPARE = Param(
     "compare", "previous: add the period before", choices=("previous", "none"), default="previous"
 )
+SERIES_COMPARE = Param(
+    "compare",
+    "previous: add the period before's series as `previous` (same interval, bucket by bucket)",
+    choices=("previous", "none"),
+    default="none",
+)
 PERIOD = (RANGE, FROM, TO, INTERVAL, FILTER)
 
 # Parameters of the routes outside the report handlers (read by app/api/openapi.py; the

@@ -3,13 +3,14 @@ flows | retention | funnel."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from quart import Blueprint, Response, request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.errors import error_response
-from app.api.params import COMPARE, FROM, PERIOD, Param, ParamError
+from app.api.params import COMPARE, FROM, PERIOD, SERIES_COMPARE, Param, ParamError
 from app.api.reports import answer, document
 from app.queries.breakdown import (
     DIMENSIONS,
@@ -21,6 +22,7 @@ from app.queries.breakdown import (
 )
 from app.queries.flows import MAX_DEPTH, flows
 from app.queries.funnel import FunnelError, funnel, parse_steps
+from app.queries.period import previous
 from app.queries.properties import property_keys
 from app.queries.retention import COHORTS, retention
 from app.queries.scope import METRICS, Scope
@@ -42,7 +44,7 @@ ORDER = Param("order", "sort direction", choices=("desc", "asc"), default="desc"
 LIMIT = Param("limit", "rows per page", kind="integer", default=10, minimum=1, maximum=1000)
 OFFSET = Param("offset", "rows to skip", kind="integer", default=0, minimum=0)
 SUMMARY_PARAMS = (*PERIOD, COMPARE)
-TIMESERIES_PARAMS = (*PERIOD, METRICS_PARAM)
+TIMESERIES_PARAMS = (*PERIOD, METRICS_PARAM, SERIES_COMPARE)
 BREAKDOWN_PARAMS = (*PERIOD, SORT, ORDER, LIMIT, OFFSET)
 OPEN = "/api/v1/sites/{site}"
 document(f"{OPEN}/summary", "Headline metrics with the previous period's", SUMMARY_PARAMS)
@@ -114,7 +116,11 @@ async def timeseries_route(site: str) -> Response:
         return error_response(400, exc.message, exc.field)
 
     async def run(conn: AsyncConnection, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        return await timeseries(conn, scope, metrics)
+        result = await timeseries(conn, scope, metrics)
+        if p["compare"] == "previous":
+            before = await timeseries(conn, replace(scope, period=previous(scope.period)), metrics)
+            result["previous"] = {"period": before["period"], "points": before["points"]}
+        return result
 
     def as_csv(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
         header = ["bucket", *metrics]

@@ -67,6 +67,15 @@ def chart_data(page: Any, element_id: str) -> list[Any]:
     )
 
 
+def chart_series(page: Any, element_id: str) -> list[dict[str, Any]]:
+    """Every series (name and data) ECharts holds for the chart in `element_id`."""
+    return page.evaluate(
+        """(id) => echarts.getInstanceByDom(document.getElementById(id)).getOption().series
+            .map((s) => ({name: s.name, data: s.data}))""",
+        element_id,
+    )
+
+
 def assert_rows_match(shown: list[dict[str, Any]], api: dict[str, Any], metrics: tuple) -> None:
     assert shown, "the card shows no rows"
     assert len(shown) == len(api["results"])
@@ -99,9 +108,20 @@ def test_every_panel_shows_the_apis_numbers_with_no_console_error(
         change = page.get_attribute("#kpi-visitors .kpi-change", "data-change")
         if summary["metrics"]["visitors"]["change"] is not None:
             assert float(change) == summary["metrics"]["visitors"]["change"]
-        series = api("timeseries", range="7d")
+        series = api("timeseries", range="7d", compare="previous")
         trend = chart_data(page, "trend-chart")
         assert trend == [p["visitors"] for p in series["points"]]
+        # Comparing (the default): the period before as a second, dashed line.
+        before = chart_series(page, "trend-chart")[1]
+        assert before["name"] == "Previous period"
+        assert before["data"] == [p["visitors"] for p in series["previous"]["points"]]
+        assert any(before["data"])  # the demo wrote the week before too
+        page.uncheck("#compare")
+        visit.ready()
+        assert len(chart_series(page, "trend-chart")) == 1
+        assert page.get_attribute("#trend-chart", "data-compared") == "no"
+        page.check("#compare")
+        visit.ready()
         assert_rows_match(
             rows(page, "acquisition"),
             api("breakdown/source", range="7d"),

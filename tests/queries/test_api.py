@@ -30,6 +30,13 @@ async def test_summary_timeseries_breakdown(client: TestClientProtocol, db: Data
     assert metrics["pageviews"]["value"] == 2 and metrics["bounce_rate"]["value"] == 0
     series = await (await client.get(f"{BASE}/timeseries?range=24h&metrics=visitors")).get_json()
     assert len(series["points"]) == 24 and sum(p["visitors"] for p in series["points"]) == 1
+    assert "previous" not in series  # only when asked
+    both = await (await client.get(f"{BASE}/timeseries?range=7d&compare=previous")).get_json()
+    before = both["previous"]
+    assert before["period"]["end_ms"] == both["period"]["start_ms"]
+    assert len(before["points"]) == len(both["points"]) == 7
+    assert sum(p["visitors"] for p in both["points"]) == 1
+    assert sum(p["visitors"] for p in before["points"]) == 0
     pages = await (await client.get(f"{BASE}/breakdown/page?range=7d")).get_json()
     assert {r["value"]: r["count"] for r in pages["results"]} == {"/": 1, "/blog/x": 1}
     sources = await (await client.get(f"{BASE}/breakdown/source?filter=page=~blog")).get_json()
@@ -46,6 +53,7 @@ async def test_bad_parameters_are_400_naming_them(client: TestClientProtocol) ->
         "summary?range=custom&from=yesterday&to=2026-01-01": "from",
         "summary?filter=colour==red": "filter",
         "timeseries?metrics=visitors,nope": "metrics",
+        "timeseries?compare=yesterday": "compare",
         "timeseries?range=custom&from=2025-01-01&to=2025-12-31&interval=hour": "interval",
         "breakdown/colour": "dimension",
         "breakdown/page?limit=0": "limit",

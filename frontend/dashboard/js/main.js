@@ -52,8 +52,8 @@ function reload(current, previous) {
   if (scope) notice("");
   if (changed(["site"])) watchActiveNow(current.site);
   if (scope || changed(["compare"])) guarded("the summary", loadKpis(current));
+  if (scope || changed(["compare"])) guarded("the trend", loadTrendAndTypes(current));
   if (scope) {
-    guarded("the trend", loadTrendAndTypes(current));
     guarded("new vs returning", loadVisitorTypes(current));
     for (const panel of panels) guarded(panel.root.getAttribute("aria-label"), panel.load(current));
   } else if (changed(["metric"])) {

@@ -1,6 +1,7 @@
 /* The growth chart: timeseries for the period (every bucket, zero-filled by the API) of the
-   metric picked on the cards. One request brings every metric; the new-vs-returning panel draws
-   from the same answer. */
+   metric picked on the cards, and, when comparing, the period before as a dashed line (bucket i
+   against the previous period's bucket i; both series come from the API). One request brings
+   every metric; the new-vs-returning panel draws from the same answer. */
 
 import { load, reportUrl } from "./api.js";
 import { axisStyle, chart, tooltipStyle } from "./charts.js";
@@ -45,8 +46,22 @@ function draw(p) {
       lineStyle: { color: p.accent, width: 2.5 },
       itemStyle: { color: p.accent },
       areaStyle: { color: p.accent, opacity: 0.12 },
-    }],
+    }, ...previousSeries(p, points.length)],
   };
+}
+
+function previousSeries(p, length) {
+  if (!series || !series.previous) return [];
+  // A DST week's hourly series may hold one bucket more or less: compare what lines up.
+  const before = series.previous.points.slice(0, length);
+  return [{
+    name: "Previous period",
+    type: "line",
+    data: before.map((pt) => pt[picked]),
+    symbol: "none",
+    lineStyle: { color: p.muted, width: 1.5, type: "dashed" },
+    itemStyle: { color: p.muted },
+  }];
 }
 
 export function installTrend() {
@@ -54,7 +69,8 @@ export function installTrend() {
 }
 
 export async function loadTrend(view) {
-  const answer = await load("timeseries", reportUrl(view, "timeseries"));
+  const compare = view.compare === "previous" ? "previous" : "none";
+  const answer = await load("timeseries", reportUrl(view, "timeseries", { compare }));
   if (!answer) return null;
   series = answer;
   showMetric(view);
@@ -66,6 +82,7 @@ export function showMetric(view) {
   const element = document.getElementById("trend-chart");
   element.dataset.metric = picked;
   element.dataset.points = series ? String(series.points.length) : "0";
+  element.dataset.compared = series && series.previous ? "yes" : "no";
   element.setAttribute("aria-label", `Trend of ${picked}`);
   const csv = document.getElementById("trend-csv");
   csv.href = reportUrl(view, "timeseries.csv");
