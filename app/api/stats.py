@@ -43,9 +43,16 @@ SORT = Param(
 ORDER = Param("order", "sort direction", choices=("desc", "asc"), default="desc")
 LIMIT = Param("limit", "rows per page", kind="integer", default=10, minimum=1, maximum=1000)
 OFFSET = Param("offset", "rows to skip", kind="integer", default=0, minimum=0)
+TOTALS = Param(
+    "totals",
+    "none: leave `totals` out (null); on a filtered report they cost a second pass over the "
+    "sessions",
+    choices=("include", "none"),
+    default="include",
+)
 SUMMARY_PARAMS = (*PERIOD, COMPARE)
 TIMESERIES_PARAMS = (*PERIOD, METRICS_PARAM, SERIES_COMPARE)
-BREAKDOWN_PARAMS = (*PERIOD, SORT, ORDER, LIMIT, OFFSET)
+BREAKDOWN_PARAMS = (*PERIOD, SORT, ORDER, LIMIT, OFFSET, TOTALS)
 OPEN = "/api/v1/sites/{site}"
 document(f"{OPEN}/summary", "Headline metrics with the previous period's", SUMMARY_PARAMS)
 document(f"{OPEN}/timeseries", "Metrics per hour or day (site time zone)", TIMESERIES_PARAMS, True)
@@ -151,10 +158,11 @@ async def breakdown_route(site: str, dimension: str) -> Response:
             descending=p["order"] == "desc",
             limit=p["limit"],
             offset=p["offset"],
+            totals=p["totals"] == "include",
         )
 
     def to_csv(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-        header = ["value", *result["totals"]]
+        header = ["value", *sorts]
         return header, [[row[h] for h in header] for row in result["results"]]
 
     return await answer(site, BREAKDOWN_PARAMS, run, to_csv if as_csv else None)

@@ -48,12 +48,15 @@ async def breakdown(
     descending: bool = True,
     limit: int = 10,
     offset: int = 0,
+    totals: bool = True,
 ) -> dict[str, Any]:
+    """Rows per value, sorted and paged, with the period's totals (None when `totals` is
+    False: the dashboard does not show them, and a filtered report pays a second scan)."""
     if is_session_dimension(dimension):
-        rows, totals = await _by_session(conn, scope, dimension)
+        rows, total = await _by_session(conn, scope, dimension, totals)
         default = "visitors"
     else:
-        rows, totals = await _by_event(conn, scope, dimension)
+        rows, total = await _by_event(conn, scope, dimension)
         default = "count"
     key = sort or default
     rows.sort(key=lambda r: str(r["value"]))  # ties in a stable order: by value
@@ -66,7 +69,7 @@ async def breakdown(
         "limit": limit,
         "offset": offset,
         "total_rows": len(rows),
-        "totals": totals,
+        "totals": total if totals else None,
         "results": rows[offset : offset + limit],
     }
 
@@ -78,8 +81,8 @@ def _session_column(dimension: str) -> ColumnElement[Any]:
 
 
 async def _by_session(
-    conn: AsyncConnection, scope: Scope, dimension: str
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    conn: AsyncConnection, scope: Scope, dimension: str, totals: bool = True
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     if rollup_reads.usable_with_edges(scope, dimension):
         found = await rollup_reads.by_value(conn, scope.site_id, scope.period, dimension)
         rows = []
@@ -94,6 +97,8 @@ async def _by_session(
     for row in await conn.execute(query):
         metrics = derive(row)
         rows.append({"value": row.value, **{m: metrics[m] for m in SESSION_SORTS}})
+    if not totals:  # the exact totals are a second pass over the sessions
+        return rows, None
     total = derive((await conn.execute(metrics_query(condition))).one())
     return rows, {m: total[m] for m in SESSION_SORTS}
 

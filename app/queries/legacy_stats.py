@@ -52,9 +52,11 @@ async def avg_session_seconds(conn: AsyncConnection, scope: Scope) -> float:
 
 async def legacy_stats(conn: AsyncConnection, scope: Scope, time_range: str) -> dict[str, Any]:
     totals = await metrics_for(conn, scope, scope.period)
-    pages = await breakdown(conn, scope, "page", limit=TOP)
+    pages = await breakdown(conn, scope, "page", limit=TOP, totals=False)
     # Direct sessions have no referrer (a None row): ask for one more and drop it.
-    referrers = await breakdown(conn, scope, "referrer", sort="sessions", limit=TOP + 1)
+    referrers = await breakdown(
+        conn, scope, "referrer", sort="sessions", limit=TOP + 1, totals=False
+    )
     daily = await timeseries(conn, scope, ("pageviews", "visitors"))
     return {
         "time_range": time_range,

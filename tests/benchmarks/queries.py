@@ -119,6 +119,8 @@ def endpoints(range_: str) -> list[tuple[str, str]]:
         ("timeseries", f"{base}/timeseries?range={range_}"),
         ("breakdown", f"{base}/breakdown/source?range={range_}"),
         ("breakdown", f"{base}/breakdown/country?range={range_}&filter=device==mobile"),
+        # As the dashboard asks it: without the totals' second pass.
+        ("breakdown", f"{base}/breakdown/country?range={range_}&filter=device==mobile&totals=none"),
         ("breakdown", f"{base}/breakdown/entry_page?range={range_}"),
         ("breakdown", f"{base}/breakdown/page?range={range_}"),
         ("breakdown", f"{base}/breakdown/event?range={range_}"),

@@ -43,6 +43,13 @@ async def test_summary_timeseries_breakdown(client: TestClientProtocol, db: Data
     assert [(r["value"], r["visitors"]) for r in sources["results"]] == [("Google", 1)]
     csv = await (await client.get(f"{BASE}/breakdown/entry_page.csv")).get_data(as_text=True)
     assert csv.splitlines()[0].startswith("value,visitors,sessions")
+    # totals=none: the same rows without the totals' second pass (the dashboard's request).
+    for path in ("breakdown/source?filter=page=~blog", "breakdown/page", "breakdown/country"):
+        joiner = "&" if "?" in path else "?"
+        full = await (await client.get(f"{BASE}/{path}")).get_json()
+        lean = await (await client.get(f"{BASE}/{path}{joiner}totals=none")).get_json()
+        assert full["totals"]["visitors"] == 1 and lean["totals"] is None
+        assert lean["results"] == full["results"]
 
 
 async def test_bad_parameters_are_400_naming_them(client: TestClientProtocol) -> None:
@@ -54,6 +61,7 @@ async def test_bad_parameters_are_400_naming_them(client: TestClientProtocol) ->
         "summary?filter=colour==red": "filter",
         "timeseries?metrics=visitors,nope": "metrics",
         "timeseries?compare=yesterday": "compare",
+        "breakdown/source?totals=some": "totals",
         "timeseries?range=custom&from=2025-01-01&to=2025-12-31&interval=hour": "interval",
         "breakdown/colour": "dimension",
         "breakdown/page?limit=0": "limit",

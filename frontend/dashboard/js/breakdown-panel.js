@@ -147,7 +147,7 @@ export class BreakdownPanel {
     this.csv.href = reportUrl(this.view, `breakdown/${dimension}.csv`, { ...params, limit: CSV_ROWS });
     this.csv.download = `${this.view.site}-${dimension.replace(":", "-")}-${this.view.range}.csv`;
     try {
-      const answer = await load(this.root.id, reportUrl(this.view, `breakdown/${dimension}`, params));
+      const answer = await load(this.root.id, reportUrl(this.view, `breakdown/${dimension}`, { ...params, totals: "none" }));
       if (answer) this.render(answer);
     } catch (error) {
       this.root.dataset.state = "error";

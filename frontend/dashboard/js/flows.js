@@ -58,7 +58,7 @@ export function installFlows() {
 }
 
 async function fillStartChoices(view, select) {
-  const pages = await load("flow-pages", reportUrl(view, "breakdown/page", { limit: START_CHOICES }));
+  const pages = await load("flow-pages", reportUrl(view, "breakdown/page", { limit: START_CHOICES, totals: "none" }));
   if (!pages) return;
   const values = pages.results.map((r) => r.value).filter((v) => v && v.startsWith("/"));
   if (view.flow_from && !values.includes(view.flow_from)) values.unshift(view.flow_from);

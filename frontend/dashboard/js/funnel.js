@@ -94,8 +94,8 @@ function renderResult(answer) {
 
 async function fillSuggestions(view) {
   const [pages, events] = await Promise.all([
-    load("funnel-pages", reportUrl(view, "breakdown/page", { limit: 20 })),
-    load("funnel-events", reportUrl(view, "breakdown/event", { limit: 20 })),
+    load("funnel-pages", reportUrl(view, "breakdown/page", { limit: 20, totals: "none" })),
+    load("funnel-events", reportUrl(view, "breakdown/event", { limit: 20, totals: "none" })),
   ]);
   if (!pages || !events) return;
   const values = [

@@ -84,7 +84,7 @@ function renderLegend() {
 export async function loadVisitorTypes(view) {
   const panel = document.getElementById("visitor-types");
   panel.dataset.state = "loading";
-  const answer = await load("visitor_type", reportUrl(view, "breakdown/visitor_type"));
+  const answer = await load("visitor_type", reportUrl(view, "breakdown/visitor_type", { totals: "none" }));
   if (!answer) return;
   counts = Object.fromEntries(answer.results.map((r) => [r.value, r.visitors]));
   renderLegend();
