@@ -89,6 +89,8 @@ async def _by_session(
         for label, counts in found.items():
             metrics = derive(counts)
             rows.append({"value": label, **{m: metrics[m] for m in SESSION_SORTS}})
+        if not totals:
+            return rows, None
         total = derive(await rollup_reads.totals(conn, scope.site_id, scope.period))
         return rows, {m: total[m] for m in SESSION_SORTS}
     condition = where(scope, scope.period.start, scope.period.end)

@@ -7,17 +7,16 @@ the part-hours at its edges are rolled up here on the fly, by the writer's own c
 (`app/storage/hourly.py`), so both parts count alike: counters add, and the edge visitors join the
 stored sketches' union as ids (app/storage/sketches.py).
 
-Sessions are rolled up with `hourly.contribution` (the dimensions asked only), their events
-with `hourly.Deltas.events`. An edge is at most an hour of sessions (two per period, or two per
-bucket of a daily series), read through the (site_id, start_ts) index; its page views and custom
-events, when the dimension is one of theirs, through the events' (site_id, ts) index over the
-edge sessions' time spans.
+Sessions are rolled up with `hourly.Deltas.new_session` (the dimensions asked only), their
+events with `hourly.Deltas.events`. An edge is at most an hour of sessions (two per period, or
+two per bucket of a daily series), read through the (site_id, start_ts) index; its page views
+and custom events, when the dimension is one of theirs, by app/queries/session_events.py.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,9 +24,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.events import EVENT_FIELDS
+from app.queries import session_events
 from app.storage import hourly
 from app.storage.dialect import key_text, merged_spans
-from app.storage.tables import events, sessions
+from app.storage.tables import sessions
 
 HOUR_MS = 3_600_000
 SESSION_COLS = tuple(c.name for c in sessions.columns)
@@ -38,7 +38,6 @@ _BASE = (
     *("new_visitor", "pageviews", "interactive", "engagement_ms"),
 )
 _EVENT_DIMS = ("page", "event")
-_CHUNK = 500
 
 
 @dataclass
@@ -47,6 +46,20 @@ class EdgeCounts:
 
     counts: dict[tuple[str, str], list[int]] = field(default_factory=dict)
     visitors: dict[tuple[str, str], set[int]] = field(default_factory=dict)
+
+    def add(self, key: tuple[str, str], counts: Sequence[int], ids: Iterable[int] = ()) -> None:
+        old = self.counts.get(key)
+        self.counts[key] = (
+            list(counts) if old is None else [a + b for a, b in zip(old, counts, strict=True)]
+        )
+        if ids:
+            self.visitors.setdefault(key, set()).update(ids)
+
+    def merge(self, other: EdgeCounts) -> None:
+        for key, counts in other.counts.items():
+            self.add(key, counts)
+        for key, ids in other.visitors.items():
+            self.visitors.setdefault(key, set()).update(ids)
 
 
 def split(start: int, end: int) -> tuple[int, int, list[tuple[int, int]]]:
@@ -90,83 +103,23 @@ async def roll_up(
             for place, value in zip(places, found, strict=True):
                 row[place] = value
             per_window[bisect.bisect_right(starts, row[i_start]) - 1].append(row)
-    event_rows = await _events_of(conn, site_id, per_window) if any(map(is_event_dim, dims)) else {}
+    i_sid, i_end = SESSION_COLS.index("session_id"), SESSION_COLS.index("end_ts")
+    event_rows: dict[int, list[tuple[Any, ...]]] = {}
+    if any(map(is_event_dim, dims)):
+        spans = {row[i_sid]: (row[i_start], row[i_end]) for rows in per_window for row in rows}
+        event_rows = await session_events.by_session(conn, site_id, spans, EVENT_FIELDS)
     session_dims = [d for d in dims if d in hourly.SESSION_DIMS]
     asked = {"", "visitor_type", *dims}
-    i_sid = SESSION_COLS.index("session_id")
-    i_visitor = SESSION_COLS.index("visitor_id")
     for edge, rows in zip(out, per_window, strict=True):
-        _add_sessions(edge, rows, session_dims, i_visitor)
-        if not event_rows:
-            continue
         deltas = hourly.Deltas()
-        mine = [ev for row in rows for ev in event_rows.get(row[i_sid], ())]
-        deltas.events(mine, {row[i_sid]: row[i_start] for row in rows})
-        for (_, _, dim, value), counts in deltas.rows.items():
+        for row in rows:
+            deltas.new_session(row, session_dims)
+        if event_rows:
+            mine = [ev for row in rows for ev in event_rows.get(row[i_sid], ())]
+            deltas.events(mine, {row[i_sid]: row[i_start] for row in rows})
+        # Keys as the rollups store them: (dimension, cut value), whatever the hour.
+        for key, counts in deltas.rows.items():
+            dim, value = key[2], key[3]
             if dim in asked:
-                _count(edge, (dim, key_text(value)), counts)
-        for (_, _, dim, value), ids in deltas.visitors.items():
-            if dim in asked:
-                edge.visitors.setdefault((dim, key_text(value)), set()).update(ids)
+                edge.add((dim, key_text(value)), counts, deltas.visitors.get(key, ()))
     return out
-
-
-def _add_sessions(
-    edge: EdgeCounts, rows: list[list[Any]], session_dims: list[str], i_visitor: int
-) -> None:
-    """Each session's counts and visitor under its keys (a hot loop: ~90k sessions for a
-    30-day daily series in a :30 zone)."""
-    cut = set(session_dims)  # the totals' and visitor_type's values are short already
-    counted, visitors = edge.counts, edge.visitors
-    for row in rows:
-        keys, (c0, c1, c2, c3, c4) = hourly.contribution(row, session_dims)
-        visitor = row[i_visitor]
-        for _, _, dim, value in keys:
-            key = (dim, key_text(value)) if dim in cut else (dim, value)
-            acc = counted.get(key)
-            if acc is None:
-                counted[key] = [c0, c1, c2, c3, c4, 0]
-            else:
-                acc[0] += c0
-                acc[1] += c1
-                acc[2] += c2
-                acc[3] += c3
-                acc[4] += c4
-            if dim not in hourly.UNSKETCHED:
-                ids = visitors.get(key)
-                if ids is None:
-                    ids = visitors[key] = set()
-                ids.add(visitor)
-
-
-def _count(edge: EdgeCounts, key: tuple[str, str], counts: list[int]) -> None:
-    old = edge.counts.get(key)
-    edge.counts[key] = counts if old is None else [a + b for a, b in zip(old, counts, strict=True)]
-
-
-async def _events_of(
-    conn: AsyncConnection, site_id: int, per_window: list[list[list[Any]]]
-) -> dict[int, list[tuple[Any, ...]]]:
-    """The events of the edge sessions, by session, in stored order."""
-    i_sid = SESSION_COLS.index("session_id")
-    i_start, i_end = SESSION_COLS.index("start_ts"), SESSION_COLS.index("end_ts")
-    found: dict[int, list[tuple[Any, ...]]] = {}
-    # Chunks never mix windows: a chunk's events are read over its sessions' time span, and
-    # the two ends of a month-long period are a month apart.
-    chunks = [rows[i : i + _CHUNK] for rows in per_window for i in range(0, len(rows), _CHUNK)]
-    for chunk in chunks:
-        ids = [row[i_sid] for row in chunk]
-        lo, hi = min(row[i_start] for row in chunk), max(row[i_end] for row in chunk)
-        query = (
-            select(*(events.c[f] for f in EVENT_FIELDS))
-            .where(
-                events.c.site_id == site_id,
-                events.c.ts >= lo,
-                events.c.ts <= hi,
-                events.c.session_id.in_(ids),
-            )
-            .order_by(events.c.ts, events.c.id)
-        )
-        for ev in await conn.execute(query):
-            found.setdefault(ev.session_id, []).append(tuple(ev))
-    return found

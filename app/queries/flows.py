@@ -16,15 +16,15 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.events import PAGEVIEW
-from app.queries import rollup_reads
+from app.queries import rollup_reads, session_events
 from app.queries.scope import Scope, s, where
 from app.queries.summary import period_json
 from app.storage import journey
-from app.storage.dialect import contains_exact, merged_spans, strpos
+from app.storage.dialect import contains_exact, strpos
 from app.storage.tables import events
 
 EXIT = "(exit)"
@@ -96,34 +96,14 @@ def _index(pages: list[str], page: str) -> int | None:
     return pages.index(page) if page in pages else None
 
 
-# Long sessions read per query: keeps the statement's parameters well inside SQLite's limit.
-CHUNK = 500
-
-
 async def _all_pages(
     conn: AsyncConnection, site_id: int, spans: dict[int, tuple[int, int]]
 ) -> dict[int, list[str]]:
-    """Every page view of the given sessions (id -> (start_ts, end_ts)), through the events'
-    (site_id, ts) index over the merged time spans of each chunk of sessions."""
-    e = events.c
-    found: dict[int, list[str]] = {}
-    ordered = sorted(spans, key=lambda sid: spans[sid])
-    for i in range(0, len(ordered), CHUNK):
-        chunk = ordered[i : i + CHUNK]
-        windows = merged_spans(spans[sid] for sid in chunk)
-        query = (
-            select(e.session_id, e.pathname)
-            .where(
-                e.site_id == site_id,
-                or_(*(and_(e.ts >= lo, e.ts <= hi) for lo, hi in windows)),
-                e.session_id.in_(chunk),
-                e.name == PAGEVIEW,
-            )
-            .order_by(e.ts, e.id)
-        )
-        for sid, path in await conn.execute(query):
-            found.setdefault(sid, []).append(path)
-    return found
+    """Every page view of the given sessions (id -> (start_ts, end_ts)), from their events."""
+    views = await session_events.by_session(
+        conn, site_id, spans, ("pathname",), events.c.name == PAGEVIEW
+    )
+    return {sid: [path for (path,) in rows] for sid, rows in views.items()}
 
 
 def _top(counts: Counter[str], limit: int) -> set[str]:

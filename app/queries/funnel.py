@@ -20,10 +20,11 @@ from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.events import ENGAGEMENT, PAGEVIEW
+from app.queries import session_events
 from app.queries.scope import Scope, s, where
 from app.queries.summary import period_json
 from app.storage import journey
-from app.storage.dialect import contains_in_order, merged_spans
+from app.storage.dialect import contains_in_order
 from app.storage.tables import events
 
 MIN_STEPS, MAX_STEPS = 2, 8
@@ -125,34 +126,22 @@ async def _walk_truncated(conn: AsyncConnection, scope: Scope, steps: list[Step]
         where(scope, scope.period.start, scope.period.end),
         s.journey.endswith(journey.TRUNCATED),
     )
-    found = sorted(await conn.execute(long_sessions), key=lambda row: row[2])
+    found = list(await conn.execute(long_sessions))
+    visitor_of = {sid: visitor for sid, visitor, _, _ in found}
+    spans = {sid: (lo, hi) for sid, _, lo, hi in found}
+    matching = or_(*(step.condition() for step in steps))
+    walked = await session_events.by_session(
+        conn, scope.site_id, spans, ("name", "pathname"), matching
+    )
     best: dict[int, int] = {}
-    for i in range(0, len(found), WALK_CHUNK):
-        chunk = {sid: visitor for sid, visitor, _, _ in found[i : i + WALK_CHUNK]}
-        spans = merged_spans((lo, hi) for _, _, lo, hi in found[i : i + WALK_CHUNK])
-        # Their events through the (site_id, ts) index, over the union of their time spans.
-        query = (
-            select(events.c.session_id, events.c.name, events.c.pathname)
-            .where(
-                events.c.site_id == scope.site_id,
-                or_(*(and_(events.c.ts >= lo, events.c.ts <= hi) for lo, hi in spans)),
-                events.c.session_id.in_(list(chunk)),
-                or_(*(step.condition() for step in steps)),
-            )
-            .order_by(events.c.ts, events.c.id)
-        )
-        progress: dict[int, int] = {}
-        for sid, name, path in await conn.execute(query):
-            done = progress.get(sid, 0)
+    for sid, rows in walked.items():
+        done = 0
+        for name, path in rows:
             if done < len(steps) and steps[done].matches(name, path):
-                progress[sid] = done + 1
-        for sid, done in progress.items():
-            best[chunk[sid]] = max(best.get(chunk[sid], 0), done)
+                done += 1
+        visitor = visitor_of[sid]
+        best[visitor] = max(best.get(visitor, 0), done)
     return best
-
-
-# Long sessions walked per query: keeps the statement's parameters well inside SQLite's limit.
-WALK_CHUNK = 500
 
 
 async def funnel(conn: AsyncConnection, scope: Scope, steps: list[Step]) -> dict[str, Any]:

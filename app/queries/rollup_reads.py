@@ -235,13 +235,7 @@ async def totals(conn: AsyncConnection, site_id: int, period: Period) -> Counts:
 def _joined(parts: Sequence[edges.EdgeCounts]) -> edges.EdgeCounts:
     out = edges.EdgeCounts()
     for part in parts:
-        for key, counts in part.counts.items():
-            old = out.counts.get(key)
-            out.counts[key] = (
-                counts if old is None else [a + b for a, b in zip(old, counts, strict=True)]
-            )
-        for key, ids in part.visitors.items():
-            out.visitors.setdefault(key, set()).update(ids)
+        out.merge(part)
     return out
 
 

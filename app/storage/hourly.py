@@ -70,12 +70,6 @@ def prop_value(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def contribution(row: Sequence[Any], dims: Sequence[str]) -> tuple[list[Key], list[int]]:
-    """What a new session adds to the rollups of the totals, visitor_type and the session
-    dimensions `dims` (for reads that roll part-hours up themselves, app/queries/edges.py)."""
-    return _contribution(row, [(dim, _S[SESSION_DIMS[dim]]) for dim in dims])
-
-
 def is_bounce(pageviews: int, interactive: int) -> bool:
     return pageviews == 1 and interactive == 0
 
@@ -115,6 +109,14 @@ class Deltas:
             row = self.rows[key] = [0] * len(COUNTERS)
         for i, n in enumerate(counts):
             row[i] += sign * n
+
+    def new_session(self, row: Sequence[Any], dims: Sequence[str]) -> None:
+        """A new session's contribution under the totals, visitor_type and the session
+        dimensions `dims` only (for reads that roll part-hours up themselves,
+        app/queries/edges.py)."""
+        keys, counts = _contribution(row, [(dim, _S[SESSION_DIMS[dim]]) for dim in dims])
+        self._add_many(keys, counts)
+        self._visit(keys, row[_S["visitor_id"]])
 
     def session(self, old: Sequence[Any] | None, new: Sequence[Any]) -> None:
         """Old contribution out, new one in; keys whose value did not move get the difference

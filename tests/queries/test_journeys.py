@@ -11,8 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.queries import flows as flows_module
-from app.queries import funnel as funnel_module
+from app.queries import session_events
 from app.queries.filters import parse
 from app.queries.flows import flows
 from app.queries.funnel import funnel, parse_steps
@@ -166,7 +165,7 @@ def test_a_long_session_reads_its_pages_past_the_stored_eleven(
     starting at the 13th page reads the journey, or the session's events when the journey was
     cut before it, through both the start-page path and the link rollups (no start)."""
     monkeypatch.setattr(journey, "MAX_BYTES", journey_bytes)
-    monkeypatch.setattr(flows_module, "CHUNK", 1)
+    monkeypatch.setattr(session_events, "CHUNK", 1)
     db = template.fresh(tmp_path, "long.db")
     walk = [f"/p{i}" for i in range(15)]
     hit_list = [traffic.Hit(1, T0 + i * 60_000, "pageview", p) for i, p in enumerate(walk)]
@@ -192,7 +191,7 @@ def test_a_funnel_past_a_truncated_journey_reads_the_long_sessions_events(
     """A journey stops at journey.MAX_BYTES; a funnel whose later steps lie past that point
     walks those sessions' events, so its counts still equal the recount."""
     monkeypatch.setattr(journey, "MAX_BYTES", 40)
-    monkeypatch.setattr(funnel_module, "WALK_CHUNK", 1)  # one query per long session
+    monkeypatch.setattr(session_events, "CHUNK", 1)  # one query per long session
     db = template.fresh(tmp_path, "truncated.db")
     long_walk = ["/", *(f"/docs/{i}" for i in range(12)), "/pricing", "signup"]
     hit_list = [
