@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 from collections import Counter
@@ -24,9 +25,10 @@ from app.ingest.pipeline import Pipeline
 from app.ingest.rules import SiteRules
 from app.ingest.sessions import SessionIndex, VisitorState
 from app.live.hub import LiveHub
+from app.queries import columnar
 from app.settings import Settings
 from app.sites import SiteRegistry
-from app.storage import salts, spill
+from app.storage import columns, salts, spill
 from app.storage.database import create_engine, ping
 from app.storage.tables import visitors
 from app.storage.writer import Writer
@@ -36,6 +38,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MAINTENANCE_INTERVAL_S = 3600.0
+# How often the sealer looks for past hours to store as columns (app/storage/columns.py).
+SEAL_INTERVAL_S = 60.0
 
 
 @dataclass
@@ -82,6 +86,8 @@ class Runtime:
             keepalive_s=settings.live_keepalive_ms / 1000,
         )
         self._maintenance: asyncio.Task[None] | None = None
+        self._sealer: asyncio.Task[None] | None = None
+        columnar.configure(settings.column_cache_mb)
         # Scale-out (issue 8): None without PULSE_BROKER_URL, and then nothing below costs more
         # than this attribute's check.
         self.broker: Broker | None = None
@@ -118,6 +124,7 @@ class Runtime:
         self.live.start()
         self.sites.start_refresh()  # CLI updates and removals reach the registry within 5 s
         self._maintenance = asyncio.create_task(self._maintain(), name="pulse-maintenance")
+        self._sealer = asyncio.create_task(self._seal_forever(), name="pulse-sealer")
         log.info(
             "Pulse ready: %d sites, %d visitors warm, %d live events replayed",
             len(self.sites.all()),
@@ -130,10 +137,11 @@ class Runtime:
         await self.sites.stop_refresh()
         if self.broker is not None:
             await self.broker.stop()
-        if self._maintenance is not None:
-            self._maintenance.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._maintenance
+        for task in (self._maintenance, self._sealer):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await self.writer.stop()
         log.info("writer drained: %d events persisted", self.writer.stats.persisted)
         await self.engine.dispose()
@@ -165,6 +173,31 @@ class Runtime:
 
     async def _maintain_salts(self, conn: AsyncConnection) -> None:
         await salts.maintain(conn, self.identity.salts, self.clock.now_ms())
+
+    async def seal_pending(self) -> int:
+        """Seal every past hour not sealed yet, one writer job per hour (batches go in
+        between); the number of hours sealed."""
+        done = 0
+        while True:
+            async with self.engine.connect() as conn:
+                todo = await columns.pending(conn, self.clock.now_ms())
+            for site_id, hour in todo:
+                await self.writer.run_job(
+                    functools.partial(columns.seal, site_id=site_id, hour=hour)
+                )
+            done += len(todo)
+            if not todo:
+                return done
+
+    async def _seal_forever(self) -> None:
+        while True:
+            try:
+                sealed = await self.seal_pending()
+                if sealed:
+                    log.info("sealed %d hours of sessions as columns", sealed)
+            except Exception:
+                log.exception("sealing hours failed; retrying in %d s", SEAL_INTERVAL_S)
+            await asyncio.sleep(SEAL_INTERVAL_S)
 
     async def _maintain(self) -> None:
         while True:

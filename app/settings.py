@@ -66,6 +66,9 @@ class Settings:
     # Visitors remembered in memory for sessions and first-seen (about 150 bytes each).
     visitor_cap: int = 500_000
     max_body_bytes: int = 16 * 1024
+    # Sealed hours' columns kept decoded in memory for filtered reports (app/queries/columnar.py);
+    # a month of a 10M-event site's usual columns is ~100 MB.
+    column_cache_mb: int = 256
     # Live view (issue 4): visitors tracked per site for the 30-minute window and for today's
     # distinct count (~230 bytes each, measured: 100,000 is ~22 MB for a site at the cap).
     live_visitor_cap: int = 100_000
@@ -119,6 +122,7 @@ class Settings:
             log_level=_env("PULSE_LOG_LEVEL", "INFO").upper(),
             spill_path=_env("PULSE_SPILL_PATH", ""),
             visitor_cap=int(_env("PULSE_VISITOR_CAP", "500000")),
+            column_cache_mb=int(_env("PULSE_COLUMN_CACHE_MB", "256")),
             live_visitor_cap=int(_env("PULSE_LIVE_VISITOR_CAP", "100000")),
             live_origins=parse_origins(_env("PULSE_LIVE_ORIGINS", "")),
             ingest_rate_limit=float(_env("PULSE_INGEST_RATE_LIMIT", "30")),

@@ -38,6 +38,7 @@ SITE_DATA_TABLES = (
     "visitor_weeks",
     "flow_links",
     "retention_days",
+    "session_columns",
     "visitors",
     "drop_counts",
     "site_roles",

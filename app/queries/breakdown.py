@@ -8,13 +8,14 @@ engagement). Event dimensions count event rows of those sessions: `page` (page v
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.events import ENGAGEMENT, PAGEVIEW
-from app.queries import rollup_reads
+from app.queries import columnar, rollup_reads
 from app.queries.filters import row_condition
 from app.queries.scope import Scope, derive, metrics_query, s, where
 from app.queries.summary import period_json
@@ -83,26 +84,34 @@ def _session_column(dimension: str) -> ColumnElement[Any]:
 async def _by_session(
     conn: AsyncConnection, scope: Scope, dimension: str, totals: bool = True
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Rows and totals from the rollups (no filters), else from sealed hours' columns (session
+    filters), else from a scan of the period's sessions."""
     if rollup_reads.usable_with_edges(scope, dimension):
         found = await rollup_reads.by_value(conn, scope.site_id, scope.period, dimension)
-        rows = []
-        for label, counts in found.items():
-            metrics = derive(counts)
-            rows.append({"value": label, **{m: metrics[m] for m in SESSION_SORTS}})
-        if not totals:
-            return rows, None
-        total = derive(await rollup_reads.totals(conn, scope.site_id, scope.period))
-        return rows, {m: total[m] for m in SESSION_SORTS}
+        total = await rollup_reads.totals(conn, scope.site_id, scope.period) if totals else None
+        return _session_rows(found.items()), _pick(total)
+    frame = await columnar.load(conn, scope, scope.period, [dimension])
+    if frame is not None:
+        total = columnar.totals(frame, visitor_types=False) if totals else None
+        return _session_rows(columnar.by_label(frame, dimension)), _pick(total)
     condition = where(scope, scope.period.start, scope.period.end)
     query = metrics_query(condition, _session_column(dimension), visitor_types=False)
-    rows = []
-    for row in await conn.execute(query):
-        metrics = derive(row)
-        rows.append({"value": row.value, **{m: metrics[m] for m in SESSION_SORTS}})
+    rows = _session_rows((row.value, row) for row in await conn.execute(query))
     if not totals:  # the exact totals are a second pass over the sessions
         return rows, None
-    total = derive((await conn.execute(metrics_query(condition))).one())
-    return rows, {m: total[m] for m in SESSION_SORTS}
+    return rows, _pick((await conn.execute(metrics_query(condition))).one())
+
+
+def _session_rows(found: Iterable[tuple[Any, Any]]) -> list[dict[str, Any]]:
+    return [{"value": label, **(_pick(counts) or {})} for label, counts in found]
+
+
+def _pick(counts: Any) -> dict[str, Any] | None:
+    """The breakdown's metrics of base counts (None stays None)."""
+    if counts is None:
+        return None
+    metrics = derive(counts)
+    return {m: metrics[m] for m in SESSION_SORTS}
 
 
 def _event_value(dimension: str) -> tuple[ColumnElement[Any], ColumnElement[bool]]:

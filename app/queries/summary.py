@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.queries import rollup_reads
+from app.queries import columnar, rollup_reads
 from app.queries.period import Period, previous
 from app.queries.scope import METRICS, Scope, derive, metrics_query, where
 
@@ -14,6 +14,9 @@ from app.queries.scope import METRICS, Scope, derive, metrics_query, where
 async def metrics_for(conn: AsyncConnection, scope: Scope, period: Period) -> dict[str, Any]:
     if rollup_reads.usable_with_edges(scope, period=period):
         return derive(await rollup_reads.totals(conn, scope.site_id, period))
+    frame = await columnar.load(conn, scope, period)
+    if frame is not None:
+        return derive(columnar.totals(frame))
     query = metrics_query(where(scope, period.start, period.end))
     return derive((await conn.execute(query)).one())
 

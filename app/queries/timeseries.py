@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.queries import rollup_reads
+from app.queries import columnar, rollup_reads
 from app.queries.period import Period
 from app.queries.scope import METRICS, Scope, bucket_of, derive, metrics_query, s, where
 from app.queries.summary import period_json
@@ -19,12 +19,10 @@ async def timeseries(
 ) -> dict[str, Any]:
     period: Period = scope.period
     if rollup_reads.usable_with_edges(scope, buckets=True):
-        counted = await rollup_reads.buckets(conn, scope.site_id, period)
-        points = [
-            {"bucket": label, **{m: derive(c)[m] for m in metrics}}
-            for label, c in zip(period.labels(), counted, strict=True)
-        ]
-        return {"period": period_json(period), "metrics": list(metrics), "points": points}
+        return _answer(period, metrics, await rollup_reads.buckets(conn, scope.site_id, period))
+    frame = await columnar.load(conn, scope, period)
+    if frame is not None:
+        return _answer(period, metrics, columnar.buckets(frame, period.bounds))
     bucket = bucket_of(s.start_ts, period.bounds)
     query = metrics_query(where(scope, period.start, period.end), bucket)
     found = {row.value: derive(row) for row in await conn.execute(query)}
@@ -33,6 +31,14 @@ async def timeseries(
     for i, label in enumerate(period.labels()):
         values = found.get(i, empty)
         points.append({"bucket": label, **{m: values[m] for m in metrics}})
+    return {"period": period_json(period), "metrics": list(metrics), "points": points}
+
+
+def _answer(period: Period, metrics: Sequence[str], counted: Sequence[Any]) -> dict[str, Any]:
+    points = [
+        {"bucket": label, **{m: derive(c)[m] for m in metrics}}
+        for label, c in zip(period.labels(), counted, strict=True)
+    ]
     return {"period": period_json(period), "metrics": list(metrics), "points": points}
 
 

@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
 
 from app.events import ENGAGEMENT, EVENT_FIELDS, PAGEVIEW
-from app.storage import flow_links, hourly, journey, retention_days
+from app.storage import columns, flow_links, hourly, journey, retention_days
 from app.storage.dialect import execute_rows, select_in, upsert
+from app.storage.hourly import HOUR_MS
 from app.storage.tables import sessions
 
 SESSION_COLS: tuple[str, ...] = tuple(c.name for c in sessions.columns)
@@ -126,6 +127,9 @@ async def maintain(conn: AsyncConnection, events: Sequence[Sequence[Any]]) -> No
     old_rows = {row[0]: row for row in stored}
     merged = [merge(old_rows.get(sid), part, sid in started) for sid, part in parts.items()]
     await execute_rows(conn, _upsert_sessions(conn.dialect.name), SESSION_COLS, merged)
+    # A changed session of a sealed hour: that hour's columns are stale, the sealer redoes them.
+    touched = {(row[S["site_id"]], row[S["start_ts"]] // HOUR_MS) for row in merged}
+    await columns.unseal(conn, touched)
     deltas = hourly.Deltas()
     links = flow_links.Deltas()
     for row in merged:

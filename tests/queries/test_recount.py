@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.migrate import upgrade
+from app.queries import columnar
 from app.queries.breakdown import breakdown
 from app.queries.filters import Filter, parse
 from app.queries.period import make_period, previous
@@ -94,6 +95,10 @@ def template(
 @given(
     traffic_=st.lists(hits, max_size=60),
     cuts=st.lists(st.integers(0, 60), max_size=6),
+    # None: every hour open (read from sessions); n: hours sealed as columns after batch n.
+    seal_after=st.none() | st.integers(0, 7),
+    # Sessions of open hours read as rows up to this many; -1: the SQL path only.
+    open_limit=st.sampled_from([columnar.OPEN_LIMIT, 0, -1]),
     filter_text=filter_texts,
     period=periods,
     tz=zones,
@@ -103,6 +108,8 @@ def test_queries_equal_recount(
     tmp_path: Path,
     traffic_: list[traffic.Hit],
     cuts: list[int],
+    seal_after: int | None,
+    open_limit: int,
     filter_text: str,
     period: tuple[int, int, str],
     tz: str,
@@ -110,10 +117,12 @@ def test_queries_equal_recount(
     db = template.fresh(tmp_path, "recount.db")
     url = db.url
     events = traffic.to_events(1, traffic_)
-    asyncio.run(traffic.write(url, events, cuts))
+    asyncio.run(traffic.write(url, events, cuts, seal_after))
     filters = parse(filter_text)
     scope = Scope(1, make_period(period[0], period[1], tz, period[2]), tuple(filters))
-    answers = asyncio.run(_ask(url, scope))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(columnar, "OPEN_LIMIT", open_limit)
+        answers = asyncio.run(_ask(url, scope))
     _check(traffic.stored_sessions(db), scope, filters, answers)
 
 

@@ -8,9 +8,12 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from app.events import Event
 from app.ingest.sessions import SessionIndex
 from app.queries.filters import Filter
+from app.storage import columns
 from app.storage.batch import build_rows, write_rows
 from app.storage.database import create_engine
 from app.storage.hourly import SESSION_DIMS, prop_value
@@ -73,15 +76,36 @@ def to_events(site_id: int, hits: list[Hit]) -> list[Event]:
     return out
 
 
-async def write(database_url: str, events: list[Event], cuts: list[int]) -> None:
-    """Write in batches split at `cuts`, one transaction each, as the writer does."""
+# A clock far ahead: every hour with sessions counts as past and is sealed.
+FAR_FUTURE_MS = 4_000_000_000_000
+
+
+async def write(
+    database_url: str, events: list[Event], cuts: list[int], seal_after: int | None = None
+) -> None:
+    """Write in batches split at `cuts`, one transaction each, as the writer does; after the
+    `seal_after`-th batch (0: before any), seal every hour as columns, as the sealer does, so
+    the later batches unseal the hours they change."""
     engine = create_engine(database_url)
     bounds = [0, *sorted({c % (len(events) + 1) for c in cuts}), len(events)]
-    for lo, hi in zip(bounds, bounds[1:], strict=False):
-        if hi > lo:
-            async with engine.begin() as conn:
-                await write_rows(conn, build_rows(list(events[lo:hi])))
+    batches = [(lo, hi) for lo, hi in zip(bounds, bounds[1:], strict=False) if hi > lo]
+    for i, (lo, hi) in enumerate(batches):
+        if i == seal_after:
+            await seal_all(engine)
+        async with engine.begin() as conn:
+            await write_rows(conn, build_rows(list(events[lo:hi])))
+    if seal_after is not None and seal_after >= len(batches):
+        await seal_all(engine)
     await engine.dispose()
+
+
+async def seal_all(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        todo = await columns.pending(conn, FAR_FUTURE_MS)
+    for site_id, hour in todo:
+        async with engine.begin() as conn:
+            await columns.seal(conn, site_id, hour)
+    return len(todo)
 
 
 def stored_sessions(db: Database) -> dict[int, dict[str, Any]]:
