@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -28,7 +27,7 @@ from app.queries.rollup_reads import Counts
 from app.queries.scope import Scope
 from app.storage import columns
 from app.storage.columns import MARK, Column, Labels
-from app.storage.hourly import SESSION_DIMS
+from app.storage.hourly import HOURS_PER_DAY
 from app.storage.tables import rollup_hours, session_columns, sessions
 
 # Open hours' sessions are read as rows: beyond this many the SQL path is cheaper (a big import
@@ -42,20 +41,21 @@ _METRICS = ("start", "visitor", "pageviews", "bounce", "engagement")
 
 
 class ColumnCache:
-    """Decoded columns by (site, hour, name, build token), least recently used out first."""
+    """Decoded day blocks by (site, UTC day, name, the hours' build tokens), least recently used
+    out first."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self.used = 0
-        self._items: OrderedDict[tuple[int, int, str, int], Column] = OrderedDict()
+        self._items: OrderedDict[tuple[Any, ...], Column] = OrderedDict()
 
-    def get(self, key: tuple[int, int, str, int]) -> Column | None:
+    def get(self, key: tuple[Any, ...]) -> Column | None:
         found = self._items.get(key)
         if found is not None:
             self._items.move_to_end(key)
         return found
 
-    def put(self, key: tuple[int, int, str, int], column: Column) -> None:
+    def put(self, key: tuple[Any, ...], column: Column) -> None:
         if key in self._items:
             return
         self._items[key] = column
@@ -72,17 +72,39 @@ def configure(max_mb: int) -> None:
     CACHE.max_bytes = max_mb << 20
 
 
-@dataclass
-class Frame:
-    """The period's sessions (those passing the filters) as arrays."""
+Block = dict[str, Column]  # columns by name: one UTC day's sealed hours, or the open hours
 
-    start: np.ndarray
-    visitor: np.ndarray
-    new: np.ndarray
-    pageviews: np.ndarray
-    bounce: np.ndarray
-    engagement: np.ndarray
-    dims: dict[str, Labels]
+
+class Frame:
+    """The period's sessions that pass the filters: per block the kept rows' positions, each
+    column gathered (and its labels merged across blocks) when first asked."""
+
+    def __init__(self, blocks: list[Block], kept: list[np.ndarray]) -> None:
+        self._blocks = blocks
+        self._kept = kept
+        self._gathered: dict[str, np.ndarray] = {}
+        self.size = sum(len(k) for k in kept)
+
+    def numbers(self, name: str) -> np.ndarray:
+        found = self._gathered.get(name)
+        if found is None:
+            chunks = [np.asarray(b[name])[k] for b, k in zip(self._blocks, self._kept, strict=True)]
+            empty = np.zeros(0, np.int64 if name == "start" else columns.NUMERIC[name].lstrip("<"))
+            found = np.concatenate(chunks) if chunks else empty
+            self._gathered[name] = found
+        return found
+
+    def labels(self, dim: str) -> Labels:
+        """The dimension's values: one dictionary for the period, each block's codes mapped."""
+        index: dict[str | None, int] = {}
+        mapped = []
+        for block, kept in zip(self._blocks, self._kept, strict=True):
+            column = block[dim]
+            assert isinstance(column, Labels)
+            lookup = np.array([index.setdefault(v, len(index)) for v in column.labels], np.int32)
+            mapped.append(lookup[column.codes[kept]] if len(column.labels) else column.codes[kept])
+        codes = np.concatenate(mapped) if mapped else np.zeros(0, np.int32)
+        return Labels(list(index), codes.astype(np.int32, copy=False))
 
 
 def usable(scope: Scope) -> bool:
@@ -90,28 +112,39 @@ def usable(scope: Scope) -> bool:
 
 
 async def load(
-    conn: AsyncConnection, scope: Scope, period: Period, dims: Iterable[str] = ()
+    conn: AsyncConnection,
+    scope: Scope,
+    period: Period,
+    dims: Iterable[str] = (),
+    numbers: Sequence[str] = (*_METRICS, "new"),
 ) -> Frame | None:
-    """The period's sessions passing the scope's filters, with the columns of `dims`; None when
-    the filters need events or too many sessions sit in open hours."""
+    """The period's sessions passing the scope's filters, with the columns `numbers` and those
+    of `dims`; None when the filters need events or too many sessions sit in open hours."""
     if not usable(scope):
         return None
-    wanted = {f.dim for f in scope.filters if f.dim != "visitor_type"} | set(dims)
+    wanted = {f.dim for f in scope.filters} | set(dims) | {"new"}  # visitor_type: "new"
     wanted.discard("visitor_type")
-    names = [*_METRICS, "new", *sorted(wanted)]
-    found = await _read(conn, scope.site_id, period, names)
-    if found is None:
+    names = list(dict.fromkeys(["start", *numbers, *sorted(wanted)]))
+    blocks = await _read(conn, scope.site_id, period, names)
+    if blocks is None:
         return None
-    frame = _frame(found, names)
-    keep = (frame.start >= period.start) & (frame.start < period.end)
-    for f in scope.filters:
-        keep &= _passes(frame, f)
-    return _select(frame, keep)
+    return Frame(blocks, [_kept(block, period, scope.filters) for block in blocks])
+
+
+def _kept(block: Block, period: Period, filters: Sequence[Filter]) -> np.ndarray:
+    """Positions of the block's sessions inside the period that pass every filter."""
+    start = np.asarray(block["start"])
+    keep = np.ones(len(start), dtype=bool)
+    if len(start) and (start.min() < period.start or start.max() >= period.end):
+        keep &= (start >= period.start) & (start < period.end)
+    for f in filters:
+        keep &= _passes(block, f)
+    return np.flatnonzero(keep)
 
 
 async def _read(
     conn: AsyncConnection, site_id: int, period: Period, names: list[str]
-) -> dict[str, list[Column]] | None:
+) -> list[Block] | None:
     r, c = rollup_hours.c, session_columns.c
     marked = and_(c.site_id == r.site_id, c.hour == r.hour, c.name == MARK)
     meta = (
@@ -121,7 +154,7 @@ async def _read(
         .where(r.hour >= period.start // HOUR_MS, r.hour < -(-period.end // HOUR_MS))
         .order_by(r.hour)
     )
-    sealed: list[tuple[int, int]] = []
+    sealed: dict[int, list[tuple[int, int]]] = {}
     open_hours: list[int] = []
     open_sessions = 0
     for hour, count, built in await conn.execute(meta):
@@ -129,55 +162,76 @@ async def _read(
             open_hours.append(hour)
             open_sessions += count
         else:
-            sealed.append((hour, built))
+            sealed.setdefault(hour // HOURS_PER_DAY, []).append((hour, built))
     if open_sessions > OPEN_LIMIT:
         return None
-    parts: dict[str, list[Column]] = {name: [] for name in names}
-    await _sealed(conn, site_id, sealed, names, parts)
+    blocks = await _days(conn, site_id, sealed, names)
+    if blocks is None:
+        return None
     if open_hours:
-        condition = and_(
-            sessions.c.site_id == site_id,
-            sessions.c.start_ts >= period.start,
-            sessions.c.start_ts < period.end,
-            or_(*(_span(lo, hi) for lo, hi in _runs(open_hours))),
-        )
-        rows = (await conn.execute(columns.session_query(names, condition))).all()
-        for name, column in columns.from_rows(rows, names).items():
-            parts[name].append(column)
-    return parts
+        # One index range per run of open hours, clipped to the period (SQLite uses one range
+        # per OR term; the period's bounds beside them made it range over the whole period).
+        spans = [
+            _span(site_id, max(lo * HOUR_MS, period.start), min(hi * HOUR_MS, period.end))
+            for lo, hi in _runs(open_hours)
+        ]
+        rows = (await conn.execute(columns.session_query(names, or_(*spans)))).all()
+        blocks.append(columns.from_rows(rows, names))
+    return blocks
 
 
-async def _sealed(
-    conn: AsyncConnection,
-    site_id: int,
-    sealed: list[tuple[int, int]],
-    names: list[str],
-    parts: dict[str, list[Column]],
-) -> None:
-    """The sealed hours' columns into `parts`, in hour order: from the cache, else read."""
-    missing = [
-        hour
-        for hour, built in sealed
-        if any(CACHE.get((site_id, hour, name, built)) is None for name in names)
-    ]
+async def _days(
+    conn: AsyncConnection, site_id: int, sealed: dict[int, list[tuple[int, int]]], names: list[str]
+) -> list[Block] | None:
+    """One block per UTC day of sealed hours: from the cache (keyed by the hours' build
+    tokens, so a day with an hour sealed again is a new key), else read and merged."""
+
+    def key(day: int, name: str) -> tuple[Any, ...]:
+        return (site_id, day, name, tuple(built for _, built in sealed[day]))
+
+    blocks: dict[int, Block] = {}
+    missing: list[int] = []
+    for day in sealed:
+        found = {name: CACHE.get(key(day, name)) for name in names}
+        if any(column is None for column in found.values()):
+            missing.append(day)
+        else:
+            blocks[day] = found  # type: ignore[assignment]
+    hours = [hour for day in missing for hour, _ in sealed[day]]
+    decoded: dict[tuple[int, str], Column] = {}
     c = session_columns.c
-    for i in range(0, len(missing), _IN_CHUNK):
-        query = select(c.hour, c.name, c.built, c.data).where(
-            c.site_id == site_id, c.hour.in_(missing[i : i + _IN_CHUNK]), c.name.in_(names)
+    for i in range(0, len(hours), _IN_CHUNK):
+        query = select(c.hour, c.name, c.data).where(
+            c.site_id == site_id, c.hour.in_(hours[i : i + _IN_CHUNK]), c.name.in_(names)
         )
-        for hour, name, built, data in await conn.execute(query):
-            CACHE.put((site_id, hour, name, built), columns.decode(name, data, hour))
-    for hour, built in sealed:
-        for name in names:
-            found = CACHE.get((site_id, hour, name, built))
-            if found is None:  # evicted while this report read: decode it again
-                query = select(c.data).where(c.site_id == site_id, c.hour == hour, c.name == name)
-                found = columns.decode(name, (await conn.execute(query)).scalar_one(), hour)
-            parts[name].append(found)
+        for hour, name, data in await conn.execute(query):
+            decoded[(hour, name)] = columns.decode(name, data, hour)
+    for day in missing:
+        if any((h, name) not in decoded for h, _ in sealed[day] for name in names):
+            return None  # an hour sealed by an older release, without this column
+        block = {name: _concat([decoded[(h, name)] for h, _ in sealed[day]]) for name in names}
+        for name, column in block.items():
+            CACHE.put(key(day, name), column)
+        blocks[day] = block
+    return [blocks[day] for day in sorted(blocks)]
 
 
-def _span(lo: int, hi: int) -> Any:
-    return and_(sessions.c.start_ts >= lo * HOUR_MS, sessions.c.start_ts < hi * HOUR_MS)
+def _concat(chunks: list[Column]) -> Column:
+    if isinstance(chunks[0], Labels):
+        index: dict[str | None, int] = {}
+        mapped = []
+        for chunk in chunks:
+            assert isinstance(chunk, Labels)
+            lookup = np.array([index.setdefault(v, len(index)) for v in chunk.labels], np.int32)
+            mapped.append(lookup[chunk.codes] if len(chunk.labels) else chunk.codes)
+        width = np.uint16 if len(index) < 65536 else np.int32
+        return Labels(list(index), np.concatenate(mapped).astype(width))
+    return np.concatenate([np.asarray(chunk) for chunk in chunks])
+
+
+def _span(site_id: int, start: int, end: int) -> Any:
+    s = sessions.c
+    return and_(s.site_id == site_id, s.start_ts >= start, s.start_ts < end)
 
 
 def _runs(hours: Sequence[int]) -> list[tuple[int, int]]:
@@ -191,41 +245,15 @@ def _runs(hours: Sequence[int]) -> list[tuple[int, int]]:
     return runs
 
 
-def _frame(parts: dict[str, list[Column]], names: list[str]) -> Frame:
-    def numbers(name: str, dtype: Any) -> np.ndarray:
-        chunks = [np.asarray(p) for p in parts[name]]
-        return np.concatenate(chunks).astype(dtype, copy=False) if chunks else np.zeros(0, dtype)
-
-    dims = {name: _merge_labels(parts[name]) for name in names if name in SESSION_DIMS}  # type: ignore[arg-type]
-    return Frame(
-        start=numbers("start", np.int64),
-        visitor=numbers("visitor", np.int64),
-        new=numbers("new", np.uint8),
-        pageviews=numbers("pageviews", np.int64),
-        bounce=numbers("bounce", np.uint8),
-        engagement=numbers("engagement", np.int64),
-        dims=dims,
-    )
-
-
-def _merge_labels(chunks: list[Labels]) -> Labels:
-    """One dictionary for the period: each chunk's codes mapped through a lookup table."""
-    index: dict[str | None, int] = {}
-    mapped = []
-    for chunk in chunks:
-        lookup = np.array([index.setdefault(label, len(index)) for label in chunk.labels])
-        mapped.append(lookup.astype(np.int32)[chunk.codes] if len(chunk.codes) else chunk.codes)
-    codes = np.concatenate(mapped).astype(np.int32) if mapped else np.zeros(0, np.int32)
-    return Labels(list(index), codes)
-
-
-def _passes(frame: Frame, f: Filter) -> np.ndarray:
-    """The sessions passing one session-dimension filter (filters.session_condition's meaning:
-    no value differs from every value, `==` nothing means no value, `=~` ignores case)."""
+def _passes(block: Block, f: Filter) -> np.ndarray:
+    """The block's sessions passing one session-dimension filter (filters.session_condition's
+    meaning: no value differs from every value, `==` nothing means no value, `=~` ignores
+    case)."""
     if f.dim == "visitor_type":
-        hit = frame.new == (1 if f.value == "new" else 0)
+        hit = np.asarray(block["new"]) == (1 if f.value == "new" else 0)
         return ~hit if f.negated else hit
-    column = frame.dims[f.dim]
+    column = block[f.dim]
+    assert isinstance(column, Labels)
     table = np.array([_hit(label, f) != f.negated for label in column.labels], dtype=bool)
     return table[column.codes] if len(table) else np.zeros(len(column.codes), dtype=bool)
 
@@ -236,26 +264,14 @@ def _hit(label: str | None, f: Filter) -> bool:
     return label is not None and f.value.lower() in label.lower()
 
 
-def _select(frame: Frame, keep: np.ndarray) -> Frame:
-    return Frame(
-        start=frame.start[keep],
-        visitor=frame.visitor[keep],
-        new=frame.new[keep],
-        pageviews=frame.pageviews[keep],
-        bounce=frame.bounce[keep],
-        engagement=frame.engagement[keep],
-        dims={k: Labels(v.labels, v.codes[keep]) for k, v in frame.dims.items()},
-    )
-
-
 def totals(frame: Frame, visitor_types: bool = True) -> Counts:
-    group = np.zeros(len(frame.start), dtype=np.uint8)
-    return counted(frame, group, 1, visitor_types)[0]
+    return counted(frame, np.zeros(frame.size, dtype=np.uint8), 1, visitor_types)[0]
 
 
 def buckets(frame: Frame, bounds: Sequence[int]) -> list[Counts]:
     """Counts per bucket [bounds[i], bounds[i + 1])."""
-    group = np.searchsorted(np.asarray(bounds, dtype=np.int64), frame.start, side="right") - 1
+    edges = np.asarray(bounds, dtype=np.int64)
+    group = np.searchsorted(edges, frame.numbers("start"), side="right") - 1
     return counted(frame, group, len(bounds) - 1, True)
 
 
@@ -263,21 +279,23 @@ def by_label(frame: Frame, dimension: str) -> list[tuple[str | None, Counts]]:
     """Counts per value of a session dimension (visitor_type: "new" / "returning")."""
     if dimension == "visitor_type":
         labels: list[str | None] = ["returning", "new"]
-        group = frame.new
+        group = frame.numbers("new")
     else:
-        labels, group = frame.dims[dimension].labels, frame.dims[dimension].codes
-    found = counted(frame, group, len(labels), False)
-    return [(labels[i], c) for i, c in enumerate(found) if c.sessions]
+        found = frame.labels(dimension)
+        labels, group = found.labels, found.codes
+    counts = counted(frame, group, len(labels), False)
+    return [(labels[i], c) for i, c in enumerate(counts) if c.sessions]
 
 
 def counted(frame: Frame, group: np.ndarray, n: int, visitor_types: bool) -> list[Counts]:
     """Session metrics per group 0..n-1 (new / returning visitors only if `visitor_types`)."""
     group = group.astype(np.uint16 if n < 65536 else np.int64, copy=False)
     sessions_n = np.bincount(group, minlength=n)
-    pageviews = np.bincount(group, weights=frame.pageviews, minlength=n)
-    bounces = np.bincount(group, weights=frame.bounce, minlength=n)
-    engagement = np.bincount(group, weights=frame.engagement, minlength=n)
-    folded = _visitors(group, n, frame.visitor, frame.new if visitor_types else None)
+    pageviews = np.bincount(group, weights=frame.numbers("pageviews"), minlength=n)
+    bounces = np.bincount(group, weights=frame.numbers("bounce"), minlength=n)
+    engagement = np.bincount(group, weights=frame.numbers("engagement"), minlength=n)
+    new = frame.numbers("new") if visitor_types else None
+    folded = _visitors(group, n, frame.numbers("visitor"), new)
     return [
         Counts(
             visitors=int(folded[0][i]),

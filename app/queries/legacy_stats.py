@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.queries import columnar
 from app.queries.breakdown import breakdown
 from app.queries.period import Period, make_period, resolve
 from app.queries.scope import Scope, s, where
@@ -45,6 +46,10 @@ async def legacy_period(
 
 async def avg_session_seconds(conn: AsyncConnection, scope: Scope) -> float:
     period = scope.period
+    frame = await columnar.load(conn, scope, period, numbers=["duration"])
+    if frame is not None:
+        total = int(frame.numbers("duration").sum())
+        return round(total / frame.size / 1000, 1) if frame.size else 0.0
     query = select(func.avg(s.end_ts - s.start_ts)).where(where(scope, period.start, period.end))
     average = (await conn.execute(query)).scalar()
     return round(float(average or 0) / 1000, 1)

@@ -31,6 +31,8 @@ from app.storage.dialect import lock_id, lock_keys
 from app.storage.hourly import HOUR_MS, SESSION_DIMS
 from app.storage.tables import rollup_hours, session_columns, sessions
 
+# A release that adds a column empties session_columns in its migration: the sealer stores every
+# hour again (~0.1 s an hour of 3,000 sessions), and until then reports read sessions.
 # Sessions end after 30 idle minutes: an hour is sealed once every session that started in it has
 # most likely ended (the rare longer one unseals it again).
 SEAL_AFTER_MS = 90 * 60_000
@@ -42,6 +44,7 @@ NUMERIC: dict[str, str] = {
     "pageviews": "<i4",
     "bounce": "u1",
     "engagement": "<i8",
+    "duration": "<i8",  # last event minus first (the original stats' session duration)
 }
 NAMES: tuple[str, ...] = (*NUMERIC, *SESSION_DIMS)
 # The row written last of an hour's columns, whose presence (and token) marks the hour sealed.
@@ -54,6 +57,7 @@ _SOURCES: dict[str, ColumnElement[Any]] = {
     "pageviews": _s.pageviews,
     "interactive": _s.interactive,
     "engagement": _s.engagement_ms,
+    "duration": _s.end_ts - _s.start_ts,
     **{dim: _s[column] for dim, column in SESSION_DIMS.items()},
 }
 
@@ -84,22 +88,22 @@ def session_query(names: Iterable[str], condition: ColumnElement[bool]) -> Selec
 
 def from_rows(rows: Sequence[Any], names: Iterable[str]) -> dict[str, Column]:
     """Columns of session rows from session_query ("start" as absolute ms)."""
+    fields: Sequence[str] = rows[0]._fields if rows else ()
+    values: dict[str, Sequence[Any]] = dict(zip(fields, zip(*rows, strict=True), strict=True))
     out: dict[str, Column] = {}
     for name in names:
         if name in SESSION_DIMS:
-            out[name] = _labels([getattr(row, name) for row in rows])
+            out[name] = _labels(values.get(name, ()))
         elif name == "bounce":
-            values = [row.pageviews == 1 and not row.interactive for row in rows]
-            out[name] = np.array(values, dtype=np.uint8)
-        elif name == "start":
-            out[name] = np.array([row.start for row in rows], dtype=np.int64)
+            pairs = zip(values.get("pageviews", ()), values.get("interactive", ()), strict=True)
+            out[name] = np.array([p == 1 and not i for p, i in pairs], dtype=np.uint8)
         else:
-            values = [int(getattr(row, name)) for row in rows]
-            out[name] = np.array(values, dtype=np.dtype(NUMERIC[name]).newbyteorder("="))
+            dtype = np.int64 if name == "start" else NUMERIC[name].lstrip("<")
+            out[name] = np.array(values.get(name, ()), dtype=dtype)
     return out
 
 
-def _labels(values: list[str | None]) -> Labels:
+def _labels(values: Sequence[str | None]) -> Labels:
     index: dict[str | None, int] = {}
     codes = [index.setdefault(value, len(index)) for value in values]
     return Labels(list(index), np.array(codes, dtype=np.uint16 if len(index) < 65536 else np.int32))

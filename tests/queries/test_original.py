@@ -3,6 +3,7 @@ the /api/v1 answers over the same period."""
 
 from __future__ import annotations
 
+from quart import Quart
 from quart.typing import TestClientProtocol
 
 from app.clock import FakeClock
@@ -45,6 +46,17 @@ async def test_stats_shape_and_numbers(
     assert len(week["daily_stats"]) == 7 and week["time_range"] == "7d"
     v1 = await (await client.get(f"/api/v1/sites/{SITE}/summary?range=7d")).get_json()
     assert v1["metrics"]["visitors"]["value"] == week["unique_visitors"]
+
+
+async def test_stats_from_sealed_hours(
+    app: Quart, client: TestClientProtocol, clock: FakeClock, db: Database
+) -> None:
+    """Once its hour is sealed as columns, the session duration comes from them: the same."""
+    await _traffic(client, clock, db)
+    clock.advance(minutes=180)
+    assert await app.extensions["pulse"].seal_pending() == 1
+    got = await (await client.get(f"/api/analytics/stats?site={SITE}&time_range=24h")).get_json()
+    assert got["avg_session_duration"] == 30.0 and got["total_sessions"] == 3
 
 
 async def test_sankey_shape(client: TestClientProtocol, clock: FakeClock, db: Database) -> None:
