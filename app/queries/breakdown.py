@@ -92,8 +92,8 @@ async def _by_session(
         return _session_rows(found.items()), _pick(total)
     frame = await columnar.load(conn, scope, scope.period, [dimension])
     if frame is not None:
-        total = columnar.totals(frame, visitor_types=False) if totals else None
-        return _session_rows(columnar.by_label(frame, dimension)), _pick(total)
+        labelled, summed = columnar.by_label(frame, dimension, with_totals=totals)
+        return _session_rows(labelled), _pick(summed)
     condition = where(scope, scope.period.start, scope.period.end)
     query = metrics_query(condition, _session_column(dimension), visitor_types=False)
     rows = _session_rows((row.value, row) for row in await conn.execute(query))

@@ -265,38 +265,54 @@ def _hit(label: str | None, f: Filter) -> bool:
 
 
 def totals(frame: Frame, visitor_types: bool = True) -> Counts:
-    return counted(frame, np.zeros(frame.size, dtype=np.uint8), 1, visitor_types)[0]
+    return _counted(frame, np.zeros(frame.size, dtype=np.uint8), 1, visitor_types)[0][0]
 
 
 def buckets(frame: Frame, bounds: Sequence[int]) -> list[Counts]:
     """Counts per bucket [bounds[i], bounds[i + 1])."""
     edges = np.asarray(bounds, dtype=np.int64)
     group = np.searchsorted(edges, frame.numbers("start"), side="right") - 1
-    return counted(frame, group, len(bounds) - 1, True)
+    return _counted(frame, group, len(bounds) - 1, True)[0]
 
 
-def by_label(frame: Frame, dimension: str) -> list[tuple[str | None, Counts]]:
-    """Counts per value of a session dimension (visitor_type: "new" / "returning")."""
+def by_label(
+    frame: Frame, dimension: str, with_totals: bool = False
+) -> tuple[list[tuple[str | None, Counts]], Counts | None]:
+    """Counts per value of a session dimension (visitor_type: "new" / "returning"), and the
+    totals if asked (their visitors merged from the groups' sorted visitor ids: a merge of
+    sorted runs, half a fresh sort's time)."""
     if dimension == "visitor_type":
         labels: list[str | None] = ["returning", "new"]
         group = frame.numbers("new")
     else:
         found = frame.labels(dimension)
         labels, group = found.labels, found.codes
-    counts = counted(frame, group, len(labels), False)
-    return [(labels[i], c) for i, c in enumerate(counts) if c.sessions]
+    counts, runs = _counted(frame, group, len(labels), False)
+    rows = [(labels[i], c) for i, c in enumerate(counts) if c.sessions]
+    if not with_totals:
+        return rows, None
+    total = Counts(visitors=_distinct(np.sort(runs, kind="stable")))
+    for _, c in rows:
+        total.sessions += c.sessions
+        total.pageviews += c.pageviews
+        total.bounces += c.bounces
+        total.engagement_ms += c.engagement_ms
+    return rows, total
 
 
-def counted(frame: Frame, group: np.ndarray, n: int, visitor_types: bool) -> list[Counts]:
-    """Session metrics per group 0..n-1 (new / returning visitors only if `visitor_types`)."""
+def _counted(
+    frame: Frame, group: np.ndarray, n: int, visitor_types: bool
+) -> tuple[list[Counts], np.ndarray]:
+    """Session metrics per group 0..n-1 (new / returning visitors only if `visitor_types`),
+    and the visitor ids grouped, sorted within each group."""
     group = group.astype(np.uint16 if n < 65536 else np.int64, copy=False)
     sessions_n = np.bincount(group, minlength=n)
     pageviews = np.bincount(group, weights=frame.numbers("pageviews"), minlength=n)
     bounces = np.bincount(group, weights=frame.numbers("bounce"), minlength=n)
     engagement = np.bincount(group, weights=frame.numbers("engagement"), minlength=n)
     new = frame.numbers("new") if visitor_types else None
-    folded = _visitors(group, n, frame.numbers("visitor"), new)
-    return [
+    folded, runs = _visitors(group, n, frame.numbers("visitor"), new)
+    counts = [
         Counts(
             visitors=int(folded[0][i]),
             sessions=int(sessions_n[i]),
@@ -308,28 +324,32 @@ def counted(frame: Frame, group: np.ndarray, n: int, visitor_types: bool) -> lis
         )
         for i in range(n)
     ]
+    return counts, runs
 
 
 def _visitors(
     group: np.ndarray, n: int, visitor: np.ndarray, new: np.ndarray | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[list[np.ndarray], np.ndarray]:
     """Per group: distinct visitors, and (with `new`) the visitors with a new session and those
-    with a returning one (a visitor's sessions folded, as scope.metrics_query does)."""
+    with a returning one (a visitor's sessions folded, as scope.metrics_query does); and the
+    visitor ids in group order, sorted within each group."""
     counts = [np.zeros(n, dtype=np.int64) for _ in range(3)]
     if not len(group):
-        return counts[0], counts[1], counts[2]
-    if n <= FEW_GROUPS:
+        return counts, visitor
+    if n <= FEW_GROUPS:  # one sort per group
         order = np.argsort(group, kind="stable")
         edges = np.searchsorted(group[order], np.arange(n + 1))
+        runs = []
         for k in range(n):
             if edges[k] == edges[k + 1]:
                 continue
             chosen = order[edges[k] : edges[k + 1]]
-            result = _fold(visitor[chosen], None if new is None else new[chosen])
+            ordered, result = _fold(visitor[chosen], None if new is None else new[chosen])
+            runs.append(ordered)
             for i in range(3):
                 counts[i][k] = result[i]
-        return counts[0], counts[1], counts[2]
-    by_visitor = np.argsort(visitor)
+        return counts, np.concatenate(runs)
+    by_visitor = np.argsort(visitor)  # one sort of all, then a stable (radix) sort by group
     order = by_visitor[np.argsort(group[by_visitor], kind="stable")]
     g, v = group[order], visitor[order]
     first = np.ones(len(g), dtype=bool)
@@ -342,13 +362,18 @@ def _visitors(
         counts[1] = np.bincount(owners, weights=np.maximum.reduceat(flags, starts), minlength=n)
         returning = 1 - np.minimum.reduceat(flags, starts).astype(np.int64)
         counts[2] = np.bincount(owners, weights=returning, minlength=n)
-    return counts[0], counts[1], counts[2]
+    return counts, v
 
 
-def _fold(visitor: np.ndarray, new: np.ndarray | None) -> tuple[int, int, int]:
+def _distinct(ordered: np.ndarray) -> int:
+    return 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1])) if len(ordered) else 0
+
+
+def _fold(visitor: np.ndarray, new: np.ndarray | None) -> tuple[np.ndarray, tuple[int, int, int]]:
+    """One group's visitor ids sorted, and its visitors, new and returning visitors."""
     if new is None:
         ordered = np.sort(visitor)
-        return 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1])), 0, 0
+        return ordered, (_distinct(ordered), 0, 0)
     order = np.argsort(visitor)
     ordered, flags = visitor[order], new[order]
     first = np.ones(len(ordered), dtype=bool)
@@ -356,4 +381,4 @@ def _fold(visitor: np.ndarray, new: np.ndarray | None) -> tuple[int, int, int]:
     starts = np.flatnonzero(first)
     any_new = int(np.maximum.reduceat(flags, starts).sum())
     all_new = int(np.minimum.reduceat(flags, starts).sum())
-    return len(starts), any_new, len(starts) - all_new
+    return ordered, (len(starts), any_new, len(starts) - all_new)
