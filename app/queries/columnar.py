@@ -374,11 +374,18 @@ def _fold(visitor: np.ndarray, new: np.ndarray | None) -> tuple[np.ndarray, tupl
     if new is None:
         ordered = np.sort(visitor)
         return ordered, (_distinct(ordered), 0, 0)
-    order = np.argsort(visitor)
-    ordered, flags = visitor[order], new[order]
+    if len(visitor) and visitor.min() < 0:  # not a server-made 63-bit id: argsort
+        order = np.lexsort((new, visitor))
+        ordered, flags = visitor[order], new[order]
+    else:  # (id, new) in one unsigned key: a sort, not an argsort and two gathers
+        keys = np.sort((visitor.astype(np.uint64) << np.uint64(1)) | new.astype(np.uint64))
+        ordered, flags = (keys >> np.uint64(1)).astype(np.int64), (keys & np.uint64(1))
     first = np.ones(len(ordered), dtype=bool)
     first[1:] = ordered[1:] != ordered[:-1]
-    starts = np.flatnonzero(first)
-    any_new = int(np.maximum.reduceat(flags, starts).sum())
-    all_new = int(np.minimum.reduceat(flags, starts).sum())
-    return ordered, (len(starts), any_new, len(starts) - all_new)
+    last = np.ones(len(ordered), dtype=bool)
+    last[:-1] = first[1:]
+    # Sorted by (visitor, new): a visitor's last flag is its max, its first flag its min.
+    any_new = int(np.count_nonzero(flags[last]))
+    all_new = int(np.count_nonzero(flags[first]))
+    visitors = int(np.count_nonzero(first))
+    return ordered, (visitors, any_new, visitors - all_new)
