@@ -26,7 +26,7 @@ from app.queries.period import HOUR_MS, Period
 from app.queries.rollup_reads import Counts
 from app.queries.scope import Scope
 from app.storage import columns
-from app.storage.columns import MARK, Column, Labels
+from app.storage.columns import MARK, Column, Labels, Ragged
 from app.storage.hourly import HOURS_PER_DAY
 from app.storage.tables import rollup_hours, session_columns, sessions
 
@@ -94,6 +94,18 @@ class Frame:
             self._gathered[name] = found
         return found
 
+    def ragged(self, name: str) -> Ragged:
+        """A ragged column of the kept sessions: one dictionary for the period."""
+        runs, sizes, codes = [], [], []
+        for block, kept in zip(self._blocks, self._kept, strict=True):
+            column = block[name]
+            assert isinstance(column, Ragged)
+            size, chosen = _take(column, kept)
+            runs.append(column)
+            sizes.append(size)
+            codes.append(chosen)
+        return _join_ragged(runs, sizes, codes)
+
     def labels(self, dim: str) -> Labels:
         """The dimension's values: one dictionary for the period, each block's codes mapped."""
         index: dict[str | None, int] = {}
@@ -116,15 +128,15 @@ async def load(
     scope: Scope,
     period: Period,
     dims: Iterable[str] = (),
-    numbers: Sequence[str] = (*_METRICS, "new"),
+    fields: Sequence[str] = (*_METRICS, "new"),
 ) -> Frame | None:
-    """The period's sessions passing the scope's filters, with the columns `numbers` and those
+    """The period's sessions passing the scope's filters, with the columns `fields` and those
     of `dims`; None when the filters need events or too many sessions sit in open hours."""
     if not usable(scope):
         return None
     wanted = {f.dim for f in scope.filters} | set(dims) | {"new"}  # visitor_type: "new"
     wanted.discard("visitor_type")
-    names = list(dict.fromkeys(["start", *numbers, *sorted(wanted)]))
+    names = list(dict.fromkeys(["start", *fields, *sorted(wanted)]))
     blocks = await _read(conn, scope.site_id, period, names)
     if blocks is None:
         return None
@@ -217,6 +229,9 @@ async def _days(
 
 
 def _concat(chunks: list[Column]) -> Column:
+    if isinstance(chunks[0], Ragged):
+        runs = [chunk for chunk in chunks if isinstance(chunk, Ragged)]
+        return _join_ragged(runs, [np.diff(r.offsets) for r in runs], [r.codes for r in runs])
     if isinstance(chunks[0], Labels):
         index: dict[str | None, int] = {}
         mapped = []
@@ -227,6 +242,34 @@ def _concat(chunks: list[Column]) -> Column:
         width = np.uint16 if len(index) < 65536 else np.int32
         return Labels(list(index), np.concatenate(mapped).astype(width))
     return np.concatenate([np.asarray(chunk) for chunk in chunks])
+
+
+def _join_ragged(
+    runs: Sequence[Ragged], sizes: Sequence[np.ndarray], codes: Sequence[np.ndarray]
+) -> Ragged:
+    """One Ragged of several: each run's (chosen) codes mapped into one dictionary."""
+    index: dict[str, int] = {}
+    mapped = []
+    for run, chosen in zip(runs, codes, strict=True):
+        lookup = np.array([index.setdefault(v, len(index)) for v in run.labels], np.int32)
+        mapped.append(lookup[chosen] if len(run.labels) else chosen.astype(np.int32))
+    lengths = np.concatenate(sizes) if sizes else np.zeros(0, np.int64)
+    offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    joined = np.concatenate(mapped) if mapped else np.zeros(0, np.int32)
+    width = np.uint16 if len(index) < 65536 else np.int32
+    return Ragged(list(index), offsets, joined.astype(width))
+
+
+def _take(run: Ragged, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The kept sessions' run lengths and their items' codes, in order."""
+    starts = run.offsets[kept]
+    sizes = run.offsets[kept + 1] - starts
+    total = int(sizes.sum())
+    if not total:
+        return sizes, run.codes[:0]
+    first = np.cumsum(sizes) - sizes  # where each kept run begins in the output
+    return sizes, run.codes[np.repeat(starts - first, sizes) + np.arange(total)]
 
 
 def _span(site_id: int, start: int, end: int) -> Any:

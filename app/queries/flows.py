@@ -20,7 +20,7 @@ from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.events import PAGEVIEW
-from app.queries import rollup_reads, session_events
+from app.queries import columnar, journey_arrays, rollup_reads, session_events
 from app.queries.scope import Scope, s, where
 from app.queries.summary import period_json
 from app.storage import journey
@@ -43,7 +43,35 @@ async def session_paths(
     the page views in `sessions.journey`, sessions with the same source and journey counted
     together in SQL (a 30-day flow at 10M events: 236k sessions, far fewer distinct paths).
     Only a session whose journey was truncated before its flow ends (a very long session)
-    reads its page views from `events`, all such sessions in a few chunked queries."""
+    reads its page views from `events`, all such sessions in a few chunked queries. Sealed
+    hours' coded journeys answer the same without SQL (app/queries/journey_arrays.py)."""
+    frame = await columnar.load(conn, scope, scope.period, ["source"], _FLOW_COLUMNS)
+    if frame is None:
+        out, long = await _paths_in_sql(conn, scope, depth, start_page)
+    else:
+        source = frame.labels("source")
+        truncated = frame.numbers("truncated")
+        out, walk = journey_arrays.flow_paths(
+            source, frame.ragged("journey"), truncated, depth, start_page
+        )
+        starts = frame.numbers("start")[walk].tolist()
+        ends = (frame.numbers("start") + frame.numbers("duration"))[walk].tolist()
+        labels = [source.labels[code] for code in source.codes[walk].tolist()]
+        sids = frame.numbers("session")[walk].tolist()
+        long = dict(zip(sids, zip(labels, starts, ends, strict=True), strict=True))
+    if long:
+        spans = {sid: (lo, hi) for sid, (_, lo, hi) in long.items()}
+        for sid, pages in (await _all_pages(conn, scope.site_id, spans)).items():
+            _add_path(out, str(long[sid][0]), pages, depth, start_page, 1)
+    return out
+
+
+_FLOW_COLUMNS = ("duration", "session", "truncated", "journey")
+
+
+async def _paths_in_sql(
+    conn: AsyncConnection, scope: Scope, depth: int, start_page: str | None
+) -> tuple[list[Path], dict[int, tuple[str | None, int, int]]]:
     period = scope.period
     stored: ColumnElement[Any] = s.journey
     if start_page is not None:
@@ -61,7 +89,7 @@ async def session_paths(
     if start_page is not None:  # only sessions that viewed it (or whose journey was cut short)
         query = query.where(or_(contains_exact(s.journey, item), truncated))
     out: list[Path] = []
-    long: dict[int, tuple[str, int, int]] = {}
+    long: dict[int, tuple[str | None, int, int]] = {}
     for source, text, sid, n, start_ts, end_ts in await conn.execute(query):
         pages = journey.pages(text) if text else []
         if sid is not None:  # more page views than stored: is the flow inside them?
@@ -70,11 +98,7 @@ async def session_paths(
                 long[sid] = (source, start_ts, end_ts)
                 continue
         _add_path(out, source, pages, depth, start_page, n)
-    if long:
-        spans = {sid: (lo, hi) for sid, (_, lo, hi) in long.items()}
-        for sid, pages in (await _all_pages(conn, scope.site_id, spans)).items():
-            _add_path(out, long[sid][0], pages, depth, start_page, 1)
-    return out
+    return out, long
 
 
 def _add_path(

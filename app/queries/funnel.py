@@ -16,11 +16,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 from sqlalchemy import ColumnElement, and_, case, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.events import ENGAGEMENT, PAGEVIEW
-from app.queries import session_events
+from app.queries import columnar, journey_arrays, session_events
 from app.queries.scope import Scope, s, where
 from app.queries.summary import period_json
 from app.storage import journey
@@ -81,6 +82,9 @@ async def reached(conn: AsyncConnection, scope: Scope, steps: list[Step]) -> lis
     visitor's furthest step and counts visitors per step. Visitors with a truncated journey (a
     very long session) come back one by one and their long sessions are walked event by event.
     """
+    frame = await columnar.load(conn, scope, scope.period, fields=_FUNNEL_COLUMNS)
+    if frame is not None:
+        return await _reached_in_columns(conn, scope, frame, steps)
     if not scope.filters:
         # The index (site_id, start_ts, visitor_id, journey) holds everything asked: a range
         # read of it beats a scan of the table whatever the period (30 days at 10M events:
@@ -120,19 +124,51 @@ async def reached(conn: AsyncConnection, scope: Scope, steps: list[Step]) -> lis
     return [sum(counts[k:]) for k in range(1, len(steps) + 1)]
 
 
+_FUNNEL_COLUMNS = ("visitor", "duration", "session", "truncated", "journey")
+
+
+async def _reached_in_columns(
+    conn: AsyncConnection, scope: Scope, frame: columnar.Frame, steps: list[Step]
+) -> list[int]:
+    """`reached` over sealed hours' coded journeys (app/queries/journey_arrays.py)."""
+    items = [step.item() for step in steps]
+    furthest = journey_arrays.furthest_steps(frame.ragged("journey"), items)
+    visitor, truncated = frame.numbers("visitor"), frame.numbers("truncated").astype(bool)
+    counted = (furthest > 0) | truncated
+    visitors, best = journey_arrays.per_visitor_max(visitor[counted], furthest[counted])
+    counts = np.bincount(best, minlength=len(steps) + 1)
+    if truncated.any():
+        long = np.flatnonzero(truncated)
+        sessions, starts = frame.numbers("session")[long], frame.numbers("start")[long]
+        ends = starts + frame.numbers("duration")[long]
+        who = visitor[long].tolist()
+        found = zip(sessions.tolist(), who, starts.tolist(), ends.tolist(), strict=True)
+        walked = await _walk(conn, scope.site_id, list(found), steps)
+        stored = dict(zip(visitors.tolist(), best.tolist(), strict=True))
+        for visitor_id, done in walked.items():
+            if done > stored[visitor_id]:
+                counts[stored[visitor_id]] -= 1
+                counts[done] += 1
+    return [int(counts[k:].sum()) for k in range(1, len(steps) + 1)]
+
+
 async def _walk_truncated(conn: AsyncConnection, scope: Scope, steps: list[Step]) -> dict[int, int]:
     """visitor -> furthest step within their truncated sessions, read from their events."""
     long_sessions = select(s.session_id, s.visitor_id, s.start_ts, s.end_ts).where(
         where(scope, scope.period.start, scope.period.end),
         s.journey.endswith(journey.TRUNCATED),
     )
-    found = list(await conn.execute(long_sessions))
+    return await _walk(conn, scope.site_id, list(await conn.execute(long_sessions)), steps)
+
+
+async def _walk(
+    conn: AsyncConnection, site_id: int, found: list[Any], steps: list[Step]
+) -> dict[int, int]:
+    """visitor -> furthest step within the given (session, visitor, start, end) sessions."""
     visitor_of = {sid: visitor for sid, visitor, _, _ in found}
     spans = {sid: (lo, hi) for sid, _, lo, hi in found}
     matching = or_(*(step.condition() for step in steps))
-    walked = await session_events.by_session(
-        conn, scope.site_id, spans, ("name", "pathname"), matching
-    )
+    walked = await session_events.by_session(conn, site_id, spans, ("name", "pathname"), matching)
     best: dict[int, int] = {}
     for sid, rows in walked.items():
         done = 0

@@ -46,7 +46,7 @@ async def legacy_period(
 
 async def avg_session_seconds(conn: AsyncConnection, scope: Scope) -> float:
     period = scope.period
-    frame = await columnar.load(conn, scope, period, numbers=["duration"])
+    frame = await columnar.load(conn, scope, period, fields=["duration"])
     if frame is not None:
         total = int(frame.numbers("duration").sum())
         return round(total / frame.size / 1000, 1) if frame.size else 0.0

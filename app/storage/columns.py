@@ -27,6 +27,7 @@ import numpy as np
 from sqlalchemy import ColumnElement, Select, and_, delete, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.storage import journey
 from app.storage.dialect import lock_id, lock_keys
 from app.storage.hourly import HOUR_MS, SESSION_DIMS
 from app.storage.tables import rollup_hours, session_columns, sessions
@@ -45,8 +46,12 @@ NUMERIC: dict[str, str] = {
     "bounce": "u1",
     "engagement": "<i8",
     "duration": "<i8",  # last event minus first (the original stats' session duration)
+    "session": "<i8",  # the session id (funnels and flows walk a truncated journey's events)
+    "truncated": "u1",  # the journey reached its cap (app/storage/journey.py)
 }
-NAMES: tuple[str, ...] = (*NUMERIC, *SESSION_DIMS)
+# Per session a run of items: its journey's page views and custom events, marks included.
+RAGGED = ("journey",)
+NAMES: tuple[str, ...] = (*NUMERIC, *SESSION_DIMS, *RAGGED)
 # The row written last of an hour's columns, whose presence (and token) marks the hour sealed.
 MARK = "start"
 _s = sessions.c
@@ -58,6 +63,8 @@ _SOURCES: dict[str, ColumnElement[Any]] = {
     "interactive": _s.interactive,
     "engagement": _s.engagement_ms,
     "duration": _s.end_ts - _s.start_ts,
+    "session": _s.session_id,
+    "journey": _s.journey,
     **{dim: _s[column] for dim, column in SESSION_DIMS.items()},
 }
 
@@ -74,7 +81,21 @@ class Labels:
         return int(self.codes.nbytes) + 64 * len(self.labels)
 
 
-Column = np.ndarray | Labels
+@dataclass(frozen=True)
+class Ragged:
+    """Per session a run of coded items: session i's are `labels[c]` for the codes
+    `codes[offsets[i]:offsets[i + 1]]`."""
+
+    labels: list[str]
+    offsets: np.ndarray  # int64, one more than the sessions
+    codes: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.offsets.nbytes + self.codes.nbytes) + 64 * len(self.labels)
+
+
+Column = np.ndarray | Labels | Ragged
 
 
 def session_query(names: Iterable[str], condition: ColumnElement[bool]) -> Select[Any]:
@@ -82,6 +103,8 @@ def session_query(names: Iterable[str], condition: ColumnElement[bool]) -> Selec
     wanted = set(names)
     if "bounce" in wanted:
         wanted |= {"pageviews", "interactive"}
+    if "truncated" in wanted:
+        wanted.add("journey")
     chosen = [name for name in _SOURCES if name in wanted]
     return select(*(_SOURCES[name].label(name) for name in chosen)).where(condition)
 
@@ -94,6 +117,11 @@ def from_rows(rows: Sequence[Any], names: Iterable[str]) -> dict[str, Column]:
     for name in names:
         if name in SESSION_DIMS:
             out[name] = _labels(values.get(name, ()))
+        elif name == "journey":
+            out[name] = _ragged([journey.items(j) if j else [] for j in values.get(name, ())])
+        elif name == "truncated":
+            flags = [journey.is_truncated(j) for j in values.get("journey", ())]
+            out[name] = np.array(flags, dtype=np.uint8)
         elif name == "bounce":
             pairs = zip(values.get("pageviews", ()), values.get("interactive", ()), strict=True)
             out[name] = np.array([p == 1 and not i for p, i in pairs], dtype=np.uint8)
@@ -109,7 +137,21 @@ def _labels(values: Sequence[str | None]) -> Labels:
     return Labels(list(index), np.array(codes, dtype=np.uint16 if len(index) < 65536 else np.int32))
 
 
+def _ragged(runs: Sequence[Sequence[str]]) -> Ragged:
+    index: dict[str, int] = {}
+    codes = [index.setdefault(item, len(index)) for run in runs for item in run]
+    offsets = np.zeros(len(runs) + 1, dtype=np.int64)
+    np.cumsum([len(run) for run in runs], out=offsets[1:])
+    width = np.uint16 if len(index) < 65536 else np.int32
+    return Ragged(list(index), offsets, np.array(codes, dtype=width))
+
+
 def encode(name: str, column: Column, hour: int) -> bytes:
+    if isinstance(column, Ragged):
+        width = "<u2" if column.codes.dtype == np.uint16 else "<i4"
+        packed = column.codes.astype(width).tobytes()
+        sizes = np.diff(column.offsets).astype("<u4").tobytes()
+        return msgpack.packb([column.labels, width, packed, sizes], use_bin_type=True)
     if isinstance(column, Labels):
         width = "<u2" if column.codes.dtype == np.uint16 else "<i4"
         packed = column.codes.astype(width).tobytes()
@@ -120,6 +162,11 @@ def encode(name: str, column: Column, hour: int) -> bytes:
 
 
 def decode(name: str, data: bytes, hour: int) -> Column:
+    if name in RAGGED:
+        labels, width, packed, sizes = msgpack.unpackb(data, raw=False)
+        offsets = np.zeros(len(sizes) // 4 + 1, dtype=np.int64)
+        np.cumsum(np.frombuffer(sizes, dtype="<u4"), out=offsets[1:])
+        return Ragged(labels, offsets, np.frombuffer(packed, dtype=width).astype(width[1:]))
     if name in SESSION_DIMS:
         labels, width, packed = msgpack.unpackb(data, raw=False)
         return Labels(labels, np.frombuffer(packed, dtype=width).astype(width[1:]))

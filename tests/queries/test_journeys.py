@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.queries import session_events
+from app.queries import columnar, session_events
 from app.queries.filters import parse
 from app.queries.flows import flows
 from app.queries.funnel import funnel, parse_steps
@@ -64,6 +64,9 @@ async def _ask(url: str, scope: Scope, depth: int, page: str | None, steps: str)
     depth=st.integers(1, 5),
     page=st.sampled_from([None, "/", "/pricing"]),
     steps=step_texts,
+    # None: hours open; n: sealed as columns after batch n (of 3); -1 open rows: SQL only.
+    seal_after=st.none() | st.integers(0, 3),
+    open_limit=st.sampled_from([columnar.OPEN_LIMIT, 0, -1]),
 )
 def test_journeys_equal_recount(
     template: Template,
@@ -75,14 +78,19 @@ def test_journeys_equal_recount(
     depth: int,
     page: str | None,
     steps: str,
+    seal_after: int | None,
+    open_limit: int,
 ) -> None:
     db = template.fresh(tmp_path, "journeys.db")
     url = db.url
-    asyncio.run(traffic.write(url, traffic.to_events(1, traffic_), [17, 40]))
+    asyncio.run(traffic.write(url, traffic.to_events(1, traffic_), [17, 40], seal_after))
     filters = parse(filter_text)
     p = make_period(period[0], period[1], tz, period[2])
     scope = Scope(1, p, tuple(filters))
-    full, merged, by_day, by_week, funnel_ = asyncio.run(_ask(url, scope, depth, page, steps))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(columnar, "OPEN_LIMIT", open_limit)
+        answers = asyncio.run(_ask(url, scope, depth, page, steps))
+    full, merged, by_day, by_week, funnel_ = answers
     stored = traffic.stored_sessions(db)
 
     nodes, links = journeys.flows(stored, p.start, p.end, filters, depth, page)
@@ -157,9 +165,14 @@ def test_empty_range(template: Template, tmp_path: Path) -> None:
     assert [s["visitors"] for s in funnel_["steps"]] == [0, 0]
 
 
+@pytest.mark.parametrize("seal_after", [None, 1, 2])
 @pytest.mark.parametrize("journey_bytes", [journey.MAX_BYTES, 40])
 def test_a_long_session_reads_its_pages_past_the_stored_eleven(
-    template: Template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, journey_bytes: int
+    template: Template,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    journey_bytes: int,
+    seal_after: int | None,
 ) -> None:
     """sessions.pages keeps 11 page views and the journey up to journey.MAX_BYTES; a flow
     starting at the 13th page reads the journey, or the session's events when the journey was
@@ -169,7 +182,7 @@ def test_a_long_session_reads_its_pages_past_the_stored_eleven(
     db = template.fresh(tmp_path, "long.db")
     walk = [f"/p{i}" for i in range(15)]
     hit_list = [traffic.Hit(1, T0 + i * 60_000, "pageview", p) for i, p in enumerate(walk)]
-    asyncio.run(traffic.write(db.url, traffic.to_events(1, hit_list), [7]))
+    asyncio.run(traffic.write(db.url, traffic.to_events(1, hit_list), [7], seal_after))
     assert db.rows("SELECT pages FROM sessions")[0]["pages"].split("\n") == walk[:11]
     scope = Scope(1, make_period(T0, T0 + 24 * HOUR, "UTC", "hour"))
     late, _, _, _, _ = asyncio.run(_ask(db.url, scope, 3, "/p12", "/p0,/p1"))
@@ -184,9 +197,14 @@ def test_a_long_session_reads_its_pages_past_the_stored_eleven(
     assert ("10:/p9", "11:(continues)") in {(k["source"], k["target"]) for k in deep["links"]}
 
 
+@pytest.mark.parametrize("seal_after", [None, 1, 9])  # sealed as columns after batch 1, at the end
 @pytest.mark.parametrize("cuts", [[], [3], [1, 2, 5, 9, 20]])
 def test_a_funnel_past_a_truncated_journey_reads_the_long_sessions_events(
-    template: Template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cuts: list[int]
+    template: Template,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    cuts: list[int],
+    seal_after: int | None,
 ) -> None:
     """A journey stops at journey.MAX_BYTES; a funnel whose later steps lie past that point
     walks those sessions' events, so its counts still equal the recount."""
@@ -204,7 +222,7 @@ def test_a_funnel_past_a_truncated_journey_reads_the_long_sessions_events(
     ]
     hit_list += [traffic.Hit(3, T0 + 5_000, "pageview", "/pricing")]  # the steps out of order
     hit_list.sort(key=lambda h: h.at_ms)
-    asyncio.run(traffic.write(db.url, traffic.to_events(1, hit_list), cuts))
+    asyncio.run(traffic.write(db.url, traffic.to_events(1, hit_list), cuts, seal_after))
     stored_journeys = [r["journey"] for r in db.rows("SELECT journey FROM sessions")]
     assert sum(journey.is_truncated(j) for j in stored_journeys) == 2
     assert all(len(j) <= 41 for j in stored_journeys)
@@ -249,3 +267,22 @@ async def _summary(url: str, scope: Scope) -> Any:
         answer = await summary(conn, scope, compare=False)
     await engine.dispose()
     return answer
+
+
+@pytest.mark.parametrize("seal_after", [None, 1])
+def test_a_repeated_step_needs_a_second_view(
+    template: Template, tmp_path: Path, seal_after: int | None
+) -> None:
+    """Steps "/,/" need two views of "/" in order: one view reaches step 1 only (the same
+    item never counts for two steps), on sessions' rows and on sealed columns alike."""
+    db = template.fresh(tmp_path, "repeat.db")
+    hit_list = [
+        traffic.Hit(1, T0 + 1_000, "pageview", "/"),
+        traffic.Hit(2, T0 + 2_000, "pageview", "/"),
+        traffic.Hit(2, T0 + 3_000, "pageview", "/pricing"),
+        traffic.Hit(2, T0 + 4_000, "pageview", "/"),
+    ]
+    asyncio.run(traffic.write(db.url, traffic.to_events(1, hit_list), [], seal_after))
+    scope = Scope(1, make_period(T0, T0 + 24 * HOUR, "UTC", "hour"))
+    _, _, _, _, got = asyncio.run(_ask(db.url, scope, 3, None, "/,/"))
+    assert [row["visitors"] for row in got["steps"]] == [2, 1]
