@@ -27,31 +27,32 @@ from app.storage import journey
 from app.storage.dialect import contains_exact, strpos
 from app.storage.tables import events
 
-EXIT = "(exit)"
-CONTINUES = "(continues)"
+EXIT = journey_arrays.EXIT
+CONTINUES = journey_arrays.CONTINUES
 OTHER = "(other)"
 MAX_DEPTH = 10
 
 
-Path = tuple[str, list[str], bool, int]  # source, pages, more pages followed, sessions
+Path = journey_arrays.Path  # source, pages, more pages followed, sessions
+Link = journey_arrays.Link
 
 
-async def session_paths(
+async def session_links(
     conn: AsyncConnection, scope: Scope, depth: int, start_page: str | None
-) -> list[Path]:
-    """(source, first `depth` pages from the start page, more pages followed, sessions) from
-    the page views in `sessions.journey`, sessions with the same source and journey counted
-    together in SQL (a 30-day flow at 10M events: 236k sessions, far fewer distinct paths).
-    Only a session whose journey was truncated before its flow ends (a very long session)
-    reads its page views from `events`, all such sessions in a few chunked queries. Sealed
-    hours' coded journeys answer the same without SQL (app/queries/journey_arrays.py)."""
+) -> Counter[Link]:
+    """Sessions per (step, from, to) link of their chains [source, first `depth` pages from
+    the start page, (exit) / (continues)]: from sealed hours' coded journeys
+    (app/queries/journey_arrays.py), else from `sessions.journey` in SQL. Only a session whose
+    journey was truncated before its flow ends (a very long session) reads its page views from
+    `events`, all such sessions in a few chunked queries."""
     frame = await columnar.load(conn, scope, scope.period, ["source"], _FLOW_COLUMNS)
     if frame is None:
-        out, long = await _paths_in_sql(conn, scope, depth, start_page)
+        paths, long = await _paths_in_sql(conn, scope, depth, start_page)
+        links = _links_of(paths)
     else:
         source = frame.labels("source")
         truncated = frame.numbers("truncated")
-        out, walk = journey_arrays.flow_paths(
+        links, walk = journey_arrays.flow_links(
             source, frame.ragged("journey"), truncated, depth, start_page
         )
         starts = frame.numbers("start")[walk].tolist()
@@ -60,10 +61,12 @@ async def session_paths(
         sids = frame.numbers("session")[walk].tolist()
         long = dict(zip(sids, zip(labels, starts, ends, strict=True), strict=True))
     if long:
+        walked: list[Path] = []
         spans = {sid: (lo, hi) for sid, (_, lo, hi) in long.items()}
         for sid, pages in (await _all_pages(conn, scope.site_id, spans)).items():
-            _add_path(out, str(long[sid][0]), pages, depth, start_page, 1)
-    return out
+            _add_path(walked, str(long[sid][0]), pages, depth, start_page, 1)
+        links.update(_links_of(walked))
+    return links
 
 
 _FLOW_COLUMNS = ("duration", "session", "truncated", "journey")
@@ -145,7 +148,7 @@ async def flows(
     if start_page is None and rollup_reads.usable(scope):
         links = await rollup_reads.flow_links(conn, scope.site_id, scope.period, depth)
     else:
-        links = _links_of(await session_paths(conn, scope, depth, start_page))
+        links = await session_links(conn, scope, depth, start_page)
     per_step: list[Counter[str]] = [Counter() for _ in range(depth + 1)]
     for (step, src, dst), n in links.items():
         if step == 0:
@@ -183,10 +186,10 @@ async def flows(
     }
 
 
-def _links_of(paths: list[Path]) -> Counter[tuple[int, str, str]]:
+def _links_of(paths: list[Path]) -> Counter[Link]:
     """The (step, from, to) links of each session's chain, as flow_links stores them: the link
     leaving the last page goes to EXIT when the session ended there, else to the next page."""
-    links: Counter[tuple[int, str, str]] = Counter()
+    links: Counter[Link] = Counter()
     for source, pages, more, n in paths:
         chain = [source, *pages]
         for step in range(len(chain) - 1):

@@ -11,6 +11,7 @@ event by event.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -62,23 +63,26 @@ def per_visitor_max(visitor: np.ndarray, value: np.ndarray) -> tuple[np.ndarray,
 
 
 Path = tuple[str, list[str], bool, int]  # as app/queries/flows.py: source, pages, more, sessions
+Link = tuple[int, str, str]  # (step, from, to), as flow_links stores them
+EXIT = "(exit)"
+CONTINUES = "(continues)"
 
 
-def flow_paths(
+def flow_links(
     source: Labels,
     run: Ragged,
     truncated: np.ndarray,
     depth: int,
     start_page: str | None,
-) -> tuple[list[Path], np.ndarray]:
-    """(source, the first `depth` pages from the start page, more pages followed, sessions)
-    with equal paths counted together; and the positions of the truncated sessions whose flow
-    may go on past their stored journey (to be read from events)."""
+) -> tuple[Counter[Link], np.ndarray]:
+    """Sessions per (step, from, to) link of the chain [source, the first `depth` pages from
+    the start page, then (exit) or (continues)]; and the positions of the truncated sessions
+    whose flow may go on past their stored journey (to be read from events)."""
     n = len(run.offsets) - 1
     is_page = np.array([label.startswith(journey.PAGE) for label in run.labels], dtype=bool)
     owner = np.repeat(np.arange(n), np.diff(run.offsets))
     on_page = is_page[run.codes] if len(run.labels) else np.zeros(0, dtype=bool)
-    pages, owner = run.codes[on_page], owner[on_page]
+    pages, owner = run.codes[on_page].astype(np.int64), owner[on_page]
     offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(owner, minlength=n), out=offsets[1:])
     if start_page is None:
@@ -93,32 +97,51 @@ def flow_paths(
     end = offsets[1:][chosen]
     # A truncated journey without the start page, or whose flow reaches its end, goes on in
     # the session's events.
-    cut = truncated[chosen].astype(bool) & (begin + depth + 1 > end)
-    missing = np.setdiff1d(np.flatnonzero(truncated.astype(bool)), chosen)
-    walk = np.union1d(missing, chosen[cut])
-    keep = ~cut
-    begin, end, chosen = begin[keep], end[keep], chosen[keep]
-    table = np.full((len(chosen), depth + 2), -1, dtype=np.int64)
-    table[:, 0] = source.codes[chosen]
-    for step in range(depth):
+    long = truncated.astype(bool)
+    cut = long[chosen] & (begin + depth + 1 > end)
+    long[chosen] = False
+    walk = np.sort(np.concatenate([np.flatnonzero(long), chosen[cut]]))
+    begin, end, chosen = begin[~cut], end[~cut], chosen[~cut]
+    return _links(source, run.labels, pages, begin, end, chosen, depth), walk
+
+
+def _links(
+    source: Labels,
+    items: list[str],
+    pages: np.ndarray,
+    begin: np.ndarray,
+    end: np.ndarray,
+    chosen: np.ndarray,
+    depth: int,
+) -> Counter[Link]:
+    """Each chosen session's chain as links, counted by one sort of (step, from, to) keys."""
+    done, more = len(items), len(items) + 1  # two more codes: (exit) and (continues)
+    base = max(len(items) + 2, len(source.labels))  # a key is (step, from, to) in this base
+    keys = []
+    current = source.codes[chosen].astype(np.int64)  # step 0: the source
+    alive = np.ones(len(chosen), dtype=bool)
+    for step in range(depth + 1):
         at = begin + step
-        inside = at < end
-        table[inside, step + 1] = pages[at[inside]]
-    table[:, depth + 1] = begin + depth < end  # more pages followed
-    return _grouped(table, source.labels, run.labels), walk
-
-
-def _grouped(table: np.ndarray, sources: list[str | None], items: list[str]) -> list[Path]:
-    if not len(table):
-        return []
-    order = np.lexsort(table.T[::-1])
-    rows = table[order]
-    first = np.ones(len(rows), dtype=bool)
-    first[1:] = (rows[1:] != rows[:-1]).any(axis=1)
+        has_next = alive & (at < end) & (step < depth)
+        ends_here = alive & ~has_next
+        following = np.where(has_next, pages[np.minimum(at, len(pages) - 1)], -1)
+        last = np.where(at < end, more, done)  # past the depth, a next page means it goes on
+        target = np.where(has_next, following, last)
+        live = has_next | ends_here
+        keys.append((step * base + current[live]) * base + target[live])
+        current, alive = following, has_next
+        if not alive.any():
+            break
+    flat = np.sort(np.concatenate(keys)) if keys else np.zeros(0, np.int64)
+    first = np.ones(len(flat), dtype=bool)
+    first[1:] = flat[1:] != flat[:-1]
     starts = np.flatnonzero(first)
-    counts = np.diff(np.append(starts, len(rows)))
-    out: list[Path] = []
-    for row, n in zip(rows[starts].tolist(), counts.tolist(), strict=True):
-        flow = [items[code][1:-1] for code in row[1:-1] if code >= 0]
-        out.append((str(sources[row[0]]), flow, bool(row[-1]), n))
+    counts = np.diff(np.append(starts, len(flat)))
+    names = [label[1:-1] for label in items] + [EXIT, CONTINUES]
+    out: Counter[Link] = Counter()
+    for key, count in zip(flat[starts].tolist(), counts.tolist(), strict=True):
+        step, rest = divmod(key, base * base)
+        src, dst = divmod(rest, base)
+        src_name = str(source.labels[src]) if step == 0 else names[src]
+        out[(step, src_name, names[dst])] += count
     return out

@@ -286,3 +286,22 @@ def test_a_repeated_step_needs_a_second_view(
     scope = Scope(1, make_period(T0, T0 + 24 * HOUR, "UTC", "hour"))
     _, _, _, _, got = asyncio.run(_ask(db.url, scope, 3, None, "/,/"))
     assert [row["visitors"] for row in got["steps"]] == [2, 1]
+
+
+@pytest.mark.parametrize("seal_after", [None, 1])
+def test_a_journey_cut_right_after_the_depth_still_says_continues(
+    template: Template, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seal_after: int | None
+) -> None:
+    """The stored journey holds exactly `depth` pages and was cut: whether the session went on
+    is in its events, so the last link is (continues), not (exit)."""
+    monkeypatch.setattr(journey, "MAX_BYTES", 12)  # "\x1e/a\x1f" is 4 bytes: 3 pages fit
+    db = template.fresh(tmp_path, "cut.db")
+    walk = ["/a", "/b", "/c", "/d"]
+    hit_list = [traffic.Hit(1, T0 + i * 60_000, "pageview", p) for i, p in enumerate(walk)]
+    asyncio.run(traffic.write(db.url, traffic.to_events(1, hit_list), [], seal_after))
+    assert journey.is_truncated(db.rows("SELECT journey FROM sessions")[0]["journey"])
+    scope = Scope(1, make_period(T0, T0 + 24 * HOUR, "UTC", "hour"))
+    for start in (None, "/a"):
+        got, _, _, _, _ = asyncio.run(_ask(db.url, scope, 3, start, "/a,/b"))
+        links = {(k["source"], k["target"]) for k in got["links"]}
+        assert ("3:/c", "4:(continues)") in links, start
