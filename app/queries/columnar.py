@@ -21,11 +21,12 @@ import numpy as np
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.queries.filters import Filter
+from app.queries import session_events
+from app.queries.filters import Filter, event_row_condition
 from app.queries.period import HOUR_MS, Period
 from app.queries.rollup_reads import Counts
 from app.queries.scope import Scope
-from app.storage import columns
+from app.storage import columns, journey
 from app.storage.columns import MARK, Column, Labels, Ragged
 from app.storage.hourly import HOURS_PER_DAY
 from app.storage.tables import rollup_hours, session_columns, sessions
@@ -120,7 +121,12 @@ class Frame:
 
 
 def usable(scope: Scope) -> bool:
-    return not any(f.event_grain for f in scope.filters)
+    """Session dimensions, visitor type, page and event filters: all but properties."""
+    return not any(f.dim.startswith("prop:") for f in scope.filters)
+
+
+# What a page or event filter reads: the journeys, and for a truncated one the session's events.
+_JOURNEY_FILTER = ("journey", "truncated", "session", "duration")
 
 
 async def load(
@@ -131,27 +137,89 @@ async def load(
     fields: Sequence[str] = (*_METRICS, "new"),
 ) -> Frame | None:
     """The period's sessions passing the scope's filters, with the columns `fields` and those
-    of `dims`; None when the filters need events or too many sessions sit in open hours."""
+    of `dims`; None when a filter is on a property or too many sessions sit in open hours."""
     if not usable(scope):
         return None
-    wanted = {f.dim for f in scope.filters} | set(dims) | {"new"}  # visitor_type: "new"
-    wanted.discard("visitor_type")
-    names = list(dict.fromkeys(["start", *fields, *sorted(wanted)]))
+    wanted = {f.dim for f in scope.filters if not f.event_grain} | set(dims) | {"new"}
+    wanted.discard("visitor_type")  # it is "new"
+    journeys = _JOURNEY_FILTER if any(f.event_grain for f in scope.filters) else ()
+    names = list(dict.fromkeys(["start", *fields, *journeys, *sorted(wanted)]))
     blocks = await _read(conn, scope.site_id, period, names)
     if blocks is None:
         return None
-    return Frame(blocks, [_kept(block, period, scope.filters) for block in blocks])
+    beyond = await _past_journeys(conn, scope.site_id, blocks, period, scope.filters)
+    return Frame(blocks, [_kept(block, period, scope.filters, beyond) for block in blocks])
 
 
-def _kept(block: Block, period: Period, filters: Sequence[Filter]) -> np.ndarray:
+def _kept(
+    block: Block, period: Period, filters: Sequence[Filter], beyond: dict[Filter, set[int]]
+) -> np.ndarray:
     """Positions of the block's sessions inside the period that pass every filter."""
     start = np.asarray(block["start"])
     keep = np.ones(len(start), dtype=bool)
     if len(start) and (start.min() < period.start or start.max() >= period.end):
         keep &= (start >= period.start) & (start < period.end)
     for f in filters:
-        keep &= _passes(block, f)
+        if f.event_grain:
+            hit = _in_journey(block, f) | _in_set(block, beyond.get(f, set()))
+            keep &= ~hit if f.negated else hit
+        else:
+            keep &= _passes(block, f)
     return np.flatnonzero(keep)
+
+
+def _in_journey(block: Block, f: Filter) -> np.ndarray:
+    """Sessions whose stored journey holds a page view (event) matching the filter's positive
+    form (filters.event_row_condition's meaning)."""
+    run = block["journey"]
+    assert isinstance(run, Ragged)
+    mark = journey.PAGE if f.dim == "page" else journey.EVENT
+    positive = Filter(f.dim, f.op.replace("!", "="), f.value)
+    table = np.array(
+        [label.startswith(mark) and _hit(label[1:-1], positive) for label in run.labels],
+        dtype=bool,
+    )
+    sessions = len(run.offsets) - 1
+    if not len(table):
+        return np.zeros(sessions, dtype=bool)
+    owner = np.repeat(np.arange(sessions), np.diff(run.offsets))
+    return np.bincount(owner[table[run.codes]], minlength=sessions) > 0
+
+
+def _in_set(block: Block, ids: set[int]) -> np.ndarray:
+    sessions = np.asarray(block["session"])
+    if not ids:
+        return np.zeros(len(sessions), dtype=bool)
+    return np.isin(sessions, np.fromiter(ids, dtype=np.int64, count=len(ids)))
+
+
+async def _past_journeys(
+    conn: AsyncConnection,
+    site_id: int,
+    blocks: list[Block],
+    period: Period,
+    filters: Sequence[Filter],
+) -> dict[Filter, set[int]]:
+    """Per page / event filter, the truncated sessions with a matching event past their stored
+    journey (read from `events`: few sessions, chunked)."""
+    found: dict[Filter, set[int]] = {}
+    for f in filters:
+        if not f.event_grain:
+            continue
+        spans: dict[int, tuple[int, int]] = {}
+        for block in blocks:
+            start = np.asarray(block["start"])
+            chosen = np.asarray(block["truncated"]).astype(bool)
+            chosen &= (start >= period.start) & (start < period.end) & ~_in_journey(block, f)
+            ends = start + np.asarray(block["duration"])
+            sids = np.asarray(block["session"])[chosen].tolist()
+            pairs = zip(start[chosen].tolist(), ends[chosen].tolist(), strict=True)
+            spans.update(zip(sids, pairs, strict=True))
+        if spans:
+            condition = event_row_condition(f)
+            hits = await session_events.by_session(conn, site_id, spans, ("name",), condition)
+            found[f] = set(hits)
+    return found
 
 
 async def _read(
