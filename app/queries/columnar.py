@@ -38,6 +38,8 @@ OPEN_LIMIT = 50_000
 # sort of all (group, visitor) pairs.
 FEW_GROUPS = 64
 _IN_CHUNK = 400
+# Filter results remembered per cached journey column (a day's: one bool per session each).
+MEMO_KEYS = 16
 _METRICS = ("start", "visitor", "pageviews", "bounce", "engagement")
 
 
@@ -147,21 +149,32 @@ async def load(
     blocks = await _read(conn, scope.site_id, period, names)
     if blocks is None:
         return None
-    beyond = await _past_journeys(conn, scope.site_id, blocks, period, scope.filters)
-    return Frame(blocks, [_kept(block, period, scope.filters, beyond) for block in blocks])
+    stored = {
+        f: [_in_journey(block, f) for block in blocks] for f in scope.filters if f.event_grain
+    }
+    beyond = await _past_journeys(conn, scope.site_id, blocks, period, stored)
+    kept = [
+        _kept(i, block, period, scope.filters, stored, beyond) for i, block in enumerate(blocks)
+    ]
+    return Frame(blocks, kept)
 
 
 def _kept(
-    block: Block, period: Period, filters: Sequence[Filter], beyond: dict[Filter, set[int]]
+    i: int,
+    block: Block,
+    period: Period,
+    filters: Sequence[Filter],
+    stored: dict[Filter, list[np.ndarray]],
+    beyond: dict[Filter, set[int]],
 ) -> np.ndarray:
-    """Positions of the block's sessions inside the period that pass every filter."""
+    """Positions of block i's sessions inside the period that pass every filter."""
     start = np.asarray(block["start"])
     keep = np.ones(len(start), dtype=bool)
     if len(start) and (start.min() < period.start or start.max() >= period.end):
         keep &= (start >= period.start) & (start < period.end)
     for f in filters:
         if f.event_grain:
-            hit = _in_journey(block, f) | _in_set(block, beyond.get(f, set()))
+            hit = stored[f][i] | _in_set(block, beyond.get(f, set()))
             keep &= ~hit if f.negated else hit
         else:
             keep &= _passes(block, f)
@@ -173,17 +186,49 @@ def _in_journey(block: Block, f: Filter) -> np.ndarray:
     form (filters.event_row_condition's meaning)."""
     run = block["journey"]
     assert isinstance(run, Ragged)
-    mark = journey.PAGE if f.dim == "page" else journey.EVENT
-    positive = Filter(f.dim, f.op.replace("!", "="), f.value)
-    table = np.array(
-        [label.startswith(mark) and _hit(label[1:-1], positive) for label in run.labels],
-        dtype=bool,
-    )
-    sessions = len(run.offsets) - 1
-    if not len(table):
-        return np.zeros(sessions, dtype=bool)
-    owner = np.repeat(np.arange(sessions), np.diff(run.offsets))
-    return np.bincount(owner[table[run.codes]], minlength=sessions) > 0
+    op = f.op.replace("!", "=")
+    key = ("sessions", f.dim, op, f.value)
+    found = run.memo.get(key)
+    if found is None:
+        sessions = len(run.offsets) - 1
+        codes = _matching_items(run, f.dim, op, f.value)
+        found = np.zeros(sessions, dtype=bool)
+        if len(codes):
+            owner = np.repeat(np.arange(sessions), np.diff(run.offsets))
+            found = np.bincount(owner[np.isin(run.codes, codes)], minlength=sessions) > 0
+        _remember(run, key, found)
+    return found
+
+
+def _remember(run: Ragged, key: tuple[str, ...], value: np.ndarray) -> None:
+    """A filter's result kept with the cached column (the dashboard asks ~10 reports with the
+    same filters); the oldest go past MEMO_KEYS."""
+    while len(run.memo) >= MEMO_KEYS:
+        run.memo.pop(next(iter(run.memo)))
+    run.memo[key] = value
+
+
+def _matching_items(run: Ragged, dim: str, op: str, value: str) -> np.ndarray:
+    """The codes of the run's items a positive page / event filter matches, kept with the
+    cached column (a day's journeys hold ~20k distinct items at 10M events a month)."""
+    key = ("match", dim, op, value)
+    found = run.memo.get(key)
+    if found is None:
+        if op == "==":  # one exact item
+            item = journey.page(value) if dim == "page" else journey.event(value)
+            found = np.flatnonzero(np.array([label == item for label in run.labels], dtype=bool))
+        else:
+            mark, needle = (journey.PAGE if dim == "page" else journey.EVENT), value.lower()
+            found = np.array(
+                [
+                    i
+                    for i, label in enumerate(run.labels)
+                    if label.startswith(mark) and needle in label[1:-1].lower()
+                ],
+                dtype=np.int64,
+            )
+        _remember(run, key, found)
+    return found
 
 
 def _in_set(block: Block, ids: set[int]) -> np.ndarray:
@@ -198,19 +243,17 @@ async def _past_journeys(
     site_id: int,
     blocks: list[Block],
     period: Period,
-    filters: Sequence[Filter],
+    stored: dict[Filter, list[np.ndarray]],
 ) -> dict[Filter, set[int]]:
     """Per page / event filter, the truncated sessions with a matching event past their stored
     journey (read from `events`: few sessions, chunked)."""
     found: dict[Filter, set[int]] = {}
-    for f in filters:
-        if not f.event_grain:
-            continue
+    for f, in_journeys in stored.items():
         spans: dict[int, tuple[int, int]] = {}
-        for block in blocks:
+        for block, hit in zip(blocks, in_journeys, strict=True):
             start = np.asarray(block["start"])
             chosen = np.asarray(block["truncated"]).astype(bool)
-            chosen &= (start >= period.start) & (start < period.end) & ~_in_journey(block, f)
+            chosen &= (start >= period.start) & (start < period.end) & ~hit
             ends = start + np.asarray(block["duration"])
             sids = np.asarray(block["session"])[chosen].tolist()
             pairs = zip(start[chosen].tolist(), ends[chosen].tolist(), strict=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import msgpack
@@ -81,14 +81,16 @@ class Labels:
         return int(self.codes.nbytes) + 64 * len(self.labels)
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Ragged:
     """Per session a run of coded items: session i's are `labels[c]` for the codes
-    `codes[offsets[i]:offsets[i + 1]]`."""
+    `codes[offsets[i]:offsets[i + 1]]`. `memo` keeps what readers derived from the labels
+    (a filter's matching items), for as long as the column is cached."""
 
     labels: list[str]
     offsets: np.ndarray  # int64, one more than the sessions
     codes: np.ndarray
+    memo: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def nbytes(self) -> int:

@@ -123,6 +123,8 @@ def endpoints(range_: str) -> list[tuple[str, str]]:
         ("breakdown", f"{base}/breakdown/country?range={range_}&filter=device==mobile&totals=none"),
         ("breakdown", f"{base}/breakdown/source?range={range_}&filter=country==US;device!=tablet"),
         ("summary", f"{base}/summary?range={range_}&filter=source==Google"),
+        ("summary", f"{base}/summary?range={range_}&filter=page==/pricing"),
+        ("breakdown", f"{base}/breakdown/country?range={range_}&filter=page=~blog&totals=none"),
         ("timeseries", f"{base}/timeseries?range={range_}&filter=channel==Social"),
         ("breakdown", f"{base}/breakdown/entry_page?range={range_}"),
         ("breakdown", f"{base}/breakdown/page?range={range_}"),
