@@ -8,17 +8,20 @@ engagement). Event dimensions count event rows of those sessions: `page` (page v
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import Any
 
+import numpy as np
 from sqlalchemy import ColumnElement, and_, case, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.events import ENGAGEMENT, PAGEVIEW
-from app.queries import columnar, rollup_reads
-from app.queries.filters import row_condition
+from app.queries import columnar, journey_arrays, rollup_reads, session_events
+from app.queries.filters import Filter, row_condition
 from app.queries.scope import Scope, derive, metrics_query, s, where
 from app.queries.summary import period_json
+from app.storage import journey
 from app.storage.dialect import contains_exact
 from app.storage.hourly import SESSION_DIMS, prop_value
 from app.storage.tables import events, sessions
@@ -130,6 +133,10 @@ async def _by_event(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     if rollup_reads.usable_with_edges(scope, dimension):
         return await _by_event_rollups(conn, scope, dimension)
+    if dimension in ("page", "event"):
+        found = await _by_item_in_columns(conn, scope, dimension)
+        if found is not None:
+            return found
     value, counted = _event_value(dimension)
     period = scope.period
     condition = and_(
@@ -153,6 +160,97 @@ async def _by_event(
         count += 1
     rows = [{"value": k, "visitors": len(v), "count": n} for k, (n, v) in groups.items()]
     return rows, {"visitors": len(everyone), "count": count}
+
+
+_ITEM_COLUMNS = ("visitor", "duration", "session", "truncated", "journey")
+
+
+async def _by_item_in_columns(
+    conn: AsyncConnection, scope: Scope, dimension: str
+) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
+    """Page views per path or custom events per name of the sessions passing the other
+    filters, from sealed hours' coded journeys; the dimension's own filters pick the items. A
+    session whose journey cannot say (cut short, or an item whose value held a mark character)
+    is read from `events`. None where the columns cannot answer."""
+    own = [f for f in scope.filters if f.dim == dimension]
+    others = replace(scope, filters=tuple(f for f in scope.filters if f.dim != dimension))
+    frame = await columnar.load(conn, others, scope.period, fields=_ITEM_COLUMNS)
+    if frame is None:
+        return None
+    run = frame.ragged("journey")
+    odd = np.array([journey.REPLACED in label for label in run.labels], dtype=bool)
+    sessions = len(run.offsets) - 1
+    owner = np.repeat(np.arange(sessions), np.diff(run.offsets))
+    odd_sessions = np.bincount(owner[odd[run.codes]], minlength=sessions) > 0 if len(odd) else 0
+    skip = frame.numbers("truncated").astype(bool) | odd_sessions
+
+    def passes(value: str) -> bool:
+        return all(_row_passes(value, f) for f in own)
+
+    stored = journey_arrays.item_counts(run, frame.numbers("visitor"), skip, dimension, passes)
+    walked = await _walk_items(conn, scope.site_id, frame, np.flatnonzero(skip), dimension, passes)
+    return _merged_items(stored, walked)
+
+
+def _row_passes(value: str, f: Filter) -> bool:
+    """An event row's value against a filter on its own dimension (filters.event_row_condition)."""
+    hit = value == f.value if f.op in ("==", "!=") else f.value.lower() in value.lower()
+    return hit != f.negated
+
+
+async def _walk_items(
+    conn: AsyncConnection,
+    site_id: int,
+    frame: columnar.Frame,
+    chosen: np.ndarray,
+    dimension: str,
+    passes: Callable[[str], bool],
+) -> dict[str, tuple[int, set[int]]]:
+    """name -> (items, visitors) of the chosen sessions, read from their events."""
+    if not len(chosen):
+        return {}
+    start = frame.numbers("start")[chosen]
+    ends = (start + frame.numbers("duration")[chosen]).tolist()
+    sids = frame.numbers("session")[chosen].tolist()
+    visitor_of = dict(zip(sids, frame.numbers("visitor")[chosen].tolist(), strict=True))
+    spans = dict(zip(sids, zip(start.tolist(), ends, strict=True), strict=True))
+    value, counted = _event_value(dimension)
+    found = await session_events.by_session(conn, site_id, spans, (value.name,), counted)
+    out: dict[str, tuple[int, set[int]]] = {}
+    for sid, rows in found.items():
+        for (name,) in rows:
+            if passes(name):
+                n, seen = out.get(name, (0, set()))
+                seen.add(visitor_of[sid])
+                out[name] = (n + 1, seen)
+    return out
+
+
+def _merged_items(
+    stored: journey_arrays.ItemCounts, walked: dict[str, tuple[int, set[int]]]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The journeys' counts with the walked sessions' added (visitors as unions)."""
+    rows: dict[str, list[int]] = {}
+    code_of: dict[str, int] = {}
+    for code in np.flatnonzero(stored.counts).tolist():
+        name = stored.names[code]
+        code_of[name] = code
+        rows[name] = [int(stored.counts[code]), int(stored.visitors[code])]
+    for name, (n, seen) in walked.items():
+        if name not in code_of:
+            rows[name] = [n, len(seen)]
+            continue
+        lo, hi = stored.bounds[code_of[name]], stored.bounds[code_of[name] + 1]
+        union = seen.union(stored.runs[lo:hi].tolist())
+        rows[name] = [rows[name][0] + n, len(union)]
+    everyone = np.sort(stored.runs, kind="stable")  # a merge of sorted runs
+    distinct = 1 + int(np.count_nonzero(everyone[1:] != everyone[:-1])) if len(everyone) else 0
+    extra = {v for _, seen in walked.values() for v in seen}
+    if extra:
+        known = np.isin(np.fromiter(extra, dtype=np.int64, count=len(extra)), everyone)
+        distinct += int(np.count_nonzero(~known))
+    total = {"visitors": distinct, "count": sum(n for n, _ in rows.values())}
+    return [{"value": k, "visitors": v, "count": n} for k, (n, v) in rows.items()], total
 
 
 async def _by_event_rollups(

@@ -519,6 +519,18 @@ def _visitors(
     return counts, v
 
 
+def distinct_by_group(
+    group: np.ndarray, n: int, visitor: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct visitors per group 0..n-1, and the visitor ids grouped (sorted within each
+    group, repeats kept)."""
+    if not len(group):
+        return np.zeros(n, dtype=np.int64), visitor
+    group = group.astype(np.uint16 if n < 65536 else np.int64, copy=False)
+    found, runs = _visitors(group, n, visitor, None)
+    return found[0], runs
+
+
 def _distinct(ordered: np.ndarray) -> int:
     return 1 + int(np.count_nonzero(ordered[1:] != ordered[:-1])) if len(ordered) else 0
 

@@ -12,10 +12,12 @@ event by event.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
+from app.queries.columnar import distinct_by_group
 from app.storage import journey
 from app.storage.columns import Labels, Ragged
 
@@ -145,3 +147,37 @@ def _links(
         src_name = str(source.labels[src]) if step == 0 else names[src]
         out[(step, src_name, names[dst])] += count
     return out
+
+
+@dataclass
+class ItemCounts:
+    """A page or event breakdown from stored journeys: per name the matching items and the
+    distinct visitors; `runs` holds the items' visitor ids grouped by name (sorted within a
+    name, repeats kept), name k's from `bounds[k]` to `bounds[k + 1]`."""
+
+    names: list[str]
+    counts: np.ndarray
+    visitors: np.ndarray
+    runs: np.ndarray
+    bounds: np.ndarray
+
+
+def item_counts(
+    run: Ragged, visitor: np.ndarray, skip: np.ndarray, dim: str, passes: Callable[[str], bool]
+) -> ItemCounts:
+    """Page views per path (dim "page") or custom events per name ("event") in the journeys of
+    the sessions not in `skip`, counting the items whose value `passes`."""
+    mark = journey.PAGE if dim == "page" else journey.EVENT
+    wanted = np.array(
+        [label.startswith(mark) and passes(label[1:-1]) for label in run.labels], dtype=bool
+    )
+    n = len(run.offsets) - 1
+    owner = np.repeat(np.arange(n), np.diff(run.offsets))
+    chosen = wanted[run.codes] & ~skip[owner] if len(run.labels) else np.zeros(0, dtype=bool)
+    codes, visitors = run.codes[chosen], visitor[owner[chosen]]
+    groups = len(run.labels)
+    counts = np.bincount(codes, minlength=groups)
+    distinct, runs = distinct_by_group(codes, groups, visitors)
+    bounds = np.zeros(groups + 1, dtype=np.int64)
+    np.cumsum(counts, out=bounds[1:])
+    return ItemCounts([label[1:-1] for label in run.labels], counts, distinct, runs, bounds)

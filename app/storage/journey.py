@@ -19,7 +19,8 @@ from __future__ import annotations
 
 PAGE, EVENT, END, TRUNCATED = "\x1e", "\x1d", "\x1f", "\x1c"
 MAX_BYTES = 2_000
-_MARKS = str.maketrans({c: "\ufffd" for c in (PAGE, EVENT, END, TRUNCATED)})
+REPLACED = "\ufffd"  # what a mark character inside a value becomes
+_MARKS = str.maketrans({c: REPLACED for c in (PAGE, EVENT, END, TRUNCATED)})
 
 
 def page(path: str) -> str:

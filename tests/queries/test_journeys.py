@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.queries import columnar, session_events
+from app.queries.breakdown import breakdown
 from app.queries.filters import parse
 from app.queries.flows import flows
 from app.queries.funnel import funnel, parse_steps
@@ -314,3 +315,48 @@ def test_a_journey_cut_right_after_the_depth_still_says_continues(
         got, _, _, _, _ = asyncio.run(_ask(db.url, scope, 3, start, "/a,/b"))
         links = {(k["source"], k["target"]) for k in got["links"]}
         assert ("3:/c", "4:(continues)") in links, start
+
+
+@pytest.mark.parametrize("seal_after", [None, 1])
+@pytest.mark.parametrize("text", ["device==desktop", "page=~docs;device==desktop", "event!=x"])
+def test_a_filtered_page_breakdown_reads_past_cut_and_odd_journeys(
+    template: Template,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    text: str,
+    seal_after: int | None,
+) -> None:
+    """A filtered page / event breakdown counts the journeys' items; a journey cut short, or
+    holding a path with a mark character (stored as U+FFFD), is counted from its events, so
+    the rows equal the recount."""
+    monkeypatch.setattr(journey, "MAX_BYTES", 40)
+    db = template.fresh(tmp_path, "items.db")
+    long_walk = ["/", *(f"/docs/{i}" for i in range(12)), "/pricing", "signup"]
+    hit_list = [
+        traffic.Hit(1, T0 + i * 60_000, "pageview" if p.startswith("/") else p, p)
+        for i, p in enumerate(long_walk)
+    ]
+    hit_list += [traffic.Hit(2, T0 + 90_000, "pageview", "/docs/1")]
+    hit_list += [traffic.Hit(2, T0 + 95_000, "pageview", "/odd\x1fpath")]
+    hit_list += [traffic.Hit(3, T0 + 99_000, "pageview", "/docs/1", device="mobile")]
+    hit_list.sort(key=lambda h: h.at_ms)
+    asyncio.run(traffic.write(db.url, traffic.to_events(1, hit_list), [4], seal_after))
+    filters = parse(text)
+    scope = Scope(1, make_period(T0, T0 + 24 * HOUR, "UTC", "hour"), tuple(filters))
+    stored = traffic.stored_sessions(db)
+    for dim in ("page", "event"):
+        got = asyncio.run(_breakdown(db.url, scope, dim))
+        own = traffic.in_period(stored, scope.period.start, scope.period.end, filters, own=dim)
+        want = traffic.event_breakdown(own, dim, filters)
+        assert {r["value"]: (r["count"], r["visitors"]) for r in got["results"]} == want, dim
+        assert got["totals"]["count"] == sum(n for n, _ in want.values())
+    if text == "device==desktop":
+        assert want == {"signup": (1, 1)}  # the event past visitor 1's cut journey
+
+
+async def _breakdown(url: str, scope: Scope, dim: str) -> Any:
+    engine = create_engine(url)
+    async with engine.connect() as conn:
+        answer = await breakdown(conn, scope, dim, limit=1000)
+    await engine.dispose()
+    return answer
