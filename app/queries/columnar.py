@@ -519,6 +519,33 @@ def _visitors(
     return counts, v
 
 
+def retention_cells(
+    first: Frame, everyone: Frame, bounds: Sequence[int]
+) -> dict[tuple[int, int], int]:
+    """(cohort period, active period) -> visitors, as app/queries/retention.py defines them:
+    a visitor's cohort is the start of their first new session in `first` (the filtered
+    sessions); they are active in the period of each of their sessions in `everyone` from then
+    on."""
+    new = first.numbers("new").astype(bool)
+    visitor, start = first.numbers("visitor")[new], first.numbers("start")[new]
+    order = np.lexsort((start, visitor))
+    visitor, start = visitor[order], start[order]
+    leads = np.ones(len(visitor), dtype=bool)
+    leads[1:] = visitor[1:] != visitor[:-1]
+    cohort_visitor, first_ts = visitor[leads], start[leads]
+    if not len(cohort_visitor):
+        return {}
+    later_visitor, later_ts = everyone.numbers("visitor"), everyone.numbers("start")
+    at = np.minimum(np.searchsorted(cohort_visitor, later_visitor), len(cohort_visitor) - 1)
+    mine = (cohort_visitor[at] == later_visitor) & (later_ts >= first_ts[at])
+    edges = np.asarray(bounds, dtype=np.int64)
+    periods = len(bounds) - 1
+    cohort = np.searchsorted(edges, first_ts[at[mine]], side="right") - 1
+    active = np.searchsorted(edges, later_ts[mine], side="right") - 1
+    cells, _ = distinct_by_group(cohort * periods + active, periods * periods, later_visitor[mine])
+    return {divmod(int(i), periods): int(cells[i]) for i in np.flatnonzero(cells)}
+
+
 def distinct_by_group(
     group: np.ndarray, n: int, visitor: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:

@@ -10,12 +10,14 @@ the range's first day, so a DST week is one period like any other. k = 0 is the 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import pairwise
 from typing import Any
 
 from sqlalchemy import and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.queries import columnar
 from app.queries.period import Period, make_period
 from app.queries.scope import Scope, bucket_of, s, where
 from app.queries.summary import period_json
@@ -44,6 +46,17 @@ async def retention(conn: AsyncConnection, scope: Scope, cohort: str = "week") -
             "period": period_json(period),
             "cohort": cohort,
             "cohorts": _cohorts(bounds, period, seen),
+        }
+    first = await columnar.load(conn, scope, period, fields=("visitor", "new"))
+    everyone = None
+    if first is not None:
+        unfiltered = replace(scope, filters=())
+        everyone = await columnar.load(conn, unfiltered, period, fields=("visitor",))
+    if first is not None and everyone is not None:
+        return {
+            "period": period_json(period),
+            "cohort": cohort,
+            "cohorts": _cohorts(bounds, period, columnar.retention_cells(first, everyone, bounds)),
         }
     firsts = (
         select(s.visitor_id.label("visitor_id"), func.min(s.start_ts).label("first_ts"))

@@ -126,6 +126,7 @@ def endpoints(range_: str) -> list[tuple[str, str]]:
         ("summary", f"{base}/summary?range={range_}&filter=page==/pricing"),
         ("breakdown", f"{base}/breakdown/country?range={range_}&filter=page=~blog&totals=none"),
         ("timeseries", f"{base}/timeseries?range={range_}&filter=channel==Social"),
+        ("breakdown", f"{base}/breakdown/page?range={range_}&filter=source==Google&totals=none"),
         ("breakdown", f"{base}/breakdown/entry_page?range={range_}"),
         ("breakdown", f"{base}/breakdown/page?range={range_}"),
         ("breakdown", f"{base}/breakdown/event?range={range_}"),
