@@ -133,6 +133,7 @@ def endpoints(range_: str) -> list[tuple[str, str]]:
         ("flows", f"{base}/flows?range={range_}&depth=4"),
         ("flows", f"{base}/flows?range={range_}&depth=4&start=/pricing"),
         ("retention", f"{base}/retention?range={range_}&cohort=day"),
+        ("retention", f"{base}/retention?range={range_}&cohort=day&filter=device==mobile"),
         ("funnel", f"{base}/funnel?range={range_}&steps=/pricing,/signup,event:Signup"),
         ("analytics", f"/api/analytics/stats?site={SITE}&time_range={legacy}"),
         ("analytics", f"/api/analytics/sankey?site={SITE}&time_range={legacy}"),
