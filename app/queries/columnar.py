@@ -525,25 +525,46 @@ def retention_cells(
     """(cohort period, active period) -> visitors, as app/queries/retention.py defines them:
     a visitor's cohort is the start of their first new session in `first` (the filtered
     sessions); they are active in the period of each of their sessions in `everyone` from then
-    on."""
+    on. Cohort visitors get dense numbers, so distinct visitors per active period are marks in
+    one boolean array (a sort per period otherwise)."""
     new = first.numbers("new").astype(bool)
     visitor, start = first.numbers("visitor")[new], first.numbers("start")[new]
-    order = np.lexsort((start, visitor))
+    if not len(visitor):
+        return {}
+    order = np.argsort(visitor)
     visitor, start = visitor[order], start[order]
     leads = np.ones(len(visitor), dtype=bool)
     leads[1:] = visitor[1:] != visitor[:-1]
-    cohort_visitor, first_ts = visitor[leads], start[leads]
-    if not len(cohort_visitor):
-        return {}
+    runs = np.flatnonzero(leads)
+    cohort_visitor, first_ts = visitor[runs], np.minimum.reduceat(start, runs)
     later_visitor, later_ts = everyone.numbers("visitor"), everyone.numbers("start")
     at = np.minimum(np.searchsorted(cohort_visitor, later_visitor), len(cohort_visitor) - 1)
     mine = (cohort_visitor[at] == later_visitor) & (later_ts >= first_ts[at])
     edges = np.asarray(bounds, dtype=np.int64)
-    periods = len(bounds) - 1
-    cohort = np.searchsorted(edges, first_ts[at[mine]], side="right") - 1
+    periods, people = len(bounds) - 1, len(cohort_visitor)
+    cohort_of = np.searchsorted(edges, first_ts, side="right") - 1  # per cohort visitor
+    dense = at[mine]
     active = np.searchsorted(edges, later_ts[mine], side="right") - 1
-    cells, _ = distinct_by_group(cohort * periods + active, periods * periods, later_visitor[mine])
-    return {divmod(int(i), periods): int(cells[i]) for i in np.flatnonzero(cells)}
+    cells: dict[tuple[int, int], int] = {}
+    if periods > FEW_GROUPS:  # distinct (active, visitor) keys by one sort
+        keys = np.sort(active.astype(np.int64) * people + dense)
+        first_key = np.ones(len(keys), dtype=bool)
+        first_key[1:] = keys[1:] != keys[:-1]
+        keys = keys[first_key]
+        flat = np.bincount(cohort_of[keys % people] * periods + keys // people)
+        return {divmod(int(i), periods): int(flat[i]) for i in np.flatnonzero(flat)}
+    by_period = np.argsort(active, kind="stable")
+    limits = np.searchsorted(active[by_period], np.arange(periods + 1))
+    seen = np.zeros(people, dtype=bool)
+    for a in range(periods):
+        if limits[a] == limits[a + 1]:
+            continue
+        seen[:] = False
+        seen[dense[by_period[limits[a] : limits[a + 1]]]] = True
+        per_cohort = np.bincount(cohort_of[seen], minlength=periods)
+        for c in np.flatnonzero(per_cohort).tolist():
+            cells[(c, a)] = int(per_cohort[c])
+    return cells
 
 
 def distinct_by_group(

@@ -68,6 +68,8 @@ async def _ask(url: str, scope: Scope, depth: int, page: str | None, steps: str)
     # None: hours open; n: sealed as columns after batch n (of 3); -1 open rows: SQL only.
     seal_after=st.none() | st.integers(0, 3),
     open_limit=st.sampled_from([columnar.OPEN_LIMIT, 0, -1]),
+    # Groups counted one by one up to this many, else by one sort of all (both ways tested).
+    few_groups=st.sampled_from([columnar.FEW_GROUPS, 0]),
 )
 def test_journeys_equal_recount(
     template: Template,
@@ -81,6 +83,7 @@ def test_journeys_equal_recount(
     steps: str,
     seal_after: int | None,
     open_limit: int,
+    few_groups: int,
 ) -> None:
     db = template.fresh(tmp_path, "journeys.db")
     url = db.url
@@ -90,6 +93,7 @@ def test_journeys_equal_recount(
     scope = Scope(1, p, tuple(filters))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(columnar, "OPEN_LIMIT", open_limit)
+        patch.setattr(columnar, "FEW_GROUPS", few_groups)
         answers = asyncio.run(_ask(url, scope, depth, page, steps))
     full, merged, by_day, by_week, funnel_ = answers
     stored = traffic.stored_sessions(db)
@@ -360,3 +364,34 @@ async def _breakdown(url: str, scope: Scope, dim: str) -> Any:
         answer = await breakdown(conn, scope, dim, limit=1000)
     await engine.dispose()
     return answer
+
+
+@pytest.mark.parametrize("few_groups", [columnar.FEW_GROUPS, 0])
+@pytest.mark.parametrize("seal_after", [None, 1])
+def test_retention_from_columns_equals_the_recount(
+    template: Template, tmp_path: Path, few_groups: int, seal_after: int | None
+) -> None:
+    """Visitors coming back on later days, in a zone whose days are not UTC days (so the
+    columns answer), counted by periods one by one and by one sort of all."""
+    db = template.fresh(tmp_path, "retention.db")
+    hit_list = [
+        traffic.Hit(visitor, T0 + day * 24 * HOUR + visitor * 60_000, "pageview", "/")
+        for visitor, days in ((1, (0, 1, 3)), (2, (0, 2)), (3, (1, 2, 3)), (4, (2,)))
+        for day in days
+    ]
+    asyncio.run(traffic.write(db.url, traffic.to_events(1, hit_list), [], seal_after))
+    stored = traffic.stored_sessions(db)
+    for tz in (TZ, "Asia/Kolkata"):
+        p = make_period(T0 - 24 * HOUR, T0 + 5 * 24 * HOUR, tz, "day")
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(columnar, "FEW_GROUPS", few_groups)
+            _, _, by_day, _, _ = asyncio.run(_ask(db.url, Scope(1, p), 2, None, "/,/"))
+        bounds = cohort_bounds(p, "day")
+        got = {
+            (c, c + r["k"]): r["visitors"]
+            for c, row in enumerate(by_day["cohorts"])
+            for r in row["retention"]
+            if r["visitors"]
+        }
+        assert got == journeys.retention(stored, bounds, []), tz
+        assert sum(v for (c, a), v in got.items() if a > c) >= 5  # visitors came back

@@ -99,6 +99,8 @@ def template(
     seal_after=st.none() | st.integers(0, 7),
     # Sessions of open hours read as rows up to this many; -1: the SQL path only.
     open_limit=st.sampled_from([columnar.OPEN_LIMIT, 0, -1]),
+    # Groups counted one by one up to this many, else by one sort of all (both ways tested).
+    few_groups=st.sampled_from([columnar.FEW_GROUPS, 0]),
     filter_text=filter_texts,
     period=periods,
     tz=zones,
@@ -110,6 +112,7 @@ def test_queries_equal_recount(
     cuts: list[int],
     seal_after: int | None,
     open_limit: int,
+    few_groups: int,
     filter_text: str,
     period: tuple[int, int, str],
     tz: str,
@@ -122,6 +125,7 @@ def test_queries_equal_recount(
     scope = Scope(1, make_period(period[0], period[1], tz, period[2]), tuple(filters))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(columnar, "OPEN_LIMIT", open_limit)
+        patch.setattr(columnar, "FEW_GROUPS", few_groups)
         answers = asyncio.run(_ask(url, scope))
     _check(traffic.stored_sessions(db), scope, filters, answers)
 
