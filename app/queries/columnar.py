@@ -527,19 +527,20 @@ def retention_cells(
     sessions); they are active in the period of each of their sessions in `everyone` from then
     on. Cohort visitors get dense numbers, so distinct visitors per active period are marks in
     one boolean array (a sort per period otherwise)."""
-    new = first.numbers("new").astype(bool)
-    visitor, start = first.numbers("visitor")[new], first.numbers("start")[new]
-    if not len(visitor):
+    if first is everyone:  # unfiltered: one sort by visitor numbers everyone
+        cohort_visitor, first_ts, at = _first_new_sessions(everyone)
+    else:
+        new = first.numbers("new").astype(bool)
+        found, first_ts, _ = _first_new_sessions(first, new)
+        cohort_visitor = found
+        later = everyone.numbers("visitor")
+        at = np.minimum(np.searchsorted(found, later), max(len(found) - 1, 0))
+        if len(found):
+            at[found[at] != later] = -1
+    if not len(cohort_visitor):
         return {}
-    order = np.argsort(visitor)
-    visitor, start = visitor[order], start[order]
-    leads = np.ones(len(visitor), dtype=bool)
-    leads[1:] = visitor[1:] != visitor[:-1]
-    runs = np.flatnonzero(leads)
-    cohort_visitor, first_ts = visitor[runs], np.minimum.reduceat(start, runs)
-    later_visitor, later_ts = everyone.numbers("visitor"), everyone.numbers("start")
-    at = np.minimum(np.searchsorted(cohort_visitor, later_visitor), len(cohort_visitor) - 1)
-    mine = (cohort_visitor[at] == later_visitor) & (later_ts >= first_ts[at])
+    later_ts = everyone.numbers("start")
+    mine = (at >= 0) & (later_ts >= first_ts[np.maximum(at, 0)])
     edges = np.asarray(bounds, dtype=np.int64)
     periods, people = len(bounds) - 1, len(cohort_visitor)
     cohort_of = np.searchsorted(edges, first_ts, side="right") - 1  # per cohort visitor
@@ -565,6 +566,32 @@ def retention_cells(
         for c in np.flatnonzero(per_cohort).tolist():
             cells[(c, a)] = int(per_cohort[c])
     return cells
+
+
+def _first_new_sessions(
+    frame: Frame, chosen: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The visitors with a new session among the frame's (or its `chosen`) sessions, sorted;
+    the start of each one's first new session; and per frame session its visitor's number in
+    that list (-1: none). Without `chosen`, every session is numbered."""
+    visitor, start = frame.numbers("visitor"), frame.numbers("start")
+    new = frame.numbers("new").astype(bool)
+    if chosen is not None:
+        visitor, start, new = visitor[chosen], start[chosen], new[chosen]
+    order = np.argsort(visitor)
+    ordered = visitor[order]
+    leads = np.ones(len(ordered), dtype=bool)
+    leads[1:] = ordered[1:] != ordered[:-1]
+    runs = np.flatnonzero(leads)
+    if not len(runs):
+        return ordered, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    never = np.iinfo(np.int64).max
+    first_new = np.minimum.reduceat(np.where(new[order], start[order], never), runs)
+    has_new = first_new < never
+    number = np.cumsum(has_new) - 1  # per run: its visitor's number among those with one
+    per_session = np.empty(len(ordered), dtype=np.int64)
+    per_session[order] = np.where(has_new, number, -1)[np.cumsum(leads) - 1]
+    return ordered[runs][has_new], first_new[has_new], per_session
 
 
 def distinct_by_group(

@@ -48,8 +48,8 @@ async def retention(conn: AsyncConnection, scope: Scope, cohort: str = "week") -
             "cohorts": _cohorts(bounds, period, seen),
         }
     first = await columnar.load(conn, scope, period, fields=("visitor", "new"))
-    everyone = None
-    if first is not None:
+    everyone = first if not scope.filters else None
+    if first is not None and scope.filters:
         unfiltered = replace(scope, filters=())
         everyone = await columnar.load(conn, unfiltered, period, fields=("visitor",))
     if first is not None and everyone is not None:
