@@ -1,14 +1,14 @@
-"""Session reports over sealed hours' columns (app/storage/columns.py), with numpy.
+"""Reports over sealed hours' columns (app/storage/columns.py), with numpy.
 
-Used where the rollups cannot answer, when every filter is on a session dimension: a period's
-sealed hours come as arrays (from a bounded in-memory cache keyed by the hour's build token, else
-from `session_columns`), its open hours' sessions as rows, both in the caller's snapshot. Filters
-become a lookup over each dimension's dictionary; groups are counted with bincount; distinct
-visitors per group are one sort of the group's visitor ids. The numbers are the SQL path's
-definitions exactly (tests/queries/test_recount.py runs both).
-
-Measured at 10M events (30 days, 2.2M sessions): the filtered country breakdown that scanned
-session rows in ~1 s reads the arrays in tens of ms (see ARCHITECTURE.md for the figures).
+Used where the rollups cannot answer (filters, part-hour zones' series, funnels, flows from a
+start page, retention off UTC days) unless a filter is on a property. A period's sealed hours
+come as one block per UTC day (from a bounded in-memory cache keyed by the day's build tokens,
+else from `session_columns`), its open hours' sessions as rows. Only columns carrying the
+tokens the hours were listed with are used: SQLite gives each SELECT its own snapshot, so an
+hour sealed again or unsealed in between sends the report to the SQL scan. Filters become a
+lookup over each dimension's dictionary; groups are counted with bincount; distinct visitors per
+group are one sort of the group's visitor ids. The numbers are the SQL path's definitions
+exactly (the recounts in tests/queries run both).
 """
 
 from __future__ import annotations
@@ -322,16 +322,20 @@ async def _days(
             blocks[day] = found  # type: ignore[assignment]
     hours = [hour for day in missing for hour, _ in sealed[day]]
     decoded: dict[tuple[int, str], Column] = {}
+    token = {hour: built for day in missing for hour, built in sealed[day]}
     c = session_columns.c
     for i in range(0, len(hours), _IN_CHUNK):
-        query = select(c.hour, c.name, c.data).where(
+        query = select(c.hour, c.name, c.built, c.data).where(
             c.site_id == site_id, c.hour.in_(hours[i : i + _IN_CHUNK]), c.name.in_(names)
         )
-        for hour, name, data in await conn.execute(query):
-            decoded[(hour, name)] = columns.decode(name, data, hour)
+        for hour, name, built, data in await conn.execute(query):
+            if built == token[hour]:
+                decoded[(hour, name)] = columns.decode(name, data, hour)
     for day in missing:
         if any((h, name) not in decoded for h, _ in sealed[day] for name in names):
-            return None  # an hour sealed by an older release, without this column
+            # Sealed again or unsealed since the hours were listed (each SELECT may see a
+            # newer commit on SQLite), or sealed by an older release without this column.
+            return None
         block = {name: _concat([decoded[(h, name)] for h, _ in sealed[day]]) for name in names}
         for name, column in block.items():
             CACHE.put(key(day, name), column)

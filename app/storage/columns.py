@@ -9,8 +9,10 @@ app/queries/columnar.py filters and groups them with numpy.
 An hour is *open* while its sessions may still change. The sealer (Runtime, a writer job per
 hour, so it takes turns with the batches) seals an hour SEAL_AFTER_MS after it ended; any batch
 that changes a session of a sealed hour (a long session, a late /api/batch) deletes the hour's
-columns in its own transaction, and the next pass seals it again. Readers read columns and the
-open hours' sessions in one snapshot, so a report never mixes an hour's two versions. On
+columns in its own transaction, and the next pass seals it again. A reader lists the period's
+hours with their tokens first and takes only columns carrying those tokens (an hour sealed
+again or unsealed meanwhile sends the report to the SQL scan), so it never mixes an hour's two
+versions; each session belongs to exactly one hour, sealed or read as a row. On
 PostgreSQL both sides take the hour's advisory lock: a sealer in one process cannot store an hour
 that a writer in another is changing.
 """

@@ -117,3 +117,24 @@ async def test_the_server_seals_past_hours_and_reports_agree(
     assert set(_sealed_hours(db)) == {start // HOUR_MS}
     assert _breakdown(await (await ask()).get_json()) == open_answer
     assert open_answer == {"/": (1, 1, 2), "/a": (1, 1, 1)}
+
+
+async def test_columns_of_another_seal_are_not_used(db: Database) -> None:
+    """A report lists the hours with their tokens, then reads the columns: if the hour was
+    sealed again in between (another token), it gets nothing and reads sessions instead."""
+    if db.dialect == "sqlite":
+        await asyncio.to_thread(upgrade, db.url)
+    events = traffic.to_events(1, [traffic.Hit(1, T + 60_000, "pageview", "/")])
+    await traffic.write(db.url, events, [], seal_after=1)
+    built = rows(db, f"SELECT built FROM session_columns WHERE name = '{columns.MARK}'")[0]
+    engine = create_engine(db.url)
+    day = H // 24
+    try:
+        async with engine.connect() as conn:
+            names = ["start", "visitor"]
+            stale = await columnar._days(conn, 1, {day: [(H, built["built"] + 1)]}, names)
+            fresh = await columnar._days(conn, 1, {day: [(H, built["built"])]}, names)
+    finally:
+        await engine.dispose()
+    assert stale is None
+    assert fresh is not None and len(fresh[0]["visitor"]) == 1  # type: ignore[arg-type]
