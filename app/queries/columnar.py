@@ -34,6 +34,9 @@ from app.storage.tables import rollup_hours, session_columns, sessions
 # Open hours' sessions are read as rows: beyond this many the SQL path is cheaper (a big import
 # the sealer has not caught up with yet).
 OPEN_LIMIT = 50_000
+# A period of more sessions than this is scanned in SQL instead: its arrays would take ~0.5 GB
+# (~50 bytes a session for a filtered breakdown's columns) — the bound on a report's memory.
+MAX_SESSIONS = 10_000_000
 # Below this many groups, visitors are counted group by group (one sort each); above, by one
 # sort of all (group, visitor) pairs.
 FEW_GROUPS = 64
@@ -280,13 +283,17 @@ async def _read(
     sealed: dict[int, list[tuple[int, int]]] = {}
     open_hours: list[int] = []
     open_sessions = 0
+    total = 0
     for hour, count, built in await conn.execute(meta):
+        total += count
         if built is None:
             open_hours.append(hour)
             open_sessions += count
         else:
             sealed.setdefault(hour // HOURS_PER_DAY, []).append((hour, built))
     if open_sessions > OPEN_LIMIT:
+        return None
+    if total > MAX_SESSIONS:
         return None
     blocks = await _days(conn, site_id, sealed, names)
     if blocks is None:

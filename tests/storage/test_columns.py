@@ -138,3 +138,24 @@ async def test_columns_of_another_seal_are_not_used(db: Database) -> None:
         await engine.dispose()
     assert stale is None
     assert fresh is not None and len(fresh[0]["visitor"]) == 1  # type: ignore[arg-type]
+
+
+async def test_a_period_past_the_memory_bound_is_scanned(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More sessions than columnar.MAX_SESSIONS: no arrays (the report scans in SQL), and the
+    report's numbers are the same."""
+    if db.dialect == "sqlite":
+        await asyncio.to_thread(upgrade, db.url)
+    hits = [traffic.Hit(v, T + v * 60_000, "pageview", "/", device="mobile") for v in (1, 2, 3)]
+    await traffic.write(db.url, traffic.to_events(1, hits), [], seal_after=1)
+    scope = Scope(1, make_period(T, T + HOUR_MS, "UTC", "hour"), tuple(parse("device==mobile")))
+    engine = create_engine(db.url)
+    try:
+        async with engine.connect() as conn:
+            assert await columnar.load(conn, scope, scope.period) is not None
+            monkeypatch.setattr(columnar, "MAX_SESSIONS", 2)
+            assert await columnar.load(conn, scope, scope.period) is None
+    finally:
+        await engine.dispose()
+    assert await _mobile_pageviews(db.url, open_limit=0) == 3
