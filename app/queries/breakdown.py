@@ -95,7 +95,7 @@ async def _by_session(
         return _session_rows(found.items()), _pick(total)
     frame = await columnar.load(conn, scope, scope.period, [dimension])
     if frame is not None:
-        labelled, summed = columnar.by_label(frame, dimension, with_totals=totals)
+        labelled, summed = await columnar.off_loop(columnar.by_label, frame, dimension, totals)
         return _session_rows(labelled), _pick(summed)
     condition = where(scope, scope.period.start, scope.period.end)
     query = metrics_query(condition, _session_column(dimension), visitor_types=False)
@@ -177,19 +177,27 @@ async def _by_item_in_columns(
     frame = await columnar.load(conn, others, scope.period, fields=_ITEM_COLUMNS)
     if frame is None:
         return None
+
+    def passes(value: str) -> bool:
+        return all(_row_passes(value, f) for f in own)
+
+    stored, skip = await columnar.off_loop(_items_in_columns, frame, dimension, passes)
+    walked = await _walk_items(conn, scope.site_id, frame, np.flatnonzero(skip), dimension, passes)
+    return await columnar.off_loop(_merged_items, stored, walked)
+
+
+def _items_in_columns(
+    frame: columnar.Frame, dimension: str, passes: Callable[[str], bool]
+) -> tuple[journey_arrays.ItemCounts, np.ndarray]:
+    """The journeys' item counts, and which sessions must be read from events instead."""
     run = frame.ragged("journey")
     odd = np.array([journey.REPLACED in label for label in run.labels], dtype=bool)
     sessions = len(run.offsets) - 1
     owner = np.repeat(np.arange(sessions), np.diff(run.offsets))
     odd_sessions = np.bincount(owner[odd[run.codes]], minlength=sessions) > 0 if len(odd) else 0
     skip = frame.numbers("truncated").astype(bool) | odd_sessions
-
-    def passes(value: str) -> bool:
-        return all(_row_passes(value, f) for f in own)
-
-    stored = journey_arrays.item_counts(run, frame.numbers("visitor"), skip, dimension, passes)
-    walked = await _walk_items(conn, scope.site_id, frame, np.flatnonzero(skip), dimension, passes)
-    return _merged_items(stored, walked)
+    visitor = frame.numbers("visitor")
+    return journey_arrays.item_counts(run, visitor, skip, dimension, passes), skip
 
 
 def _row_passes(value: str, f: Filter) -> bool:

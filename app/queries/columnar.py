@@ -13,9 +13,11 @@ exactly (the recounts in tests/queries run both).
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
 from sqlalchemy import and_, or_, select
@@ -43,6 +45,8 @@ FEW_GROUPS = 64
 _IN_CHUNK = 400
 # Filter results remembered per cached journey column (a day's: one bool per session each).
 MEMO_KEYS = 16
+_MEMO_LOCK = threading.Lock()
+T = TypeVar("T")
 _METRICS = ("start", "visitor", "pageviews", "bounce", "engagement")
 
 
@@ -152,13 +156,31 @@ async def load(
     blocks = await _read(conn, scope.site_id, period, names)
     if blocks is None:
         return None
-    stored = {
-        f: [_in_journey(block, f) for block in blocks] for f in scope.filters if f.event_grain
-    }
+    journey_filters = [f for f in scope.filters if f.event_grain]
+    stored = await off_loop(_journey_hits, blocks, journey_filters)
     beyond = await _past_journeys(conn, scope.site_id, blocks, period, stored)
-    kept = [
-        _kept(i, block, period, scope.filters, stored, beyond) for i, block in enumerate(blocks)
-    ]
+    return await off_loop(_frame_of, blocks, period, scope.filters, stored, beyond)
+
+
+async def off_loop(fn: Callable[..., T], *args: Any) -> T:
+    """Array work in a worker thread: numpy releases the GIL while it sorts and gathers, so
+    ingest and websockets go on meanwhile (on the event loop, a 30-day retention stalled it
+    ~410 ms)."""
+    return await asyncio.to_thread(fn, *args)
+
+
+def _journey_hits(blocks: list[Block], filters: list[Filter]) -> dict[Filter, list[np.ndarray]]:
+    return {f: [_in_journey(block, f) for block in blocks] for f in filters}
+
+
+def _frame_of(
+    blocks: list[Block],
+    period: Period,
+    filters: Sequence[Filter],
+    stored: dict[Filter, list[np.ndarray]],
+    beyond: dict[Filter, set[int]],
+) -> Frame:
+    kept = [_kept(i, block, period, filters, stored, beyond) for i, block in enumerate(blocks)]
     return Frame(blocks, kept)
 
 
@@ -205,10 +227,11 @@ def _in_journey(block: Block, f: Filter) -> np.ndarray:
 
 def _remember(run: Ragged, key: tuple[str, ...], value: np.ndarray) -> None:
     """A filter's result kept with the cached column (the dashboard asks ~10 reports with the
-    same filters); the oldest go past MEMO_KEYS."""
-    while len(run.memo) >= MEMO_KEYS:
-        run.memo.pop(next(iter(run.memo)))
-    run.memo[key] = value
+    same filters); the oldest go past MEMO_KEYS. Reports compute in worker threads: one lock."""
+    with _MEMO_LOCK:
+        while len(run.memo) >= MEMO_KEYS:
+            run.memo.pop(next(iter(run.memo)))
+        run.memo[key] = value
 
 
 def _matching_items(run: Ragged, dim: str, op: str, value: str) -> np.ndarray:
@@ -306,7 +329,7 @@ async def _read(
             for lo, hi in _runs(open_hours)
         ]
         rows = (await conn.execute(columns.session_query(names, or_(*spans)))).all()
-        blocks.append(columns.from_rows(rows, names))
+        blocks.append(await off_loop(columns.from_rows, rows, names))
     return blocks
 
 
@@ -335,19 +358,34 @@ async def _days(
         query = select(c.hour, c.name, c.built, c.data).where(
             c.site_id == site_id, c.hour.in_(hours[i : i + _IN_CHUNK]), c.name.in_(names)
         )
-        for hour, name, built, data in await conn.execute(query):
-            if built == token[hour]:
-                decoded[(hour, name)] = columns.decode(name, data, hour)
+        found_rows = [row for row in await conn.execute(query) if row.built == token[row.hour]]
+        decoded.update(await off_loop(_decoded, found_rows))
     for day in missing:
         if any((h, name) not in decoded for h, _ in sealed[day] for name in names):
             # Sealed again or unsealed since the hours were listed (each SELECT may see a
             # newer commit on SQLite), or sealed by an older release without this column.
             return None
-        block = {name: _concat([decoded[(h, name)] for h, _ in sealed[day]]) for name in names}
+    built = await off_loop(_blocks_of, decoded, {day: sealed[day] for day in missing}, names)
+    for day, block in built.items():
         for name, column in block.items():
             CACHE.put(key(day, name), column)
         blocks[day] = block
     return [blocks[day] for day in sorted(blocks)]
+
+
+def _decoded(found: list[Any]) -> dict[tuple[int, str], Column]:
+    return {(row.hour, row.name): columns.decode(row.name, row.data, row.hour) for row in found}
+
+
+def _blocks_of(
+    decoded: dict[tuple[int, str], Column],
+    days: dict[int, list[tuple[int, int]]],
+    names: list[str],
+) -> dict[int, Block]:
+    return {
+        day: {name: _concat([decoded[(h, name)] for h, _ in hours]) for name in names}
+        for day, hours in days.items()
+    }
 
 
 def _concat(chunks: list[Column]) -> Column:

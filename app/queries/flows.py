@@ -50,16 +50,7 @@ async def session_links(
         paths, long = await _paths_in_sql(conn, scope, depth, start_page)
         links = _links_of(paths)
     else:
-        source = frame.labels("source")
-        truncated = frame.numbers("truncated")
-        links, walk = journey_arrays.flow_links(
-            source, frame.ragged("journey"), truncated, depth, start_page
-        )
-        starts = frame.numbers("start")[walk].tolist()
-        ends = (frame.numbers("start") + frame.numbers("duration"))[walk].tolist()
-        labels = [source.labels[code] for code in source.codes[walk].tolist()]
-        sids = frame.numbers("session")[walk].tolist()
-        long = dict(zip(sids, zip(labels, starts, ends, strict=True), strict=True))
+        links, long = await columnar.off_loop(_links_in_columns, frame, depth, start_page)
     if long:
         walked: list[Path] = []
         spans = {sid: (lo, hi) for sid, (_, lo, hi) in long.items()}
@@ -67,6 +58,20 @@ async def session_links(
             _add_path(walked, str(long[sid][0]), pages, depth, start_page, 1)
         links.update(_links_of(walked))
     return links
+
+
+def _links_in_columns(
+    frame: columnar.Frame, depth: int, start_page: str | None
+) -> tuple[Counter[Link], dict[int, tuple[str | None, int, int]]]:
+    """The links from coded journeys, and the sessions to walk: id -> (source, start, end)."""
+    source, truncated = frame.labels("source"), frame.numbers("truncated")
+    run = frame.ragged("journey")
+    links, walk = journey_arrays.flow_links(source, run, truncated, depth, start_page)
+    starts = frame.numbers("start")[walk].tolist()
+    ends = (frame.numbers("start") + frame.numbers("duration"))[walk].tolist()
+    labels = [source.labels[code] for code in source.codes[walk].tolist()]
+    sids = frame.numbers("session")[walk].tolist()
+    return links, dict(zip(sids, zip(labels, starts, ends, strict=True), strict=True))
 
 
 _FLOW_COLUMNS = ("duration", "session", "truncated", "journey")

@@ -132,10 +132,8 @@ async def _reached_in_columns(
 ) -> list[int]:
     """`reached` over sealed hours' coded journeys (app/queries/journey_arrays.py)."""
     items = [step.item() for step in steps]
-    furthest = journey_arrays.furthest_steps(frame.ragged("journey"), items)
-    visitor, truncated = frame.numbers("visitor"), frame.numbers("truncated").astype(bool)
-    counted = (furthest > 0) | truncated
-    visitors, best = journey_arrays.per_visitor_max(visitor[counted], furthest[counted])
+    visitors, best, truncated = await columnar.off_loop(_furthest_per_visitor, frame, items)
+    visitor = frame.numbers("visitor")
     counts = np.bincount(best, minlength=len(steps) + 1)
     if truncated.any():
         long = np.flatnonzero(truncated)
@@ -150,6 +148,20 @@ async def _reached_in_columns(
                 counts[stored[visitor_id]] -= 1
                 counts[done] += 1
     return [int(counts[k:].sum()) for k in range(1, len(steps) + 1)]
+
+
+def _furthest_per_visitor(
+    frame: columnar.Frame, items: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Visitors (sorted) and the furthest step any of their sessions reached; which sessions
+    were truncated (their visitors' steps may go further in the events)."""
+    furthest = journey_arrays.furthest_steps(frame.ragged("journey"), items)
+    truncated = frame.numbers("truncated").astype(bool)
+    counted = (furthest > 0) | truncated
+    visitors, best = journey_arrays.per_visitor_max(
+        frame.numbers("visitor")[counted], furthest[counted]
+    )
+    return visitors, best, truncated
 
 
 async def _walk_truncated(conn: AsyncConnection, scope: Scope, steps: list[Step]) -> dict[int, int]:

@@ -56,7 +56,11 @@ async def retention(conn: AsyncConnection, scope: Scope, cohort: str = "week") -
         return {
             "period": period_json(period),
             "cohort": cohort,
-            "cohorts": _cohorts(bounds, period, columnar.retention_cells(first, everyone, bounds)),
+            "cohorts": _cohorts(
+                bounds,
+                period,
+                await columnar.off_loop(columnar.retention_cells, first, everyone, bounds),
+            ),
         }
     firsts = (
         select(s.visitor_id.label("visitor_id"), func.min(s.start_ts).label("first_ts"))

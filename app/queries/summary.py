@@ -16,7 +16,7 @@ async def metrics_for(conn: AsyncConnection, scope: Scope, period: Period) -> di
         return derive(await rollup_reads.totals(conn, scope.site_id, period))
     frame = await columnar.load(conn, scope, period)
     if frame is not None:
-        return derive(columnar.totals(frame))
+        return derive(await columnar.off_loop(columnar.totals, frame))
     query = metrics_query(where(scope, period.start, period.end))
     return derive((await conn.execute(query)).one())
 

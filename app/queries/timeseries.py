@@ -26,7 +26,8 @@ async def timeseries(
         return _answer(period, metrics, await rollup_reads.buckets(conn, scope.site_id, period))
     frame = await columnar.load(conn, scope, period)
     if frame is not None:
-        return _answer(period, metrics, columnar.buckets(frame, period.bounds))
+        counted = await columnar.off_loop(columnar.buckets, frame, period.bounds)
+        return _answer(period, metrics, counted)
     if rollups:
         return _answer(period, metrics, await rollup_reads.buckets(conn, scope.site_id, period))
     bucket = bucket_of(s.start_ts, period.bounds)
