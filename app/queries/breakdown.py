@@ -133,10 +133,9 @@ async def _by_event(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     if rollup_reads.usable_with_edges(scope, dimension):
         return await _by_event_rollups(conn, scope, dimension)
-    if dimension in ("page", "event"):
-        found = await _by_item_in_columns(conn, scope, dimension)
-        if found is not None:
-            return found
+    found = await _by_item_in_columns(conn, scope, dimension)
+    if found is not None:
+        return found
     value, counted = _event_value(dimension)
     period = scope.period
     condition = and_(
@@ -163,6 +162,7 @@ async def _by_event(
 
 
 _ITEM_COLUMNS = ("visitor", "duration", "session", "truncated", "journey")
+_PROP_COLUMNS = ("visitor", "props")
 
 
 async def _by_item_in_columns(
@@ -174,16 +174,35 @@ async def _by_item_in_columns(
     is read from `events`. None where the columns cannot answer."""
     own = [f for f in scope.filters if f.dim == dimension]
     others = replace(scope, filters=tuple(f for f in scope.filters if f.dim != dimension))
-    frame = await columnar.load(conn, others, scope.period, fields=_ITEM_COLUMNS)
+    is_prop = dimension.startswith("prop:")
+    fields = _PROP_COLUMNS if is_prop else _ITEM_COLUMNS
+    frame = await columnar.load(conn, others, scope.period, fields=fields)
     if frame is None:
         return None
 
     def passes(value: str) -> bool:
         return all(_row_passes(value, f) for f in own)
 
+    if is_prop:  # properties are stored whole: no session to read from events
+        return await columnar.off_loop(_props_in_columns, frame, dimension[5:], passes)
     stored, skip = await columnar.off_loop(_items_in_columns, frame, dimension, passes)
     walked = await _walk_items(conn, scope.site_id, frame, np.flatnonzero(skip), dimension, passes)
     return await columnar.off_loop(_merged_items, stored, walked)
+
+
+def _props_in_columns(
+    frame: columnar.Frame, key: str, passes: Callable[[str], bool]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Events carrying the property, per value, from the sealed property items."""
+    run = frame.ragged("props")
+
+    def name_of(label: str) -> str | None:
+        item_key, value = json.loads(label)
+        return value if item_key == key and passes(value) else None
+
+    skip = np.zeros(len(run.offsets) - 1, dtype=bool)
+    stored = journey_arrays.item_counts(run, frame.numbers("visitor"), skip, name_of)
+    return _merged_items(stored, {})
 
 
 def _items_in_columns(
@@ -196,8 +215,13 @@ def _items_in_columns(
     owner = np.repeat(np.arange(sessions), np.diff(run.offsets))
     odd_sessions = np.bincount(owner[odd[run.codes]], minlength=sessions) > 0 if len(odd) else 0
     skip = frame.numbers("truncated").astype(bool) | odd_sessions
+    mark = journey.PAGE if dimension == "page" else journey.EVENT
+
+    def name_of(label: str) -> str | None:
+        return label[1:-1] if label.startswith(mark) and passes(label[1:-1]) else None
+
     visitor = frame.numbers("visitor")
-    return journey_arrays.item_counts(run, visitor, skip, dimension, passes), skip
+    return journey_arrays.item_counts(run, visitor, skip, name_of), skip
 
 
 def _row_passes(value: str, f: Filter) -> bool:

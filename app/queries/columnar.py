@@ -129,11 +129,6 @@ class Frame:
         return Labels(list(index), codes.astype(np.int32, copy=False))
 
 
-def usable(scope: Scope) -> bool:
-    """Session dimensions, visitor type, page and event filters: all but properties."""
-    return not any(f.dim.startswith("prop:") for f in scope.filters)
-
-
 # What a page or event filter reads: the journeys, and for a truncated one the session's events.
 _JOURNEY_FILTER = ("journey", "truncated", "session", "duration")
 
@@ -146,13 +141,12 @@ async def load(
     fields: Sequence[str] = (*_METRICS, "new"),
 ) -> Frame | None:
     """The period's sessions passing the scope's filters, with the columns `fields` and those
-    of `dims`; None when a filter is on a property or too many sessions sit in open hours."""
-    if not usable(scope):
-        return None
+    of `dims`; None when too many sessions sit in open hours or in the period."""
     wanted = {f.dim for f in scope.filters if not f.event_grain} | set(dims) | {"new"}
     wanted.discard("visitor_type")  # it is "new"
-    journeys = _JOURNEY_FILTER if any(f.event_grain for f in scope.filters) else ()
-    names = list(dict.fromkeys(["start", *fields, *journeys, *sorted(wanted)]))
+    journeys = _JOURNEY_FILTER if any(f.dim in ("page", "event") for f in scope.filters) else ()
+    props = ("props",) if any(f.dim.startswith("prop:") for f in scope.filters) else ()
+    names = list(dict.fromkeys(["start", *fields, *journeys, *props, *sorted(wanted)]))
     blocks = await _read(conn, scope.site_id, period, names)
     if blocks is None:
         return None
@@ -208,8 +202,9 @@ def _kept(
 
 def _in_journey(block: Block, f: Filter) -> np.ndarray:
     """Sessions whose stored journey holds a page view (event) matching the filter's positive
-    form (filters.event_row_condition's meaning)."""
-    run = block["journey"]
+    form (filters.event_row_condition's meaning); for a property filter, an event carrying the
+    property with that value."""
+    run = block["props" if f.dim.startswith("prop:") else "journey"]
     assert isinstance(run, Ragged)
     op = f.op.replace("!", "=")
     key = ("sessions", f.dim, op, f.value)
@@ -241,7 +236,10 @@ def _matching_items(run: Ragged, dim: str, op: str, value: str) -> np.ndarray:
     found = run.memo.get(key)
     if found is None:
         if op == "==":  # one exact item
-            item = journey.page(value) if dim == "page" else journey.event(value)
+            if dim.startswith("prop:"):
+                item = columns.prop_item(dim[5:], value)
+            else:
+                item = journey.page(value) if dim == "page" else journey.event(value)
             found = np.flatnonzero(np.array([label == item for label in run.labels], dtype=bool))
         else:
             mark, needle = (journey.PAGE if dim == "page" else journey.EVENT), value.lower()
@@ -258,9 +256,9 @@ def _matching_items(run: Ragged, dim: str, op: str, value: str) -> np.ndarray:
 
 
 def _in_set(block: Block, ids: set[int]) -> np.ndarray:
-    sessions = np.asarray(block["session"])
     if not ids:
-        return np.zeros(len(sessions), dtype=bool)
+        return np.zeros(len(np.asarray(block["start"])), dtype=bool)
+    sessions = np.asarray(block["session"])
     return np.isin(sessions, np.fromiter(ids, dtype=np.int64, count=len(ids)))
 
 
@@ -275,6 +273,8 @@ async def _past_journeys(
     journey (read from `events`: few sessions, chunked)."""
     found: dict[Filter, set[int]] = {}
     for f, in_journeys in stored.items():
+        if f.dim.startswith("prop:"):  # properties are stored whole: nothing past them
+            continue
         spans: dict[int, tuple[int, int]] = {}
         for block, hit in zip(blocks, in_journeys, strict=True):
             start = np.asarray(block["start"])
@@ -328,8 +328,8 @@ async def _read(
             _span(site_id, max(lo * HOUR_MS, period.start), min(hi * HOUR_MS, period.end))
             for lo, hi in _runs(open_hours)
         ]
-        rows = (await conn.execute(columns.session_query(names, or_(*spans)))).all()
-        blocks.append(await off_loop(columns.from_rows, rows, names))
+        rows, props = await columns.fetch(conn, site_id, or_(*spans), names)
+        blocks.append(await off_loop(columns.from_rows, rows, names, props))
     return blocks
 
 

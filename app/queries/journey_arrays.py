@@ -163,14 +163,13 @@ class ItemCounts:
 
 
 def item_counts(
-    run: Ragged, visitor: np.ndarray, skip: np.ndarray, dim: str, passes: Callable[[str], bool]
+    run: Ragged, visitor: np.ndarray, skip: np.ndarray, name_of: Callable[[str], str | None]
 ) -> ItemCounts:
-    """Page views per path (dim "page") or custom events per name ("event") in the journeys of
-    the sessions not in `skip`, counting the items whose value `passes`."""
-    mark = journey.PAGE if dim == "page" else journey.EVENT
-    wanted = np.array(
-        [label.startswith(mark) and passes(label[1:-1]) for label in run.labels], dtype=bool
-    )
+    """Items per name in the runs of the sessions not in `skip`: `name_of(label)` is an item's
+    name, or None for an item not counted (page views per path, custom events per name, or a
+    property's events per value)."""
+    names = [name_of(label) for label in run.labels]
+    wanted = np.array([name is not None for name in names], dtype=bool)
     n = len(run.offsets) - 1
     owner = np.repeat(np.arange(n), np.diff(run.offsets))
     chosen = wanted[run.codes] & ~skip[owner] if len(run.labels) else np.zeros(0, dtype=bool)
@@ -180,4 +179,4 @@ def item_counts(
     distinct, runs = distinct_by_group(codes, groups, visitors)
     bounds = np.zeros(groups + 1, dtype=np.int64)
     np.cumsum(counts, out=bounds[1:])
-    return ItemCounts([label[1:-1] for label in run.labels], counts, distinct, runs, bounds)
+    return ItemCounts([name or "" for name in names], counts, distinct, runs, bounds)

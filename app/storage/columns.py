@@ -19,6 +19,7 @@ that a writer in another is changing.
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,9 +32,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.storage import journey
 from app.storage.dialect import lock_id, lock_keys
-from app.storage.hourly import HOUR_MS, SESSION_DIMS
-from app.storage.tables import rollup_hours, session_columns, sessions
+from app.storage.hourly import HOUR_MS, SESSION_DIMS, prop_value
+from app.storage.tables import events, rollup_hours, session_columns, sessions
 
+_IN_CHUNK = 500
 # A release that adds a column empties session_columns in its migration: the sealer stores every
 # hour again (~0.1 s an hour of 3,000 sessions), and until then reports read sessions.
 # Sessions end after 30 idle minutes: an hour is sealed once every session that started in it has
@@ -51,8 +53,9 @@ NUMERIC: dict[str, str] = {
     "session": "<i8",  # the session id (funnels and flows walk a truncated journey's events)
     "truncated": "u1",  # the journey reached its cap (app/storage/journey.py)
 }
-# Per session a run of items: its journey's page views and custom events, marks included.
-RAGGED = ("journey",)
+# Per session a run of items: its journey's page views and custom events, marks included; and
+# its events' properties, one item per (event, key): JSON [key, value as text].
+RAGGED = ("journey", "props")
 NAMES: tuple[str, ...] = (*NUMERIC, *SESSION_DIMS, *RAGGED)
 # The row written last of an hour's columns, whose presence (and token) marks the hour sealed.
 MARK = "start"
@@ -113,14 +116,57 @@ def session_query(names: Iterable[str], condition: ColumnElement[bool]) -> Selec
     return select(*(_SOURCES[name].label(name) for name in chosen)).where(condition)
 
 
-def from_rows(rows: Sequence[Any], names: Iterable[str]) -> dict[str, Column]:
-    """Columns of session rows from session_query ("start" as absolute ms)."""
+async def fetch(
+    conn: AsyncConnection, site_id: int, condition: ColumnElement[bool], names: Sequence[str]
+) -> tuple[list[Any], dict[int, list[str]]]:
+    """The session rows behind `names` and, if "props" is asked, their events' property items
+    by session id (for from_rows)."""
+    asked = [*names, *(("session", "start", "duration") if "props" in names else ())]
+    rows = list((await conn.execute(session_query(asked, condition))).all())
+    return rows, (await _props(conn, site_id, rows) if "props" in names else {})
+
+
+async def _props(conn: AsyncConnection, site_id: int, rows: Sequence[Any]) -> dict[int, list[str]]:
+    """session id -> one item per (event, property key) of its events, in stored order."""
+    found: dict[int, list[str]] = {}
+    if not rows:
+        return found
+    e = events.c
+    low = min(row.start for row in rows)
+    high = max(row.start + row.duration for row in rows)
+    sids = sorted(row.session for row in rows)
+    for i in range(0, len(sids), _IN_CHUNK):
+        query = (
+            select(e.session_id, e.props)
+            .where(e.site_id == site_id, e.ts >= low, e.ts <= high, e.props.is_not(None))
+            .where(e.session_id.in_(sids[i : i + _IN_CHUNK]))
+            .order_by(e.ts, e.id)
+        )
+        for sid, props in await conn.execute(query):
+            items = found.setdefault(sid, [])
+            items.extend(prop_item(key, value) for key, value in json.loads(props).items())
+    return found
+
+
+def prop_item(key: str, value: Any) -> str:
+    """A property as an item: unambiguous whatever the key and value hold."""
+    return json.dumps([key, prop_value(value)], ensure_ascii=False, separators=(",", ":"))
+
+
+def from_rows(
+    rows: Sequence[Any], names: Iterable[str], props: dict[int, list[str]] | None = None
+) -> dict[str, Column]:
+    """Columns of session rows from session_query ("start" as absolute ms); "props" from the
+    items `fetch` read."""
     fields: Sequence[str] = rows[0]._fields if rows else ()
     values: dict[str, Sequence[Any]] = dict(zip(fields, zip(*rows, strict=True), strict=True))
     out: dict[str, Column] = {}
     for name in names:
         if name in SESSION_DIMS:
             out[name] = _labels(values.get(name, ()))
+        elif name == "props":
+            found = props or {}
+            out[name] = _ragged([found.get(sid, []) for sid in values.get("session", ())])
         elif name == "journey":
             out[name] = _ragged([journey.items(j) if j else [] for j in values.get(name, ())])
         elif name == "truncated":
@@ -189,8 +235,8 @@ async def seal(conn: AsyncConnection, site_id: int, hour: int) -> int:
     await lock_keys(conn, [hour_lock(site_id, hour)])
     start = hour * HOUR_MS
     condition = and_(_s.site_id == site_id, _s.start_ts >= start, _s.start_ts < start + HOUR_MS)
-    rows = (await conn.execute(session_query(NAMES, condition))).all()
-    columns = from_rows(rows, NAMES)
+    rows, props = await fetch(conn, site_id, condition, NAMES)
+    columns = from_rows(rows, NAMES, props)
     built = secrets.randbits(62)
     c = session_columns.c
     await conn.execute(delete(session_columns).where(c.site_id == site_id, c.hour == hour))

@@ -395,3 +395,40 @@ def test_retention_from_columns_equals_the_recount(
         }
         assert got == journeys.retention(stored, bounds, []), tz
         assert sum(v for (c, a), v in got.items() if a > c) >= 5  # visitors came back
+
+
+@pytest.mark.parametrize("seal_after", [None, 1])
+@pytest.mark.parametrize("text", ["device==desktop", "prop:plan==pro", "prop:plan!=3"])
+def test_properties_from_columns_equal_the_recount(
+    template: Template, tmp_path: Path, text: str, seal_after: int | None
+) -> None:
+    """Property breakdowns under filters and property filters read the sealed property items
+    (or the open hours' events): the same rows as the recount."""
+    db = template.fresh(tmp_path, "props.db")
+    hit_list = [
+        traffic.Hit(1, T0 + 1_000, "signup", "/", props={"plan": "pro", "ok": True}),
+        traffic.Hit(1, T0 + 2_000, "signup", "/", props={"plan": 3}),
+        traffic.Hit(2, T0 + 3_000, "signup", "/", props={"plan": "3"}, device="mobile"),
+        traffic.Hit(3, T0 + 4_000, "pageview", "/", props={"plan": "pro"}),
+        traffic.Hit(4, T0 + 5_000, "pageview", "/"),
+    ]
+    asyncio.run(traffic.write(db.url, traffic.to_events(1, hit_list), [], seal_after))
+    filters = parse(text)
+    scope = Scope(1, make_period(T0, T0 + 24 * HOUR, "UTC", "hour"), tuple(filters))
+    stored = traffic.stored_sessions(db)
+    for dim in ("prop:plan", "prop:ok", "page"):
+        got = asyncio.run(_breakdown(db.url, scope, dim))
+        own = traffic.in_period(stored, scope.period.start, scope.period.end, filters, own=dim)
+        want = traffic.event_breakdown(own, dim, filters)
+        assert {r["value"]: (r["count"], r["visitors"]) for r in got["results"]} == want, dim
+    summary_ = asyncio.run(_summary(db.url, scope))
+    chosen = traffic.in_period(stored, scope.period.start, scope.period.end, filters)
+    assert {m: v["value"] for m, v in summary_["metrics"].items()} == traffic.metrics(chosen)
+    assert (
+        summary_["metrics"]["visitors"]["value"]
+        == {
+            "device==desktop": 3,
+            "prop:plan==pro": 2,
+            "prop:plan!=3": 2,
+        }[text]
+    )
