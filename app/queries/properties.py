@@ -1,8 +1,9 @@
 """Property keys: which `prop:KEY` breakdowns a period has, busiest first (the dashboard's
 properties tab offers them instead of asking the user to guess a key).
 
-Unfiltered, hour-aligned periods sum the `prop:*` rows of `rollup_hours`; otherwise the props of
-the scope's sessions' events are read and their keys counted, as the breakdown would count them.
+Unfiltered, hour-aligned periods sum the `prop:*` rows of `rollup_hours`; otherwise the keys of
+the scope's sessions' property items in sealed hours' columns are counted (the events' props
+where the columns cannot answer), as the breakdown would count them.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ import json
 from collections import Counter
 from typing import Any
 
+import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.queries import rollup_reads
+from app.queries import columnar, rollup_reads
 from app.queries.period import HOUR_MS
 from app.queries.scope import Scope, s, where
 from app.queries.summary import period_json
@@ -28,7 +30,11 @@ async def property_keys(conn: AsyncConnection, scope: Scope) -> dict[str, Any]:
     if rollup_reads.usable(scope):
         counts = await _from_rollups(conn, scope)
     else:
-        counts = await _from_events(conn, scope)
+        frame = await columnar.load(conn, scope, scope.period, fields=("props",))
+        if frame is not None:
+            counts = await columnar.off_loop(_from_columns, frame)
+        else:
+            counts = await _from_events(conn, scope)
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_KEYS]
     return {
         "period": period_json(scope.period),
@@ -49,6 +55,17 @@ async def _from_rollups(conn: AsyncConnection, scope: Scope) -> Counter[str]:
         .group_by(r.dim)
     )
     return Counter({dim[len(PREFIX) :]: int(n) for dim, n in await conn.execute(query) if n})
+
+
+def _from_columns(frame: columnar.Frame) -> Counter[str]:
+    """Events per key from the sealed property items (one per event and key)."""
+    run = frame.ragged("props")
+    per_item = np.bincount(run.codes, minlength=len(run.labels))
+    counts: Counter[str] = Counter()
+    for label, n in zip(run.labels, per_item.tolist(), strict=True):
+        if n:
+            counts[json.loads(label)[0]] += n
+    return counts
 
 
 async def _from_events(conn: AsyncConnection, scope: Scope) -> Counter[str]:

@@ -4,6 +4,7 @@ loops, sessions shorter than the depth, a start page, filters, DST, empty ranges
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from app.queries.filters import parse
 from app.queries.flows import flows
 from app.queries.funnel import funnel, parse_steps
 from app.queries.period import make_period
+from app.queries.properties import property_keys
 from app.queries.retention import cohort_bounds, retention
 from app.queries.scope import Scope
 from app.queries.summary import summary
@@ -424,6 +426,13 @@ def test_properties_from_columns_equal_the_recount(
     summary_ = asyncio.run(_summary(db.url, scope))
     chosen = traffic.in_period(stored, scope.period.start, scope.period.end, filters)
     assert {m: v["value"] for m, v in summary_["metrics"].items()} == traffic.metrics(chosen)
+    keys: dict[str, int] = {}
+    for s in chosen:
+        for e in s["events"]:
+            for key in json.loads(e["props"]) if e["props"] else {}:
+                keys[key] = keys.get(key, 0) + 1
+    listed = asyncio.run(_keys(db.url, scope))
+    assert {k["key"]: k["events"] for k in listed["keys"]} == keys
     assert (
         summary_["metrics"]["visitors"]["value"]
         == {
@@ -432,3 +441,11 @@ def test_properties_from_columns_equal_the_recount(
             "prop:plan!=3": 2,
         }[text]
     )
+
+
+async def _keys(url: str, scope: Scope) -> Any:
+    engine = create_engine(url)
+    async with engine.connect() as conn:
+        answer = await property_keys(conn, scope)
+    await engine.dispose()
+    return answer
