@@ -1,12 +1,12 @@
-"""Funnels and flows over coded journeys: the sealed hours' `journey` column
-(app/storage/columns.py), each session's page views and custom events as codes into one
-dictionary of items ("\\x1e/pricing\\x1f", "\\x1dSignup\\x1f"), so a step or a page is one integer
-comparison over every item of the period at once.
+"""Funnels, flows and item counts over ragged columns of sealed hours (app/storage/columns.py):
+each session's page views and custom events (`journey`) or property items (`props`) as codes
+into one dictionary of items ("\\x1e/pricing\\x1f", "\\x1dSignup\\x1f", '["plan","pro"]'), so a
+step, a page or a property value is one integer comparison over every item of the period.
 
-The answers are the SQL path's (app/queries/funnel.py, app/queries/flows.py): the earliest match
-of each step in order; a flow from the first page view (or the first view of the start page);
-sessions whose journey was truncated before the question's end are handed back to be walked
-event by event.
+The answers are the SQL path's (app/queries/funnel.py, flows.py, breakdown.py): the earliest
+match of each step in order; a flow from the first page view (or the first view of the start
+page); items counted per name with distinct visitors. Sessions whose journey was truncated
+before the question's end are handed back to be read from their events.
 """
 
 from __future__ import annotations
