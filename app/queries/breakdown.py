@@ -241,11 +241,8 @@ async def _walk_items(
     """name -> (items, visitors) of the chosen sessions, read from their events."""
     if not len(chosen):
         return {}
-    start = frame.numbers("start")[chosen]
-    ends = (start + frame.numbers("duration")[chosen]).tolist()
-    sids = frame.numbers("session")[chosen].tolist()
-    visitor_of = dict(zip(sids, frame.numbers("visitor")[chosen].tolist(), strict=True))
-    spans = dict(zip(sids, zip(start.tolist(), ends, strict=True), strict=True))
+    spans = frame.spans(chosen)
+    visitor_of = dict(zip(spans, frame.numbers("visitor")[chosen].tolist(), strict=True))
     value, counted = _event_value(dimension)
     found = await session_events.by_session(conn, site_id, spans, (value.name,), counted)
     out: dict[str, tuple[int, set[int]]] = {}

@@ -118,15 +118,21 @@ class Frame:
 
     def labels(self, dim: str) -> Labels:
         """The dimension's values: one dictionary for the period, each block's codes mapped."""
-        index: dict[str | None, int] = {}
-        mapped = []
+        parts = []
         for block, kept in zip(self._blocks, self._kept, strict=True):
             column = block[dim]
             assert isinstance(column, Labels)
-            lookup = np.array([index.setdefault(v, len(index)) for v in column.labels], np.int32)
-            mapped.append(lookup[column.codes[kept]] if len(column.labels) else column.codes[kept])
-        codes = np.concatenate(mapped) if mapped else np.zeros(0, np.int32)
-        return Labels(list(index), codes.astype(np.int32, copy=False))
+            parts.append((column.labels, column.codes[kept]))
+        labels, codes = _one_dictionary(parts)
+        return Labels(labels, codes)
+
+    def spans(self, positions: np.ndarray) -> dict[int, tuple[int, int]]:
+        """session id -> (start, end) of the sessions at `positions`: what a read of their
+        events needs (app/queries/session_events.py)."""
+        start = self.numbers("start")[positions]
+        end = start + self.numbers("duration")[positions]
+        pairs = zip(start.tolist(), end.tolist(), strict=True)
+        return dict(zip(self.numbers("session")[positions].tolist(), pairs, strict=True))
 
 
 # What a page or event filter reads: the journeys, and for a truncated one the session's events.
@@ -393,32 +399,36 @@ def _concat(chunks: list[Column]) -> Column:
         runs = [chunk for chunk in chunks if isinstance(chunk, Ragged)]
         return _join_ragged(runs, [np.diff(r.offsets) for r in runs], [r.codes for r in runs])
     if isinstance(chunks[0], Labels):
-        index: dict[str | None, int] = {}
-        mapped = []
-        for chunk in chunks:
-            assert isinstance(chunk, Labels)
-            lookup = np.array([index.setdefault(v, len(index)) for v in chunk.labels], np.int32)
-            mapped.append(lookup[chunk.codes] if len(chunk.labels) else chunk.codes)
-        width = np.uint16 if len(index) < 65536 else np.int32
-        return Labels(list(index), np.concatenate(mapped).astype(width))
+        coded = [chunk for chunk in chunks if isinstance(chunk, Labels)]
+        labels, codes = _one_dictionary([(chunk.labels, chunk.codes) for chunk in coded])
+        return Labels(labels, codes.astype(_width(labels)))
     return np.concatenate([np.asarray(chunk) for chunk in chunks])
+
+
+def _one_dictionary(parts: Sequence[tuple[list[Any], np.ndarray]]) -> tuple[list[Any], np.ndarray]:
+    """Codes into several dictionaries as codes into one: each part's codes mapped through a
+    lookup table of its labels' places in the merged dictionary."""
+    index: dict[Any, int] = {}
+    mapped = []
+    for labels, codes in parts:
+        lookup = np.array([index.setdefault(v, len(index)) for v in labels], np.int32)
+        mapped.append(lookup[codes] if len(labels) else codes.astype(np.int32))
+    return list(index), np.concatenate(mapped) if mapped else np.zeros(0, np.int32)
+
+
+def _width(labels: list[Any]) -> type[np.integer[Any]]:
+    return np.uint16 if len(labels) < 65536 else np.int32
 
 
 def _join_ragged(
     runs: Sequence[Ragged], sizes: Sequence[np.ndarray], codes: Sequence[np.ndarray]
 ) -> Ragged:
     """One Ragged of several: each run's (chosen) codes mapped into one dictionary."""
-    index: dict[str, int] = {}
-    mapped = []
-    for run, chosen in zip(runs, codes, strict=True):
-        lookup = np.array([index.setdefault(v, len(index)) for v in run.labels], np.int32)
-        mapped.append(lookup[chosen] if len(run.labels) else chosen.astype(np.int32))
+    labels, joined = _one_dictionary([(r.labels, c) for r, c in zip(runs, codes, strict=True)])
     lengths = np.concatenate(sizes) if sizes else np.zeros(0, np.int64)
     offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=offsets[1:])
-    joined = np.concatenate(mapped) if mapped else np.zeros(0, np.int32)
-    width = np.uint16 if len(index) < 65536 else np.int32
-    return Ragged(list(index), offsets, joined.astype(width))
+    return Ragged(labels, offsets, joined.astype(_width(labels)))
 
 
 def _take(run: Ragged, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -67,11 +67,12 @@ def _links_in_columns(
     source, truncated = frame.labels("source"), frame.numbers("truncated")
     run = frame.ragged("journey")
     links, walk = journey_arrays.flow_links(source, run, truncated, depth, start_page)
-    starts = frame.numbers("start")[walk].tolist()
-    ends = (frame.numbers("start") + frame.numbers("duration"))[walk].tolist()
     labels = [source.labels[code] for code in source.codes[walk].tolist()]
-    sids = frame.numbers("session")[walk].tolist()
-    return links, dict(zip(sids, zip(labels, starts, ends, strict=True), strict=True))
+    spans = frame.spans(walk)
+    long = {
+        sid: (label, lo, hi) for (sid, (lo, hi)), label in zip(spans.items(), labels, strict=True)
+    }
+    return links, long
 
 
 _FLOW_COLUMNS = ("duration", "session", "truncated", "journey")

@@ -137,11 +137,9 @@ async def _reached_in_columns(
     counts = np.bincount(best, minlength=len(steps) + 1)
     if truncated.any():
         long = np.flatnonzero(truncated)
-        sessions, starts = frame.numbers("session")[long], frame.numbers("start")[long]
-        ends = starts + frame.numbers("duration")[long]
-        who = visitor[long].tolist()
-        found = zip(sessions.tolist(), who, starts.tolist(), ends.tolist(), strict=True)
-        walked = await _walk(conn, scope.site_id, list(found), steps)
+        spans = frame.spans(long)
+        visitor_of = dict(zip(spans, visitor[long].tolist(), strict=True))
+        walked = await _walk(conn, scope.site_id, spans, visitor_of, steps)
         stored = dict(zip(visitors.tolist(), best.tolist(), strict=True))
         for visitor_id, done in walked.items():
             if done > stored[visitor_id]:
@@ -170,15 +168,20 @@ async def _walk_truncated(conn: AsyncConnection, scope: Scope, steps: list[Step]
         where(scope, scope.period.start, scope.period.end),
         s.journey.endswith(journey.TRUNCATED),
     )
-    return await _walk(conn, scope.site_id, list(await conn.execute(long_sessions)), steps)
+    found = list(await conn.execute(long_sessions))
+    visitor_of = {sid: visitor for sid, visitor, _, _ in found}
+    spans = {sid: (lo, hi) for sid, _, lo, hi in found}
+    return await _walk(conn, scope.site_id, spans, visitor_of, steps)
 
 
 async def _walk(
-    conn: AsyncConnection, site_id: int, found: list[Any], steps: list[Step]
+    conn: AsyncConnection,
+    site_id: int,
+    spans: dict[int, tuple[int, int]],
+    visitor_of: dict[int, int],
+    steps: list[Step],
 ) -> dict[int, int]:
-    """visitor -> furthest step within the given (session, visitor, start, end) sessions."""
-    visitor_of = {sid: visitor for sid, visitor, _, _ in found}
-    spans = {sid: (lo, hi) for sid, _, lo, hi in found}
+    """visitor -> furthest step within the given sessions (id -> (start, end))."""
     matching = or_(*(step.condition() for step in steps))
     walked = await session_events.by_session(conn, site_id, spans, ("name", "pathname"), matching)
     best: dict[int, int] = {}

@@ -204,6 +204,17 @@ def test_a_long_session_reads_its_pages_past_the_stored_eleven(
     assert ("10:/p9", "11:(continues)") in {(k["source"], k["target"]) for k in deep["links"]}
 
 
+LONG_WALK = ["/", *(f"/docs/{i}" for i in range(12)), "/pricing", "signup"]
+
+
+def _long_walk(visitor: int, start: int) -> list[traffic.Hit]:
+    """One session of 14 page views then a signup, a minute apart: past a 40-byte journey."""
+    return [
+        traffic.Hit(visitor, start + i * 60_000, "pageview" if p.startswith("/") else p, p)
+        for i, p in enumerate(LONG_WALK)
+    ]
+
+
 @pytest.mark.parametrize("seal_after", [None, 1, 9])  # sealed as columns after batch 1, at the end
 @pytest.mark.parametrize("cuts", [[], [3], [1, 2, 5, 9, 20]])
 def test_a_funnel_past_a_truncated_journey_reads_the_long_sessions_events(
@@ -218,12 +229,7 @@ def test_a_funnel_past_a_truncated_journey_reads_the_long_sessions_events(
     monkeypatch.setattr(journey, "MAX_BYTES", 40)
     monkeypatch.setattr(session_events, "CHUNK", 1)  # one query per long session
     db = template.fresh(tmp_path, "truncated.db")
-    long_walk = ["/", *(f"/docs/{i}" for i in range(12)), "/pricing", "signup"]
-    hit_list = [
-        traffic.Hit(visitor, start + i * 60_000, "pageview" if p.startswith("/") else p, p)
-        for visitor, start, walk in ((1, T0, long_walk), (4, T0 + 5 * HOUR, long_walk[:14]))
-        for i, p in enumerate(walk)
-    ]
+    hit_list = [*_long_walk(1, T0), *_long_walk(4, T0 + 5 * HOUR)[:14]]
     hit_list += [
         traffic.Hit(2, T0 + i * 60_000, "pageview", p) for i, p in enumerate(["/", "/pricing"])
     ]
@@ -257,11 +263,7 @@ def test_page_and_event_filters_past_a_truncated_journey_read_the_events(
     the session's events, so a filtered summary still equals the recount."""
     monkeypatch.setattr(journey, "MAX_BYTES", 40)
     db = template.fresh(tmp_path, "filtered.db")
-    long_walk = ["/", *(f"/docs/{i}" for i in range(12)), "/pricing", "signup"]
-    hit_list = [
-        traffic.Hit(1, T0 + i * 60_000, "pageview" if p.startswith("/") else p, p)
-        for i, p in enumerate(long_walk)
-    ]
+    hit_list = _long_walk(1, T0)
     hit_list += [traffic.Hit(2, T0 + 90_000, "pageview", "/pricing")]
     hit_list += [traffic.Hit(3, T0 + 95_000, "pageview", "/docs/1")]
     hit_list.sort(key=lambda h: h.at_ms)
@@ -337,11 +339,7 @@ def test_a_filtered_page_breakdown_reads_past_cut_and_odd_journeys(
     the rows equal the recount."""
     monkeypatch.setattr(journey, "MAX_BYTES", 40)
     db = template.fresh(tmp_path, "items.db")
-    long_walk = ["/", *(f"/docs/{i}" for i in range(12)), "/pricing", "signup"]
-    hit_list = [
-        traffic.Hit(1, T0 + i * 60_000, "pageview" if p.startswith("/") else p, p)
-        for i, p in enumerate(long_walk)
-    ]
+    hit_list = _long_walk(1, T0)
     hit_list += [traffic.Hit(2, T0 + 90_000, "pageview", "/docs/1")]
     hit_list += [traffic.Hit(2, T0 + 95_000, "pageview", "/odd\x1fpath")]
     hit_list += [traffic.Hit(3, T0 + 99_000, "pageview", "/docs/1", device="mobile")]
