@@ -177,7 +177,10 @@ async def flows(
             nodes[a] += n
         nodes[b] += n
         edges[(a, b)] += n
-    exits = Counter({step: n for (step, _, dst), n in links.items() if dst == EXIT})
+    exits: Counter[int] = Counter()
+    for (step, _, dst), n in links.items():
+        if dst == EXIT:
+            exits[step] += n  # every page of a step has its exit link: they add up
     return {
         "period": period_json(scope.period),
         "depth": depth,

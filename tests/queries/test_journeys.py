@@ -103,6 +103,8 @@ def test_journeys_equal_recount(
     nodes, links = journeys.flows(stored, p.start, p.end, filters, depth, page)
     assert {n["id"]: n["sessions"] for n in full["nodes"]} == dict(nodes)
     assert {(k["source"], k["target"]): k["sessions"] for k in full["links"]} == dict(links)
+    exits = {n["step"] - 1: n["sessions"] for n in full["nodes"] if n["name"] == "(exit)"}
+    assert [row["exits"] for row in full["steps"]] == [exits.get(k, 0) for k in range(1, depth + 1)]
     _check_merged(merged, full["sessions"])
 
     for answer, cohort in ((by_day, "day"), (by_week, "week")):
