@@ -177,7 +177,9 @@ async def flows(
             nodes[a] += n
         nodes[b] += n
         edges[(a, b)] += n
-    exits = Counter({step: n for (step, _, dst), n in links.items() if dst == EXIT})
+    exits: Counter[int] = Counter()  # summed over every page a step's sessions ended on
+    for (step, _, dst), n in links.items():
+        exits[step] += n if dst == EXIT else 0
     return {
         "period": period_json(scope.period),
         "depth": depth,
