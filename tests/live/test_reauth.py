@@ -90,7 +90,9 @@ async def _viewer_session(app: Quart, settings: Settings) -> tuple[int, str]:
     now = app.extensions["pulse"].clock.now_ms()
 
     async def make(conn: AsyncConnection) -> tuple[int, str]:
-        user = await create_user(conn, "viewer@example.com", "a long password", is_admin=False, now_ms=now)
+        user = await create_user(
+            conn, "viewer@example.com", "a long password", is_admin=False, now_ms=now
+        )
         await set_role(conn, user.id, await site_id(conn), "viewer")
         return user.id, await start_session(conn, user, now)
 

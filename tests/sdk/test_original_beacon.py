@@ -60,4 +60,3 @@ def test_the_original_trackers_beacon_lands(
     tab.page.wait_for_timeout(300)
     assert not failed
     assert not tab.console_errors()
-
