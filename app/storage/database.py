@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.settings import sqlite_path
+from app.storage.inline_sqlite import connector
 
 # A reader waits up to 5 s for the writer's lock instead of failing with "database is locked".
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -72,7 +73,11 @@ def create_writer_engine(url: str, synchronous: str) -> AsyncEngine:
     event loop)."""
     if make_url(url).get_backend_name() == "postgresql":
         return create_engine(url, **PG_WRITER_POOL)
-    return create_engine(url, synchronous=synchronous)
+    path = sqlite_path(url)
+    if path is None:  # in memory: nothing to share with readers anyway
+        return create_engine(url, synchronous=synchronous)
+    # Statements run on the writer's own thread, not through aiosqlite's (inline_sqlite.py).
+    return create_engine(url, synchronous=synchronous, async_creator=connector(str(path)))
 
 
 async def ping(engine: AsyncEngine) -> None:
