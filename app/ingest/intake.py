@@ -90,8 +90,6 @@ class Intake:
         durable.add_done_callback(lambda done: self._after_commit(done, results))
         try:
             await asyncio.shield(durable)
-        except asyncio.CancelledError:
-            raise
         except Exception as exc:  # neither the database nor the spill file: not acknowledged
             raise Overloaded from exc
         return _outcome(results)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,8 +28,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.events import Drop, Event
-from app.storage import spill
-from app.storage.batch import BatchRows, build_rows, write_rows
+from app.storage.batch import build_rows
+from app.storage.durable import WriterStats, write_durably
 
 log = logging.getLogger(__name__)
 
@@ -40,16 +39,6 @@ EngineFactory = Callable[[], AsyncEngine]
 
 class WriterClosed(Exception):
     """The writer is stopping or full: nothing was queued."""
-
-
-@dataclass
-class WriterStats:
-    persisted: int = 0
-    batches: int = 0
-    spilled: int = 0
-    last_flush_ms: float = 0.0
-    last_error: str | None = None
-    deepest: int = 0  # most events ever waiting at once (the bound is the ceiling)
 
 
 @dataclass(slots=True)
@@ -225,37 +214,13 @@ class Writer:
         group = self._take_group()
         error: BaseException | None = None
         try:
-            await self._write_durably(engine, build_rows([i for s in group for i in s.items]))
+            rows = build_rows([i for s in group for i in s.items])
+            await write_durably(engine, rows, self.stats, self.spill_path, self.retry_delays)
         except Exception as exc:  # neither the database nor the spill file took it
             log.exception("a batch could not be made durable")
             error = exc
         assert self._loop is not None
         self._loop.call_soon_threadsafe(self._settle, group, error)
-
-    async def _write_durably(self, engine: AsyncEngine, rows: BatchRows) -> None:
-        started = time.perf_counter()
-        if await self._write_with_retries(engine, rows):
-            self.stats.persisted += len(rows.events)
-            self.stats.batches += 1
-            self.stats.last_flush_ms = (time.perf_counter() - started) * 1000
-            self.stats.last_error = None
-            return
-        spill.append(self.spill_path, rows)  # fsynced before the 202s go out
-        self.stats.spilled += len(rows.events)
-        log.error("spilled %d events to %s", len(rows.events), self.spill_path)
-
-    async def _write_with_retries(self, engine: AsyncEngine, rows: BatchRows) -> bool:
-        for attempt, delay in enumerate((0.0, *self.retry_delays)):
-            if delay:
-                await asyncio.sleep(delay)
-            try:
-                async with engine.begin() as conn:
-                    await write_rows(conn, rows)
-                return True
-            except Exception as exc:  # any driver error: the batch must not be lost
-                self.stats.last_error = f"{type(exc).__name__}: {exc}"[:500]
-                log.warning("write attempt %d failed: %s", attempt + 1, self.stats.last_error)
-        return False
 
     async def _run_jobs(self, engine: AsyncEngine) -> None:
         assert self._loop is not None
