@@ -58,7 +58,8 @@ class Settings:
     flush_interval_ms: int = 0
     batch_size: int = 2000
     # Events waiting to be durable (their requests wait for the commit); beyond this the
-    # ingest endpoints answer 503 + Retry-After. ~0.7 s of the writer's rate on this machine.
+    # ingest endpoints answer 503 + Retry-After. Under a second of the writer's idle rate in
+    # full batches (24,000-32,000 events/s, tests/benchmarks/writer.py).
     queue_bound: int = 20_000
     # The writer's SQLite connection: FULL fsyncs the WAL at every commit (a 202 survives a
     # power cut); NORMAL survives a killed process but not a power cut (fsync at checkpoints).
