@@ -17,6 +17,7 @@ between batches: one owner of the write connection, as in Datasette's database.p
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 from collections import deque
@@ -137,7 +138,8 @@ class Writer:
     def _poke(self) -> None:
         if self._idle and self._writer_loop is not None and self._wake is not None:
             self._idle = False
-            self._writer_loop.call_soon_threadsafe(self._wake.set)
+            with contextlib.suppress(RuntimeError):  # its loop closed: the thread is gone
+                self._writer_loop.call_soon_threadsafe(self._wake.set)
 
     def _settle(self, submissions: list[_Submission], error: BaseException | None) -> None:
         """On the request loop: the batch is durable (or definitely not)."""
@@ -170,10 +172,20 @@ class Writer:
     def _thread_main(self) -> None:
         try:
             asyncio.run(self._run())
+        except Exception:  # the thread must never end silently with requests waiting on it
+            log.exception("the writer thread failed")
         finally:
+            self._stopping = True  # no thread, no writer: refuse (503) rather than hang
             self._started.set()  # even when the engine could not be made: start() returns
             loop, done = self._loop, self._done
             if loop is not None and done is not None and not loop.is_closed():
+                left = list(self._queues.batches)
+                self._queues.batches.clear()
+                if left:  # never acknowledged: their requests answer 503
+                    loop.call_soon_threadsafe(self._settle, left, WriterClosed())
+                while self._queues.jobs:
+                    job = self._queues.jobs.popleft()
+                    loop.call_soon_threadsafe(_resolve, job.future, None, WriterClosed())
                 loop.call_soon_threadsafe(_resolve, done, None, None)
 
     async def _run(self) -> None:

@@ -7,11 +7,13 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from quart import Quart
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.storage.writer import WriterClosed
+from app.storage.writer import Writer, WriterClosed
 from tests.backends import Database
 from tests.conftest import rows
 from tests.live.conftest import event
@@ -51,3 +53,15 @@ async def test_a_full_queue_refuses_at_once_and_a_stopped_writer_refuses_too(
     with pytest.raises(WriterClosed):
         writer.submit([event(now, 99)])
     assert len(rows(db)) == 10
+
+
+async def test_a_writer_whose_thread_died_refuses_instead_of_hanging(tmp_path: Path) -> None:
+    def no_database() -> AsyncEngine:
+        raise OSError("the database directory is gone")
+
+    writer = Writer(no_database, spill_path=tmp_path / "pulse.spill")
+    writer.start()
+    await asyncio.wait_for(writer.stop(), 5)
+    assert not writer.has_room(1)
+    with pytest.raises(WriterClosed):
+        writer.submit([event(0, 1)])
