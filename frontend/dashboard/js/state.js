@@ -15,7 +15,10 @@ const DEFAULTS = Object.freeze({
   flow_from: "",
   cohort: "",
 });
-const RANGES = ["24h", "7d", "30d", "custom"];
+const RANGES = ["today", "yesterday", "24h", "7d", "28d", "30d", "month", "last_month", "12mo",
+  "all", "custom"];
+const INTERVALS = ["", "hour", "day", "week", "month"];
+const COMPARES = ["previous", "year", "none"];
 
 let current = read(location.search);
 const listeners = new Set();
@@ -27,7 +30,10 @@ function read(search) {
     const value = params.get(key);
     if (value !== null) view[key] = value;
   }
+  // A hand-edited link with an unknown value falls back to the default, never to an error.
   if (!RANGES.includes(view.range)) view.range = DEFAULTS.range;
+  if (!INTERVALS.includes(view.interval)) view.interval = DEFAULTS.interval;
+  if (!COMPARES.includes(view.compare)) view.compare = DEFAULTS.compare;
   return Object.freeze(view);
 }
 
