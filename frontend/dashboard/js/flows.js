@@ -6,7 +6,7 @@ import { markLoading, markReady } from "./page-state.js";
 import { load, reportUrl } from "./api.js";
 import { chart, tooltip } from "./charts.js";
 import { addFilter, canFilter } from "./filters.js";
-import { exact } from "./format.js";
+import { exact, shorten } from "./format.js";
 import { update } from "./state.js";
 
 const START_CHOICES = 25;
@@ -112,7 +112,9 @@ async function fillStartChoices(view, select) {
   if (view.flow_from && !values.includes(view.flow_from)) values.unshift(view.flow_from);
   select.replaceChildren(select.options[0], ...values.map((value) => {
     const option = document.createElement("option");
-    option.value = option.textContent = value;
+    option.value = value;
+    option.textContent = shorten(value);
+    option.title = value;
     return option;
   }));
   select.value = view.flow_from;

@@ -93,3 +93,10 @@ export function dayLabel(isoDay) {
   return new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" })
     .format(wallClock(isoDay));
 }
+
+/** A visitor-sent value cut to `max` characters (whole code points, so an emoji is never
+    halved), with an ellipsis; the full value goes in a title. */
+export function shorten(text, max = 60) {
+  const chars = [...String(text)];
+  return chars.length > max ? `${chars.slice(0, max - 1).join("")}…` : String(text);
+}

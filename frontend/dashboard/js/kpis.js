@@ -80,7 +80,7 @@ export async function loadKpis(view) {
   const kpis = document.getElementById("kpis");
   markLoading(kpis);
   const summary = await load("summary", url);
-  if (!summary) return;
+  if (!summary) return null;
   markReady(kpis);
   kpis.dataset.partial = summary.period.partial ? "yes" : "no";
   for (const [name] of KPIS) {
@@ -93,6 +93,7 @@ export async function loadKpis(view) {
     button.querySelector(".kpi-sofar").hidden = !summary.period.partial;
   }
   document.getElementById("period-label").textContent = periodText(summary.period, view.compare);
+  return summary;
 }
 
 export function markSelected(view) {

@@ -2,6 +2,7 @@
    a change touches (a card click redraws the chart; a new range reloads everything). */
 
 import { installControls, rememberPeriod, syncControls } from "./controls.js";
+import { installFilterMenu } from "./filter-menu.js";
 import { installFilterBar, renderChips } from "./filters.js";
 import { installFlows, loadFlows } from "./flows.js";
 import { installFunnel, loadFunnel } from "./funnel.js";
@@ -43,16 +44,15 @@ function notice(text) {
   element.textContent = text || "";
 }
 
-/** Run one panel's load; a failure shows once, never as an unhandled rejection: a refused
-    view (400/403/404) as the page's state, anything else in the panel alone. */
+/** A failure shows once, never as an unhandled rejection: a refused view (400/403/404) as
+    the page's state, anything else in the panel alone. */
+function showFailure(root, error) {
+  if (isPageError(error)) showErrorState(error, viewer.sites);
+  else showPanelError(root, error);
+}
+
 function guarded(root, promise) {
-  return promise.catch((error) => {
-    if (isPageError(error)) {
-      showErrorState(error, viewer.sites);
-      return;
-    }
-    showPanelError(root, error);
-  });
+  return promise.catch((error) => showFailure(root, error));
 }
 
 function loadTrendAndTypes(current) {
@@ -63,17 +63,26 @@ function loadTrendAndTypes(current) {
   });
 }
 
-function reload(current, previous) {
+async function reload(current, previous) {
   const changed = (keys) => !previous || keys.some((k) => current[k] !== previous[k]);
   const scope = changed(SCOPE);
   syncControls(current);
   renderChips(current);
   markSelected(current);
-  if (scope || changed(["compare"])) clearPageState();
-  if (changed(["site"])) watchActiveNow(current.site);
   const card = (id) => document.getElementById(id);
-  if (scope || changed(["compare"])) guarded(card("kpis"), loadKpis(current));
-  if (scope || changed(["compare"])) guarded(card("trend-card"), loadTrendAndTypes(current));
+  if (scope || changed(["compare"])) {
+    clearPageState();
+    // The summary first: a view the API refuses (an unknown site, a link it cannot read) is
+    // then one request and one page state, not the same error from every panel.
+    try {
+      if ((await loadKpis(current)) === null) return; // superseded by a newer view
+    } catch (error) {
+      showFailure(card("kpis"), error);
+      if (isPageError(error)) return;
+    }
+    guarded(card("trend-card"), loadTrendAndTypes(current));
+  }
+  if (changed(["site"])) watchActiveNow(current.site);
   if (scope) {
     guarded(card("visitor-types"), loadVisitorTypes(current));
     for (const panel of panels) guarded(panel.root, panel.load(current));
@@ -94,6 +103,7 @@ async function start() {
   installFunnel();
   installControls();
   installFilterBar();
+  installFilterMenu();
   installThemeToggle();
   panels = createPanels();
   const site = await setUpSites(view());
