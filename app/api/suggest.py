@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, Response, request
+from quart import Blueprint, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.errors import error_response

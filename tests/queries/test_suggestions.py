@@ -33,7 +33,9 @@ async def test_values_containing_the_typed_text_busiest_first(
         {"value": "/blog/two", "visitors": 2},
     ]
     # Other filters narrow the counts; the page's own filter is what is being chosen.
-    narrowed = await (await client.get(f"{BASE}/page?q=blog&filter=source==Bing;page==/x")).get_json()
+    narrowed = await (
+        await client.get(f"{BASE}/page?q=blog&filter=source==Bing;page==/x")
+    ).get_json()
     assert narrowed["values"] == [{"value": "/blog/two", "visitors": 1}]
     sources = await (await client.get(f"{BASE}/source?limit=1")).get_json()
     assert sources["values"] == [{"value": "Google", "visitors": 4}]
