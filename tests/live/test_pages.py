@@ -43,7 +43,7 @@ async def test_vendor_files_are_the_pinned_packages(client: TestClientProtocol) 
         assert installed["version"] == version, f"{package}: run `cd frontend && npm ci`"
     response = await client.get("/assets/vendor/echarts.js")
     assert response.headers["Content-Type"].startswith("text/javascript")
-    assert "max-age=86400" in response.headers["Cache-Control"]
+    assert "max-age=604800" in response.headers["Cache-Control"]  # a week
     etag = response.headers["ETag"]
     again = await client.get("/assets/vendor/echarts.js", headers={"If-None-Match": etag})
     assert again.status_code == 304
