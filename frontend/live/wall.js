@@ -13,6 +13,7 @@
   var timeZone = undefined;
   var receivedAt = 0; // when the last snapshot arrived (this browser's clock)
   var status = "connecting";
+  var lastSnapshot = null; // drawn again when the screen changes size (rows refit)
   // A snapshot comes every second while live, every 5 s while polling: older than this is stale.
   var STALE_AFTER_MS = 12000;
 
@@ -160,9 +161,10 @@
 
   function render(s) {
     if (s.at < latestAt) return; // an older snapshot (a late poll answer)
+    if (s !== lastSnapshot) receivedAt = Date.now();
     latestAt = s.at;
+    lastSnapshot = s;
     timeZone = s.timezone;
-    receivedAt = Date.now();
     $("zone").textContent = s.timezone || "";
     document.title = "Pulse · live · " + s.site;
     $("site").textContent = s.name || s.site;
@@ -234,6 +236,9 @@
     tickClock();
     setInterval(tickClock, 1000);
     window.pulseWall = window.PulseLive.connect(site, { onSnapshot: render, onStatus: setStatus });
+    window.addEventListener("resize", function () {
+      if (lastSnapshot) render(lastSnapshot);
+    });
   }
 
   start();
