@@ -25,9 +25,11 @@ function draw(p) {
   const done = partial ? [...values.slice(0, -1), null] : values;
   const tail = partial ? values.map((v, i) => (i >= values.length - 2 ? v : null)) : [];
   const before = previousSeries(p, points.length);
+  // On a phone the legend takes two lines: the plot starts below them.
+  const narrow = trend && trend.instance && trend.instance.getWidth() < 560;
   return {
     animationDuration: 300,
-    grid: { left: 48, right: 16, top: 34, bottom: 36, containLabel: false },
+    grid: { left: 48, right: 16, top: narrow ? 56 : 34, bottom: 36, containLabel: false },
     legend: {
       top: 0, right: 0, textStyle: { color: p.muted }, itemHeight: 8,
       data: [label, ...(partial ? [SO_FAR] : []), ...before.map((b) => b.name)],
