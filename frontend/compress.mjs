@@ -12,6 +12,9 @@ const VENDOR = [
   "node_modules/echarts/dist/echarts.min.js",
   "node_modules/echarts/dist/echarts.simple.min.js",
   "node_modules/@msgpack/msgpack/dist.umd/msgpack.min.js",
+  "node_modules/topojson-client/dist/topojson-client.min.js",
+  "node_modules/world-atlas/countries-110m.json",
+  "node_modules/i18n-iso-countries/codes.json",
 ];
 const TEXT = /\.(js|mjs|css|html|svg|json)$/;
 
@@ -25,7 +28,8 @@ function walk(folder) {
 
 let before = 0;
 let after = 0;
-for (const path of [...walk("dashboard"), ...walk("live"), ...VENDOR]) {
+const FLAGS = walk("node_modules/flag-icons/flags/4x3");
+for (const path of [...walk("dashboard"), ...walk("live"), ...VENDOR, ...FLAGS]) {
   const source = readFileSync(join(root, path));
   const out = join(root, "dist", path);
   mkdirSync(dirname(out), { recursive: true });

@@ -33,7 +33,13 @@ VENDOR = {
     "echarts.js": NODE_MODULES / "echarts" / "dist" / "echarts.simple.min.js",
     "echarts-full.js": NODE_MODULES / "echarts" / "dist" / "echarts.min.js",
     "msgpack.js": NODE_MODULES / "@msgpack" / "msgpack" / "dist.umd" / "msgpack.min.js",
+    # The world map: Natural Earth's countries at 1:110m as TopoJSON (world-atlas, 108 KB),
+    # topojson-client to turn it into GeoJSON, and ISO 3166 codes (numeric -> alpha-2).
+    "topojson-client.js": NODE_MODULES / "topojson-client" / "dist" / "topojson-client.min.js",
+    "countries-110m.json": NODE_MODULES / "world-atlas" / "countries-110m.json",
+    "country-codes.json": NODE_MODULES / "i18n-iso-countries" / "codes.json",
 }
+FLAGS = NODE_MODULES / "flag-icons" / "flags" / "4x3"  # flag-icons: one SVG per ISO alpha-2
 NOT_INSTALLED = "frontend libraries not installed: run `cd frontend && npm ci`"
 # Pages and their files revalidate (ETag -> 304, a few hundred bytes) at every load, so a
 # deploy shows at once. The pinned libraries change only with package.json: a week of caching
@@ -75,16 +81,34 @@ def _file_in(folder: Path, name: str) -> Path | None:
     return Path(joined) if joined is not None and Path(joined).is_file() else None
 
 
-@bp.get("/assets/vendor/<name>")
+@bp.get("/assets/vendor/<path:name>")
 async def vendor(name: str) -> Response:
-    path = VENDOR.get(name)
+    """The pinned libraries under their stable names, and flag-icons' flags/<code>.svg."""
+    code = name.removeprefix("flags/").removesuffix(".svg")
+    if name.startswith("flags/") and len(code) == 2 and code.isascii() and code.isalpha():
+        path: Path | None = FLAGS / f"{code.lower()}.svg"
+        kind = "image/svg+xml"
+    else:
+        path = VENDOR.get(name)
+        kind = "application/json" if name.endswith(".json") else "text/javascript"
     if path is None:
         return error_response(404, "not found")
-    if not path.is_file():
-        log.warning("%s missing: %s", path, NOT_INSTALLED)
-        response = error_response(503, NOT_INSTALLED)
-        response.headers["Retry-After"] = "60"
-        return response
-    response = await send_asset(path, FRONTEND, mimetype="text/javascript")
+    problem = _not_there(path, flag=kind == "image/svg+xml")
+    if problem is not None:
+        return problem
+    response = await send_asset(path, FRONTEND, mimetype=kind)
     response.headers["Cache-Control"] = f"public, max-age={VENDOR_MAX_AGE_S}"
+    return response
+
+
+def _not_there(path: Path, flag: bool) -> Response | None:
+    """None when the file is there; else 404 for a code flag-icons draws no flag for, or 503
+    when `npm ci` did not run."""
+    if path.is_file():
+        return None
+    if flag and FLAGS.is_dir():
+        return error_response(404, "not found")
+    log.warning("%s missing: %s", path, NOT_INSTALLED)
+    response = error_response(503, NOT_INSTALLED)
+    response.headers["Retry-After"] = "60"
     return response

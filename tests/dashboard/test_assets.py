@@ -72,3 +72,22 @@ def test_accept_encoding_is_read_with_its_refusals() -> None:
     assert accepted("gzip, deflate, br") == {"gzip", "deflate", "br"}
     assert accepted("br;q=0, gzip;q=0.5") == {"gzip"}
     assert accepted("") == set()
+
+
+async def test_flags_and_map_data_are_served_from_the_pinned_packages(
+    client: TestClientProtocol,
+) -> None:
+    require_node_modules()
+    flag = await client.get("/assets/vendor/flags/de.svg")
+    assert flag.status_code == 200 and flag.headers["Content-Type"].startswith("image/svg+xml")
+    for bad in (
+        "/assets/vendor/flags/zz.svg",
+        "/assets/vendor/flags/../x.svg",
+        "/assets/vendor/flags/deu.svg",
+    ):
+        assert (await client.get(bad)).status_code == 404, bad
+    world = await client.get("/assets/vendor/countries-110m.json")
+    assert world.headers["Content-Type"].startswith("application/json")
+    assert (await world.get_json())["type"] == "Topology"
+    codes = await (await client.get("/assets/vendor/country-codes.json")).get_json()
+    assert ["DE", "DEU", "276", "ISO 3166-2:DE"] in codes

@@ -34,6 +34,7 @@ PANELS = (
     "pages",
     "audience",
     "visitor-types",
+    "world",
     "events",
     "funnel",
     "flows",

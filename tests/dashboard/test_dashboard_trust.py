@@ -27,7 +27,7 @@ from tests.dashboard.test_dashboard_browser import (
 
 pytestmark = pytest.mark.browser
 
-CHARTS = ("trend-chart", "vt-donut", "vt-chart", "flow-chart", "retention-chart")
+CHARTS = ("trend-chart", "vt-donut", "vt-chart", "world-chart", "flow-chart", "retention-chart")
 EMOJI_PATH = "/" + "😀" * 300
 SHOTS = Path("/work/notes/shots-16")  # the lead's copies, when that folder exists
 COUNT_VIOLATIONS = (
@@ -336,6 +336,35 @@ def test_a_300_character_emoji_path_never_widens_the_page(
             keep(shot)
         finally:
             close(visit)
+
+
+def test_flags_and_the_world_map_come_from_the_bundled_packages(
+    browser: Any, dashboard_server: DashboardServer
+) -> None:
+    visit = open_dashboard(browser, dashboard_server, f"/?site={DEMO_SITE}&range=30d")
+    page, api = visit.page, dashboard_server.api
+    try:
+        countries = api("breakdown/country", range="30d", limit=300)["results"]
+        shaded = {r["value"]: r["visitors"] for r in countries if r["value"]}
+        data = chart_series(page, "world-chart")[0]["data"]
+        assert {d["name"]: d["value"] for d in data} == shaded
+        top = next(r["value"] for r in countries if r["value"])
+        flag = page.locator(f"#audience tr[data-value='{top}'] img.flag")
+        assert flag.get_attribute("src") == f"/assets/vendor/flags/{top.lower()}.svg"
+        for _ in range(50):
+            if flag.evaluate("(img) => img.complete && img.naturalWidth > 0"):
+                break
+            page.wait_for_timeout(50)
+        assert flag.evaluate("(img) => img.naturalWidth > 0")
+        # The map's shapes are named by ISO alpha-2 code, as the API's countries are.
+        names = page.evaluate(
+            "echarts.getMap('pulse-world').geoJSON.features.map((f) => f.properties.name)"
+        )
+        assert set(shaded) <= set(names), set(shaded) - set(names)
+        assert not any(h != "127.0.0.1" for h in visit.hosts)  # nothing from elsewhere
+        assert visit.problems == []
+    finally:
+        close(visit)
 
 
 def test_screenshots_of_the_whole_page(

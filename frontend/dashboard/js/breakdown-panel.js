@@ -202,6 +202,17 @@ export class BreakdownPanel {
     return columns.includes(sorted) ? sorted : columns[0];
   }
 
+  /** A row's picture (a country's flag), bundled and served by Pulse; gone if it has none. */
+  icon(value) {
+    const src = this.tab.icon && value ? this.tab.icon(value) : null;
+    if (!src) return null;
+    const img = element("img", "flag");
+    img.alt = "";
+    img.src = src;
+    img.addEventListener("error", () => img.remove());
+    return img;
+  }
+
   /** Why a table is empty, in words. */
   emptyText() {
     if (this.tab.key && !this.key) return "No custom event carried a property in this period.";
@@ -222,11 +233,13 @@ export class BreakdownPanel {
       const bar = element("span", "bar");
       bar.style.width = `${(100 * result[first]) / max}%`;
       const text = label === null || label === undefined || label === "" ? "(none)" : label;
+      const icon = this.icon(result.value);
       if (canFilter(result.value, dimension)) {
         const button = element("button", "row-button", text);
         button.type = "button";
         button.title = `Filter by ${dimensionLabel(dimension)}: ${text}`;
         button.addEventListener("click", () => addFilter(dimension, result.value));
+        if (icon) button.prepend(icon);
         cell.append(bar, button);
       } else {
         cell.append(bar, element("span", "row-text", text));

@@ -15,6 +15,7 @@ import { setUpSites, viewer } from "./sites.js";
 import { onChange, update, view } from "./state.js";
 import { installThemeToggle } from "./theme.js";
 import { installTrend, loadTrend, showMetric } from "./trend.js";
+import { installWorld, loadWorld } from "./world.js";
 import { loadVisitorTypes, showVisitorTypeTrend, installVisitorTypes } from "./visitor-types.js";
 
 // Keys of the view that change what every report covers.
@@ -85,6 +86,7 @@ async function reload(current, previous) {
   if (changed(["site"])) watchActiveNow(current.site);
   if (scope) {
     guarded(card("visitor-types"), loadVisitorTypes(current));
+    guarded(card("world"), loadWorld(current));
     for (const panel of panels) guarded(panel.root, panel.load(current));
   } else if (changed(["metric"])) {
     showMetric(current);
@@ -101,6 +103,7 @@ async function start() {
   installFlows();
   installRetention();
   installFunnel();
+  installWorld();
   installControls();
   installFilterBar();
   installFilterMenu();

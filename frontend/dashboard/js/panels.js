@@ -22,7 +22,10 @@ export function createPanels() {
       { label: "Exit pages", dimension: "exit_page", columns: [VISITORS, ["sessions", "Exits"]] },
     ]),
     new BreakdownPanel($("audience"), "Audience", [
-      { label: "Countries", dimension: "country", columns: SESSION_COLUMNS, display: countryName },
+      {
+        label: "Countries", dimension: "country", columns: SESSION_COLUMNS, display: countryName,
+        icon: (code) => `/assets/vendor/flags/${encodeURIComponent(code.toLowerCase())}.svg`,
+      },
       { label: "Browsers", dimension: "browser", columns: SESSION_COLUMNS },
       { label: "OS", dimension: "os", columns: SESSION_COLUMNS },
       { label: "Devices", dimension: "device", columns: SESSION_COLUMNS },
