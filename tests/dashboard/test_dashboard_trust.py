@@ -347,7 +347,8 @@ def test_flags_and_the_world_map_come_from_the_bundled_packages(
         countries = api("breakdown/country", range="30d", limit=300)["results"]
         shaded = {r["value"]: r["visitors"] for r in countries if r["value"]}
         data = chart_series(page, "world-chart")[0]["data"]
-        assert {d["name"]: d["value"] for d in data} == shaded
+        # ECharts lists every shape; those without visitors carry no value.
+        assert {d["name"]: d["value"] for d in data if "value" in d} == shaded
         top = next(r["value"] for r in countries if r["value"])
         flag = page.locator(f"#audience tr[data-value='{top}'] img.flag")
         assert flag.get_attribute("src") == f"/assets/vendor/flags/{top.lower()}.svg"
@@ -360,7 +361,9 @@ def test_flags_and_the_world_map_come_from_the_bundled_packages(
         names = page.evaluate(
             "echarts.getMap('pulse-world').geoJSON.features.map((f) => f.properties.name)"
         )
-        assert set(shaded) <= set(names), set(shaded) - set(names)
+        # At 1:110m a city state has no shape (Singapore): the Countries table still lists it.
+        assert set(shaded) - set(names) <= {"SG", "HK", "MO", "BH", "MT", "LU"}
+        assert {"US", "CN", "DE", "IN"} <= set(names)
         assert not any(h != "127.0.0.1" for h in visit.hosts)  # nothing from elsewhere
         assert visit.problems == []
     finally:
