@@ -29,7 +29,9 @@ function walk(folder) {
 let before = 0;
 let after = 0;
 const FLAGS = walk("node_modules/flag-icons/flags/4x3");
-for (const path of [...walk("dashboard"), ...walk("live"), ...VENDOR, ...FLAGS]) {
+const SOURCE_ICONS = readFileSync(join(root, "dashboard/js/source-icons.js"), "utf8")
+  .match(/: "[a-z0-9]+"/g).map((m) => `node_modules/simple-icons/icons/${m.slice(3, -1)}.svg`);
+for (const path of [...walk("dashboard"), ...walk("live"), ...VENDOR, ...FLAGS, ...SOURCE_ICONS]) {
   const source = readFileSync(join(root, path));
   const out = join(root, "dist", path);
   mkdirSync(dirname(out), { recursive: true });

@@ -40,6 +40,7 @@ VENDOR = {
     "country-codes.json": NODE_MODULES / "i18n-iso-countries" / "codes.json",
 }
 FLAGS = NODE_MODULES / "flag-icons" / "flags" / "4x3"  # flag-icons: one SVG per ISO alpha-2
+ICONS = NODE_MODULES / "simple-icons" / "icons"  # simple-icons: one SVG per brand slug
 NOT_INSTALLED = "frontend libraries not installed: run `cd frontend && npm ci`"
 # Pages and their files revalidate (ETag -> 304, a few hundred bytes) at every load, so a
 # deploy shows at once. The pinned libraries change only with package.json: a week of caching
@@ -83,17 +84,23 @@ def _file_in(folder: Path, name: str) -> Path | None:
 
 @bp.get("/assets/vendor/<path:name>")
 async def vendor(name: str) -> Response:
-    """The pinned libraries under their stable names, and flag-icons' flags/<code>.svg."""
-    code = name.removeprefix("flags/").removesuffix(".svg")
-    if name.startswith("flags/") and len(code) == 2 and code.isascii() and code.isalpha():
-        path: Path | None = FLAGS / f"{code.lower()}.svg"
+    """The pinned libraries under their stable names, flag-icons' flags/<code>.svg and
+    simple-icons' icons/<slug>.svg (a two-letter code, a lowercase slug: no path)."""
+    folder, _, file = name.partition("/")
+    stem = file.removesuffix(".svg")
+    picture = stem.isascii() and stem.isalnum() and file.endswith(".svg")
+    if folder == "flags" and picture and len(stem) == 2:
+        path: Path | None = FLAGS / f"{stem.lower()}.svg"
+        kind = "image/svg+xml"
+    elif folder == "icons" and picture and stem.islower() and len(stem) <= 40:
+        path = ICONS / f"{stem}.svg"
         kind = "image/svg+xml"
     else:
         path = VENDOR.get(name)
         kind = "application/json" if name.endswith(".json") else "text/javascript"
     if path is None:
         return error_response(404, "not found")
-    problem = _not_there(path, flag=kind == "image/svg+xml")
+    problem = _not_there(path, flag=kind == "image/svg+xml")  # a flag or an icon
     if problem is not None:
         return problem
     response = await send_asset(path, FRONTEND, mimetype=kind)
@@ -106,7 +113,7 @@ def _not_there(path: Path, flag: bool) -> Response | None:
     when `npm ci` did not run."""
     if path.is_file():
         return None
-    if flag and FLAGS.is_dir():
+    if flag and FLAGS.is_dir() and ICONS.is_dir():
         return error_response(404, "not found")
     log.warning("%s missing: %s", path, NOT_INSTALLED)
     response = error_response(503, NOT_INSTALLED)

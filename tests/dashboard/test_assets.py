@@ -86,6 +86,15 @@ async def test_flags_and_map_data_are_served_from_the_pinned_packages(
         "/assets/vendor/flags/deu.svg",
     ):
         assert (await client.get(bad)).status_code == 404, bad
+    icon = await client.get("/assets/vendor/icons/google.svg")
+    assert icon.status_code == 200 and b"<svg" in await icon.get_data()
+    for bad in (
+        "/assets/vendor/icons/Google.svg",
+        "/assets/vendor/icons/nope-nope.svg",
+        "/assets/vendor/icons/..%2Fpackage.json",
+        "/assets/vendor/icons/x.js",
+    ):
+        assert (await client.get(bad)).status_code == 404, bad
     world = await client.get("/assets/vendor/countries-110m.json")
     assert world.headers["Content-Type"].startswith("application/json")
     assert (await world.get_json())["type"] == "Topology"

@@ -357,6 +357,9 @@ def test_flags_and_the_world_map_come_from_the_bundled_packages(
                 break
             page.wait_for_timeout(50)
         assert flag.evaluate("(img) => img.naturalWidth > 0")
+        google = page.locator("#acquisition tr[data-value='Google'] img.source-icon")
+        assert google.get_attribute("src") == "/assets/vendor/icons/google.svg"
+        assert page.locator("#acquisition tr[data-value='Direct'] img").count() == 0
         # The map's shapes are named by ISO alpha-2 code, as the API's countries are.
         names = page.evaluate(
             "echarts.getMap('pulse-world').geoJSON.features.map((f) => f.properties.name)"

@@ -43,6 +43,7 @@ async def test_vendor_files_are_the_pinned_packages(client: TestClientProtocol) 
         # The dashboard's world map and flags (issue 16).
         "flag-icons": "7.5.0",
         "i18n-iso-countries": "7.14.0",
+        "simple-icons": "16.37.0",
         "topojson-client": "3.1.0",
         "world-atlas": "2.0.2",
     }

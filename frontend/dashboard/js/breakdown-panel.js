@@ -202,11 +202,12 @@ export class BreakdownPanel {
     return columns.includes(sorted) ? sorted : columns[0];
   }
 
-  /** A row's picture (a country's flag), bundled and served by Pulse; gone if it has none. */
+  /** A row's picture (a country's flag, a source's icon), bundled and served by Pulse; gone
+      if it has none. */
   icon(value) {
     const src = this.tab.icon && value ? this.tab.icon(value) : null;
     if (!src) return null;
-    const img = element("img", "flag");
+    const img = element("img", this.tab.dimension === "country" ? "flag" : "source-icon");
     img.alt = "";
     img.src = src;
     img.addEventListener("error", () => img.remove());

@@ -2,6 +2,7 @@
 
 import { BreakdownPanel } from "./breakdown-panel.js";
 import { countryName } from "./format.js";
+import { sourceIcon } from "./source-icons.js";
 
 const VISITORS = ["visitors", "Visitors"];
 const SESSION_COLUMNS = [VISITORS, ["bounce_rate", "Bounce"]];
@@ -11,7 +12,7 @@ export function createPanels() {
   const $ = (id) => document.getElementById(id);
   return [
     new BreakdownPanel($("acquisition"), "Acquisition", [
-      { label: "Sources", dimension: "source", columns: SESSION_COLUMNS },
+      { label: "Sources", dimension: "source", columns: SESSION_COLUMNS, icon: sourceIcon },
       { label: "Channels", dimension: "channel", columns: SESSION_COLUMNS },
       { label: "Referrers", dimension: "referrer", columns: SESSION_COLUMNS },
       ...UTM.map((p) => ({ label: `UTM ${p}`, dimension: `utm_${p}`, columns: SESSION_COLUMNS })),

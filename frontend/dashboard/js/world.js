@@ -14,6 +14,18 @@ let answer = null;
 let map = null;
 let ready = null; // the map's registration, once
 
+/** ECharts draws longitude as a plane: a ring crossing the antimeridian (Russia's east, Fiji)
+    would be drawn as a line across the map. Its western points move past +180 instead. */
+function unwrap(geometry) {
+  const polygons = geometry.type === "Polygon" ? [geometry.coordinates]
+    : geometry.type === "MultiPolygon" ? geometry.coordinates : [];
+  for (const ring of polygons.flat()) {
+    const lons = ring.map(([lon]) => lon);
+    if (Math.max(...lons) - Math.min(...lons) <= 180) continue;
+    for (const point of ring) if (point[0] < 0) point[0] += 360;
+  }
+}
+
 function registerWorld() {
   ready ??= Promise.all([
     getJson("/assets/vendor/countries-110m.json"),
@@ -21,7 +33,10 @@ function registerWorld() {
   ]).then(([topology, codes]) => {
     const alpha2 = new Map(codes.map(([two, , numeric]) => [numeric, two]));
     const world = window.topojson.feature(topology, topology.objects.countries);
+    // Antarctica takes a fifth of the height and has no visitors.
+    world.features = world.features.filter((f) => String(f.id) !== "010");
     for (const feature of world.features) {
+      unwrap(feature.geometry);
       feature.properties = { name: alpha2.get(String(feature.id).padStart(3, "0")) || feature.properties.name };
     }
     window.echarts.registerMap("pulse-world", world);
