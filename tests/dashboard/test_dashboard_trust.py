@@ -168,6 +168,32 @@ def test_every_range_and_interval_shows_the_apis_numbers(
         visit.ready()
         assert visit.requested("/summary")[-1]["compare"] == "year"
         assert [s["name"] for s in chart_series(page, "trend-chart")][-1] == "Same period last year"
+        # Compared with chosen days: both dates, then the request carries them.
+        page.select_option("#compare", "custom")
+        page.fill("#compare-from", "2026-01-01")
+        page.fill("#compare-to", "2026-01-07")
+        page.dispatch_event("#compare-to", "change")
+        visit.ready()
+        asked = visit.requested("/summary")[-1]
+        assert (asked["compare"], asked["compare_from"], asked["compare_to"]) == (
+            "custom",
+            "2026-01-01",
+            "2026-01-07",
+        )
+        chosen = api(
+            "summary",
+            range="30d",
+            interval="month",
+            compare="custom",
+            compare_from="2026-01-01",
+            compare_to="2026-01-07",
+        )
+        shown = page.get_attribute("#kpi-visitors .kpi-change", "title")
+        assert shown.startswith(f"{chosen['metrics']['visitors']['previous']:,}")
+        assert "compare_from=2026-01-01" in page.url
+        page.select_option("#compare", "previous")
+        visit.ready()
+        assert "compare_from" not in page.url
         # Month buckets have month names, in the browser's locale (en-US here).
         page.select_option("#range", "12mo")
         visit.ready()

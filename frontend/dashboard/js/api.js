@@ -31,6 +31,12 @@ export function periodParams(view) {
   return params;
 }
 
+/** What summary and timeseries add: the comparison, with its days when it is custom. */
+export function compareParams(view) {
+  if (view.compare !== "custom") return { compare: view.compare };
+  return { compare: "custom", compare_from: view.compare_from, compare_to: view.compare_to };
+}
+
 export function reportUrl(view, path, extra = {}) {
   const params = periodParams(view);
   for (const [key, value] of Object.entries(extra)) {

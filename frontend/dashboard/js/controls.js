@@ -47,7 +47,21 @@ export function installControls() {
   $("date-from").addEventListener("change", applyCustom);
   $("date-to").addEventListener("change", applyCustom);
   $("interval").addEventListener("change", (e) => update({ interval: e.target.value }));
-  $("compare").addEventListener("change", (e) => update({ compare: e.target.value }));
+  $("compare").addEventListener("change", (e) => {
+    if (e.target.value !== "custom") {
+      update({ compare: e.target.value, compare_from: "", compare_to: "" });
+      return;
+    }
+    $("compare-range").hidden = false; // asked once both days are there
+    $("compare-from").focus();
+  });
+  const applyCompare = () => {
+    const from = $("compare-from").value;
+    const to = $("compare-to").value;
+    if (from && to && from <= to) update({ compare: "custom", compare_from: from, compare_to: to });
+  };
+  $("compare-from").addEventListener("change", applyCompare);
+  $("compare-to").addEventListener("change", applyCompare);
   document.addEventListener("keydown", (event) => {
     const typing = event.target.closest("input, select, textarea");
     if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
@@ -68,5 +82,10 @@ export function syncControls(current) {
   $("interval").value = current.interval;
   $("interval").querySelector("option[value=hour]").disabled = LONG.has(current.range);
   $("compare").value = current.compare;
+  $("compare-range").hidden = current.compare !== "custom";
+  if (current.compare === "custom") {
+    $("compare-from").value = current.compare_from;
+    $("compare-to").value = current.compare_to;
+  }
   document.title = `Pulse · ${current.site || "dashboard"}`;
 }

@@ -2,7 +2,7 @@
    previous period (the API's `change`, a percentage, or null when there was nothing before).
    A card is a button: it picks the metric the trend chart draws. */
 
-import { load, reportUrl } from "./api.js";
+import { compareParams, load, reportUrl } from "./api.js";
 import { metric } from "./format.js";
 import { markLoading, markReady } from "./page-state.js";
 import { update } from "./state.js";
@@ -44,12 +44,17 @@ export function installKpis() {
   document.getElementById("kpis").replaceChildren(...KPIS.map(([n, l]) => card(n, l)));
 }
 
-const AGAINST = { previous: "the previous period", year: "the same period last year" };
+const AGAINST = {
+  previous: "the previous period", year: "the same period last year", custom: "the chosen dates",
+};
 
 function showChange(element, name, entry, comparing, against) {
   element.hidden = !comparing;
   element.className = "kpi-change";
   if (!comparing) return;
+  // Always rewritten: a card must never keep the last view's comparison in its title.
+  element.title = `${metric(name, entry.previous)} in ${against}`;
+  delete element.dataset.change;
   if (entry.change === null || entry.change === undefined) {
     element.textContent = "no earlier data";
     return;
@@ -59,7 +64,6 @@ function showChange(element, name, entry, comparing, against) {
   element.classList.add(good);
   element.dataset.change = String(entry.change);
   element.textContent = `${up ? "↑" : entry.change < 0 ? "↓" : "→"} ${Math.abs(entry.change)}%`;
-  element.title = `${metric(name, entry.previous)} in ${against}`;
 }
 
 const INTERVAL_WORDS = { hour: "Hourly", day: "Daily", week: "Weekly", month: "Monthly" };
@@ -69,14 +73,15 @@ function periodText(period, compare) {
   const parts = [INTERVAL_WORDS[period.interval] || period.interval, period.timezone];
   if (period.partial) {
     parts.push(compare === "none" ? "so far (the period is not over)"
-      : `so far, against the same span of ${AGAINST[compare]}`);
+      : compare === "custom" ? "so far, against the chosen dates (whole days)"
+        : `so far, against the same span of ${AGAINST[compare]}`);
   }
   return parts.join(" · ");
 }
 
 export async function loadKpis(view) {
   const comparing = view.compare !== "none";
-  const url = reportUrl(view, "summary", { compare: view.compare });
+  const url = reportUrl(view, "summary", compareParams(view));
   const kpis = document.getElementById("kpis");
   markLoading(kpis);
   const summary = await load("summary", url);

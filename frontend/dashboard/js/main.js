@@ -71,7 +71,7 @@ async function reload(current, previous) {
   renderChips(current);
   markSelected(current);
   const card = (id) => document.getElementById(id);
-  if (scope || changed(["compare"])) {
+  if (scope || changed(["compare", "compare_from", "compare_to"])) {
     clearPageState();
     // The summary first: a view the API refuses (an unknown site, a link it cannot read) is
     // then one request and one page state, not the same error from every panel.

@@ -55,7 +55,7 @@ export function clearPageState() {
 
 const FIELDS = {
   range: "period", from: "first day", to: "last day", interval: "interval", filter: "filter",
-  compare: "comparison",
+  compare: "comparison", compare_from: "comparison's first day", compare_to: "comparison's last day",
 };
 
 /** The page state for a page-level error; `sites` are the ones this viewer may open. */
@@ -76,7 +76,10 @@ export function showErrorState(error, sites = []) {
   reset.className = "control primary";
   reset.addEventListener("click", () => {
     clearPageState();
-    update({ range: "7d", from: "", to: "", interval: "", compare: "previous", filter: "" });
+    update({
+      range: "7d", from: "", to: "", interval: "", compare: "previous", compare_from: "",
+      compare_to: "", filter: "",
+    });
   });
   const what = FIELDS[error.field] || "view";
   show("bad-link", "This link cannot be shown", [

@@ -8,6 +8,8 @@ const DEFAULTS = Object.freeze({
   to: "",
   interval: "",
   compare: "previous",
+  compare_from: "",
+  compare_to: "",
   filter: "",
   metric: "visitors",
   funnel: "",
@@ -18,7 +20,7 @@ const DEFAULTS = Object.freeze({
 const RANGES = ["today", "yesterday", "24h", "7d", "28d", "30d", "month", "last_month", "12mo",
   "all", "custom"];
 const INTERVALS = ["", "hour", "day", "week", "month"];
-const COMPARES = ["previous", "year", "none"];
+const COMPARES = ["previous", "year", "custom", "none"];
 
 let current = read(location.search);
 const listeners = new Set();
@@ -45,6 +47,10 @@ function toSearch(view) {
   if (view.range !== "custom") {
     params.delete("from");
     params.delete("to");
+  }
+  if (view.compare !== "custom") {
+    params.delete("compare_from");
+    params.delete("compare_to");
   }
   const text = params.toString();
   return text ? `?${text}` : location.pathname;

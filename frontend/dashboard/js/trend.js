@@ -3,7 +3,7 @@
    against the previous period's bucket i; both series come from the API). One request brings
    every metric; the new-vs-returning panel draws from the same answer. */
 
-import { load, reportUrl } from "./api.js";
+import { compareParams, load, reportUrl } from "./api.js";
 import { axisStyle, chart, tooltip } from "./charts.js";
 import { bucketLabel, bucketTitle, metric } from "./format.js";
 import { KPIS } from "./kpis.js";
@@ -13,7 +13,7 @@ let series = null;
 let picked = "visitors";
 let trend = null;
 const SO_FAR = "So far (unfinished)";
-const PREVIOUS = { previous: "Previous period", year: "Same period last year" };
+const PREVIOUS = { previous: "Previous period", year: "Same period last year", custom: "Compared dates" };
 
 function draw(p) {
   const points = series ? series.points : [];
@@ -105,7 +105,7 @@ export async function loadTrend(view) {
   const compare = view.compare === "none" ? "none" : view.compare;
   const panel = document.getElementById("trend-card");
   markLoading(panel);
-  const answer = await load("timeseries", reportUrl(view, "timeseries", { compare }));
+  const answer = await load("timeseries", reportUrl(view, "timeseries", compareParams(view)));
   if (!answer) return null;
   series = { ...answer, compare };
   markReady(panel);
