@@ -10,7 +10,16 @@ from quart import Blueprint, Response, request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.errors import error_response
-from app.api.params import COMPARE, FROM, PERIOD, SERIES_COMPARE, Param, ParamError
+from app.api.params import (
+    COMPARE,
+    COMPARE_FROM,
+    COMPARE_TO,
+    FROM,
+    PERIOD,
+    SERIES_COMPARE,
+    Param,
+    ParamError,
+)
 from app.api.reports import answer, document
 from app.queries.breakdown import (
     DIMENSIONS,
@@ -50,8 +59,8 @@ TOTALS = Param(
     choices=("include", "none"),
     default="include",
 )
-SUMMARY_PARAMS = (*PERIOD, COMPARE)
-TIMESERIES_PARAMS = (*PERIOD, METRICS_PARAM, SERIES_COMPARE)
+SUMMARY_PARAMS = (*PERIOD, COMPARE, COMPARE_FROM, COMPARE_TO)
+TIMESERIES_PARAMS = (*PERIOD, METRICS_PARAM, SERIES_COMPARE, COMPARE_FROM, COMPARE_TO)
 BREAKDOWN_PARAMS = (*PERIOD, SORT, ORDER, LIMIT, OFFSET, TOTALS)
 OPEN = "/api/v1/sites/{site}"
 document(f"{OPEN}/summary", "Headline metrics with the previous period's", SUMMARY_PARAMS)
