@@ -17,9 +17,8 @@ from app.auth.shares import create_share, grant, revoke_share
 from app.auth.tokens import find_token, revoke_token
 from app.auth.users import create_user, delete_user, end_session, set_role, start_session
 from app.settings import Settings
-from app.sites import list_sites
-from app.storage.database import create_engine
 from tests.conftest import SITE, make_token
+from tests.support.outside import in_db, site_id
 
 REAUTH_MS = 200
 # The re-check runs every 200 ms here; allow for a loaded machine, not for a missed check.
@@ -31,19 +30,6 @@ async def guarded(make_app: Callable[..., Quart]) -> AsyncIterator[Quart]:
     quart_app = make_app(live_tick_ms=50, live_reauth_ms=REAUTH_MS)
     async with quart_app.test_app():
         yield quart_app
-
-
-async def in_db(settings: Settings, change: Callable[[AsyncConnection], Awaitable[Any]]) -> Any:
-    """A change made outside the server (the CLI, another process, the admin API)."""
-    engine = create_engine(settings.database_url)
-    async with engine.begin() as conn:
-        result = await change(conn)
-    await engine.dispose()
-    return result
-
-
-async def site_id(conn: AsyncConnection) -> int:
-    return next(s.id for s in await list_sites(conn) if s.domain == SITE)
 
 
 async def closed_code(
@@ -78,7 +64,7 @@ async def test_a_revoked_share_link_closes_its_socket(guarded: Quart, migrated: 
     rt = guarded.extensions["pulse"]
 
     async def share(conn: AsyncConnection) -> Any:
-        return await create_share(conn, await site_id(conn), None, now_ms=rt.clock.now_ms())
+        return await create_share(conn, await site_id(conn, SITE), None, now_ms=rt.clock.now_ms())
 
     link = await in_db(migrated, share)
     cookie = {"Cookie": f"{cookies.SHARE}={grant(rt.auth.key, link, rt.clock.now_ms())}"}
@@ -93,7 +79,7 @@ async def _viewer_session(app: Quart, settings: Settings) -> tuple[int, str]:
         user = await create_user(
             conn, "viewer@example.com", "a long password", is_admin=False, now_ms=now
         )
-        await set_role(conn, user.id, await site_id(conn), "viewer")
+        await set_role(conn, user.id, await site_id(conn, SITE), "viewer")
         return user.id, await start_session(conn, user, now)
 
     result: tuple[int, str] = await in_db(settings, make)
@@ -110,7 +96,7 @@ async def test_a_user_who_lost_access_has_the_socket_closed(
         if change == "delete user":
             await delete_user(conn, user_id)
         elif change == "remove role":
-            await set_role(conn, user_id, await site_id(conn), None)
+            await set_role(conn, user_id, await site_id(conn, SITE), None)
         else:
             await end_session(conn, raw, now_ms=1)
 

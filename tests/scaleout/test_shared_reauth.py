@@ -22,25 +22,12 @@ from app.auth.users import create_user, set_role, start_session
 from app.clock import FakeClock
 from app.ingest.geo import GeoLookup
 from app.settings import Settings
-from app.sites import list_sites
-from app.storage.database import create_engine
 from tests.conftest import SITE, make_token
 from tests.scaleout.conftest import TICK_MS, snapshot_until
+from tests.support.outside import in_db, site_id
 
 REAUTH_MS = 200
 Revoke = Callable[[TestClientProtocol], Awaitable[Any]]
-
-
-async def _in_db(settings: Settings, change: Callable[[AsyncConnection], Awaitable[Any]]) -> Any:
-    engine = create_engine(settings.database_url)
-    async with engine.begin() as conn:
-        result = await change(conn)
-    await engine.dispose()
-    return result
-
-
-async def _site_id(conn: AsyncConnection) -> int:
-    return next(s.id for s in await list_sites(conn) if s.domain == SITE)
 
 
 async def _token(settings: Settings, app: Quart, admin: dict[str, str]) -> tuple[dict, Revoke]:
@@ -57,7 +44,7 @@ async def _token(settings: Settings, app: Quart, admin: dict[str, str]) -> tuple
 async def _share(settings: Settings, app: Quart, admin: dict[str, str]) -> tuple[dict, Revoke]:
     rt = app.extensions["pulse"]
     now = rt.clock.now_ms()
-    link = await _in_db(settings, lambda c: _make_share(c, now))
+    link = await in_db(settings, lambda c: _make_share(c, now))
 
     async def revoke(client: TestClientProtocol) -> Any:
         return await client.delete(f"/api/admin/shares/{link.id}", headers=admin)
@@ -66,7 +53,7 @@ async def _share(settings: Settings, app: Quart, admin: dict[str, str]) -> tuple
 
 
 async def _make_share(conn: AsyncConnection, now: int) -> Any:
-    return await create_share(conn, await _site_id(conn), None, now_ms=now)
+    return await create_share(conn, await site_id(conn, SITE), None, now_ms=now)
 
 
 async def _user(settings: Settings, app: Quart, admin: dict[str, str]) -> tuple[dict, Revoke]:
@@ -76,10 +63,10 @@ async def _user(settings: Settings, app: Quart, admin: dict[str, str]) -> tuple[
         user = await create_user(
             conn, "wall@example.com", "a long password", is_admin=False, now_ms=now
         )
-        await set_role(conn, user.id, await _site_id(conn), "viewer")
+        await set_role(conn, user.id, await site_id(conn, SITE), "viewer")
         return user.id, await start_session(conn, user, now)
 
-    user_id, raw = await _in_db(settings, make)
+    user_id, raw = await in_db(settings, make)
 
     async def revoke(client: TestClientProtocol) -> Any:
         return await client.delete(f"/api/admin/users/{user_id}", headers=admin)
