@@ -8,6 +8,7 @@
     ? new Intl.DisplayNames(["en"], { type: "region" }) : null;
   var DEVICE = { desktop: "desktop", mobile: "mobile", tablet: "tablet" };
   var chart = null;
+  var map = null; // the countries panel's world map (null until its shapes are registered)
   var latestAt = -1;
   var shownEvents = new Set();
   var timeZone = undefined;
@@ -30,6 +31,33 @@
   function country(code) {
     if (!code) return "Unknown";
     try { return (regions && regions.of(code)) || code; } catch (e) { return code; }
+  }
+
+  /* The world map over the countries list: the 30 minutes' visits by country, shaded. */
+  function initMap() {
+    if (!window.echarts || !window.topojson || !window.PulseWorldGeo) return;
+    window.PulseWorldGeo.register().then(function () {
+      map = window.echarts.init($("map"), null, { renderer: "canvas" });
+      window.addEventListener("resize", function () { map.resize(); });
+      if (lastSnapshot) renderMap(lastSnapshot.top.countries);
+    }, function () { $("map").hidden = true; });
+  }
+
+  function renderMap(countries) {
+    if (!map) return;
+    var rows = countries.items.filter(function (item) { return item[0]; }); // [code, visits]
+    var most = Math.max.apply(null, [1].concat(rows.map(function (item) { return item[1]; })));
+    $("map").dataset.countries = String(rows.length);
+    map.setOption({
+      animation: false,
+      visualMap: { show: false, min: 0, max: most, inRange: { color: ["#1d3a5c", "#4c9bff"] } },
+      series: [{
+        type: "map", map: "pulse-world", roam: false, silent: true,
+        left: 0, right: 0, top: 0, bottom: 0,
+        itemStyle: { areaColor: "#1b2536", borderColor: "#121925", borderWidth: 0.5 },
+        data: rows.map(function (item) { return { name: item[0], value: item[1] }; }),
+      }],
+    });
   }
 
   function initChart() {
@@ -186,6 +214,7 @@
     renderList($("pages"), s.top.pages, function (k) { return k; });
     renderList($("sources"), s.top.sources, function (k) { return k; });
     renderList($("countries"), s.top.countries, country);
+    renderMap(s.top.countries);
     renderFeed(s.recent);
   }
 
@@ -233,6 +262,7 @@
     }
     $("site").textContent = site;
     initChart();
+    initMap();
     tickClock();
     setInterval(tickClock, 1000);
     window.pulseWall = window.PulseLive.connect(site, { onSnapshot: render, onStatus: setStatus });

@@ -124,6 +124,14 @@ ROWS_INSIDE = """() => [...document.querySelectorAll('.list ol, #feed')].flatMap
       || r.top < panel.top;
   }).map((li) => list.closest('.panel').id + ': ' + li.textContent.slice(0, 40));
 })"""
+# The countries panel's world map is drawn, inside its panel, with the list's rows below it.
+MAP_INSIDE = """() => {
+  const map = document.getElementById('map'), panel = map.closest('.panel').getBoundingClientRect();
+  const box = map.getBoundingClientRect(), canvas = map.querySelector('canvas');
+  const first = document.querySelector('#countries li');
+  return !!canvas && box.height > 50 && box.top >= panel.top && box.bottom <= panel.bottom
+    && !!first && first.getBoundingClientRect().top >= box.bottom;
+}"""
 LONG_PATHS = ["/docs/" + "a-very-long-path-segment-" * 8, "/" + "\U0001f600" * 120]
 
 
@@ -142,6 +150,7 @@ def test_nothing_is_clipped_at_1080p_4k_and_portrait(
             page.wait_for_timeout(1500)  # the next snapshot renders at this size
             assert page.evaluate(NO_SCROLL), (width, height)
             assert page.evaluate(ROWS_INSIDE) == [], (width, height)
+            assert page.evaluate(MAP_INSIDE), (width, height)
             assert page.evaluate("document.querySelectorAll('#pages li').length") >= 3
             assert "updated" in page.text_content("#updated")
             assert page.text_content("#zone") == "UTC"

@@ -1,10 +1,8 @@
 /* The world map: countries shaded by visitors (breakdown/country over the period, every
-   country). The map is Natural Earth's 1:110m countries (world-atlas, TopoJSON) turned into
-   GeoJSON by topojson-client, each feature named by its ISO alpha-2 code (i18n-iso-countries'
-   table: world-atlas keys countries by ISO numeric), so the API's codes match it. All three
-   are served by Pulse from node_modules: nothing is fetched from elsewhere. */
+   country). The shapes (world-atlas, named by ISO alpha-2 codes) come from
+   frontend/live/world-geo.js, which the wall shares. */
 
-import { getJson, load, reportUrl } from "./api.js";
+import { load, reportUrl } from "./api.js";
 import { chart, tooltip } from "./charts.js";
 import { addFilter } from "./filters.js";
 import { countryName, exact } from "./format.js";
@@ -12,37 +10,9 @@ import { markLoading, markReady } from "./page-state.js";
 
 let answer = null;
 let map = null;
-let ready = null; // the map's registration, once
-
-/** ECharts draws longitude as a plane: a ring crossing the antimeridian (Russia's east, Fiji)
-    would be drawn as a line across the map. Its western points move past +180 instead. */
-function unwrap(geometry) {
-  const polygons = geometry.type === "Polygon" ? [geometry.coordinates]
-    : geometry.type === "MultiPolygon" ? geometry.coordinates : [];
-  for (const ring of polygons.flat()) {
-    const lons = ring.map(([lon]) => lon);
-    if (Math.max(...lons) - Math.min(...lons) <= 180) continue;
-    for (const point of ring) if (point[0] < 0) point[0] += 360;
-  }
-}
 
 function registerWorld() {
-  ready ??= Promise.all([
-    getJson("/assets/vendor/countries-110m.json"),
-    getJson("/assets/vendor/country-codes.json"),
-  ]).then(([topology, codes]) => {
-    const alpha2 = new Map(codes.map(([two, , numeric]) => [numeric, two]));
-    const world = window.topojson.feature(topology, topology.objects.countries);
-    // Antarctica takes a fifth of the height and has no visitors.
-    world.features = world.features.filter((f) => String(f.id) !== "010");
-    for (const feature of world.features) {
-      unwrap(feature.geometry);
-      feature.properties = { name: alpha2.get(String(feature.id).padStart(3, "0")) || feature.properties.name };
-    }
-    window.echarts.registerMap("pulse-world", world);
-    return true;
-  });
-  return ready;
+  return window.PulseWorldGeo.register(); // frontend/live/world-geo.js, shared with the wall
 }
 
 function draw(p) {
