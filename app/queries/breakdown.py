@@ -16,31 +16,29 @@ import numpy as np
 from sqlalchemy import ColumnElement, and_, case, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.dimensions import API_NAMES, SESSION_COLUMNS, lookup, prop_value
 from app.events import ENGAGEMENT, PAGEVIEW
 from app.queries import columnar, journey_arrays, rollup_reads, session_events
-from app.queries.filters import Filter, row_condition
+from app.queries.filters import row_condition
+from app.queries.planner import ROLLUPS, Plan, Question, plan
 from app.queries.scope import Scope, derive, metrics_query, s, where
 from app.queries.summary import period_json
 from app.storage import journey
 from app.storage.dialect import contains_exact
-from app.storage.hourly import SESSION_DIMS, prop_value
 from app.storage.tables import events, sessions
 
 SESSION_SORTS = ("visitors", "sessions", "pageviews", "bounce_rate", "avg_engagement_ms")
 EVENT_SORTS = ("visitors", "count")
-DIMENSIONS = (*SESSION_DIMS, "visitor_type", "page", "event", "prop:{key}")
+DIMENSIONS = API_NAMES
 
 
 def is_dimension(name: str) -> bool:
-    return (
-        name in SESSION_DIMS
-        or name in ("visitor_type", "page", "event")
-        or (name.startswith("prop:") and 5 < len(name) <= 69)
-    )
+    return lookup(name) is not None
 
 
 def is_session_dimension(name: str) -> bool:
-    return name in SESSION_DIMS or name == "visitor_type"
+    found = lookup(name)
+    return found is not None and found.session_grain
 
 
 async def breakdown(
@@ -81,7 +79,7 @@ async def breakdown(
 def _session_column(dimension: str) -> ColumnElement[Any]:
     if dimension == "visitor_type":
         return case((s.new_visitor == literal(True), "new"), else_="returning")
-    return s[SESSION_DIMS[dimension]]
+    return s[SESSION_COLUMNS[dimension]]
 
 
 async def _by_session(
@@ -89,15 +87,16 @@ async def _by_session(
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """Rows and totals from the rollups (no filters), else from sealed hours' columns (session
     filters), else from a scan of the period's sessions."""
-    if rollup_reads.usable_with_edges(scope, dimension):
+    chosen = plan(Question("breakdown", dimension), scope)
+    if chosen.path == ROLLUPS:
         found = await rollup_reads.by_value(conn, scope.site_id, scope.period, dimension)
         total = await rollup_reads.totals(conn, scope.site_id, scope.period) if totals else None
         return _session_rows(found.items()), _pick(total)
-    frame = await columnar.load(conn, scope, scope.period, [dimension])
+    frame = await chosen.frame(conn, dims=[dimension])
     if frame is not None:
         labelled, summed = await columnar.off_loop(columnar.by_label, frame, dimension, totals)
         return _session_rows(labelled), _pick(summed)
-    condition = where(scope, scope.period.start, scope.period.end)
+    condition = where(await chosen.sql_scope(conn), scope.period.start, scope.period.end)
     query = metrics_query(condition, _session_column(dimension), visitor_types=False)
     rows = _session_rows((row.value, row) for row in await conn.execute(query))
     if not totals:  # the exact totals are a second pass over the sessions
@@ -131,13 +130,15 @@ def _event_value(dimension: str) -> tuple[ColumnElement[Any], ColumnElement[bool
 async def _by_event(
     conn: AsyncConnection, scope: Scope, dimension: str
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    if rollup_reads.usable_with_edges(scope, dimension):
+    chosen = plan(Question("breakdown", dimension), scope)
+    if chosen.path == ROLLUPS:
         return await _by_event_rollups(conn, scope, dimension)
-    found = await _by_item_in_columns(conn, scope, dimension)
+    found = await _by_item_in_columns(conn, chosen, dimension)
     if found is not None:
         return found
     value, counted = _event_value(dimension)
     period = scope.period
+    scope = await chosen.sql_scope(conn)
     condition = and_(
         events.c.site_id == scope.site_id,
         events.c.ts >= period.start,  # a session's events come after its start
@@ -166,22 +167,23 @@ _PROP_COLUMNS = ("visitor", "props")
 
 
 async def _by_item_in_columns(
-    conn: AsyncConnection, scope: Scope, dimension: str
+    conn: AsyncConnection, chosen: Plan, dimension: str
 ) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
     """Page views per path or custom events per name of the sessions passing the other
     filters, from sealed hours' coded journeys; the dimension's own filters pick the items. A
     session whose journey cannot say (cut short, or an item whose value held a mark character)
     is read from `events`. None where the columns cannot answer."""
+    scope = chosen.scope
     own = [f for f in scope.filters if f.dim == dimension]
     others = replace(scope, filters=tuple(f for f in scope.filters if f.dim != dimension))
     is_prop = dimension.startswith("prop:")
     fields = _PROP_COLUMNS if is_prop else _ITEM_COLUMNS
-    frame = await columnar.load(conn, others, scope.period, fields=fields)
+    frame = await chosen.frame(conn, others, fields=fields)
     if frame is None:
         return None
 
     def passes(value: str) -> bool:
-        return all(_row_passes(value, f) for f in own)
+        return all(f.passes(value) for f in own)
 
     if is_prop:  # properties are stored whole: no session to read from events
         return await columnar.off_loop(_props_in_columns, frame, dimension[5:], passes)
@@ -222,12 +224,6 @@ def _items_in_columns(
 
     visitor = frame.numbers("visitor")
     return journey_arrays.item_counts(run, visitor, skip, name_of), skip
-
-
-def _row_passes(value: str, f: Filter) -> bool:
-    """An event row's value against a filter on its own dimension (filters.event_row_condition)."""
-    hit = value == f.value if f.op in ("==", "!=") else f.value.lower() in value.lower()
-    return hit != f.negated
 
 
 async def _walk_items(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -23,22 +22,20 @@ import numpy as np
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.clock import HOUR_MS, HOURS_PER_DAY
 from app.queries import session_events
+from app.queries.column_cache import UNSHARED_BYTES, ColumnCache
 from app.queries.filters import Filter, event_row_condition
-from app.queries.period import HOUR_MS, Period
+from app.queries.period import Period
 from app.queries.rollup_reads import Counts
 from app.queries.scope import Scope
 from app.storage import columns, journey
 from app.storage.columns import MARK, Column, Labels, Ragged
-from app.storage.hourly import HOURS_PER_DAY
 from app.storage.tables import rollup_hours, session_columns, sessions
 
-# Open hours' sessions are read as rows: beyond this many the SQL path is cheaper (a big import
-# the sealer has not caught up with yet).
-OPEN_LIMIT = 50_000
-# A period of more sessions than this is scanned in SQL instead: its arrays would take ~0.5 GB
-# (~50 bytes a session for a filtered breakdown's columns) — the bound on a report's memory.
-MAX_SESSIONS = 10_000_000
+# Why a load declined: an hour's seal token moved between listing and reading (the planner
+# retries once, then falls back).
+RESEALED = "hours sealed again or unsealed while read"
 # Below this many groups, visitors are counted group by group (one sort each); above, by one
 # sort of all (group, visitor) pairs.
 FEW_GROUPS = 64
@@ -48,38 +45,6 @@ MEMO_KEYS = 16
 _MEMO_LOCK = threading.Lock()
 T = TypeVar("T")
 _METRICS = ("start", "visitor", "pageviews", "bounce", "engagement")
-
-
-class ColumnCache:
-    """Decoded day blocks by (site, UTC day, name, the hours' build tokens), least recently used
-    out first."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self.used = 0
-        self._items: OrderedDict[tuple[Any, ...], Column] = OrderedDict()
-
-    def get(self, key: tuple[Any, ...]) -> Column | None:
-        found = self._items.get(key)
-        if found is not None:
-            self._items.move_to_end(key)
-        return found
-
-    def put(self, key: tuple[Any, ...], column: Column) -> None:
-        if key in self._items:
-            return
-        self._items[key] = column
-        self.used += column.nbytes
-        while self.used > self.max_bytes and self._items:
-            _, old = self._items.popitem(last=False)
-            self.used -= old.nbytes
-
-
-CACHE = ColumnCache(256 << 20)
-
-
-def configure(max_mb: int) -> None:
-    CACHE.max_bytes = max_mb << 20
 
 
 Block = dict[str, Column]  # columns by name: one UTC day's sealed hours, or the open hours
@@ -139,23 +104,30 @@ class Frame:
 _JOURNEY_FILTER = ("journey", "truncated", "session", "duration")
 
 
+Admit = Callable[[int, int], "str | None"]  # (open sessions, sessions) -> why not, or None
+
+
 async def load(
     conn: AsyncConnection,
     scope: Scope,
     period: Period,
     dims: Iterable[str] = (),
-    fields: Sequence[str] = (*_METRICS, "new"),
-) -> Frame | None:
-    """The period's sessions passing the scope's filters, with the columns `fields` and those
-    of `dims`; None when too many sessions sit in open hours or in the period."""
+    fields: Sequence[str] | None = None,
+    admit: Admit | None = None,
+) -> Frame | str:
+    """The period's sessions passing the scope's filters, with the columns `fields` (default:
+    the session metrics) and those of `dims`; or why not: `admit` (the planner's bounds)
+    refused the period, or RESEALED."""
+    fields = (*_METRICS, "new") if fields is None else fields
     wanted = {f.dim for f in scope.filters if not f.event_grain} | set(dims) | {"new"}
     wanted.discard("visitor_type")  # it is "new"
     journeys = _JOURNEY_FILTER if any(f.dim in ("page", "event") for f in scope.filters) else ()
     props = ("props",) if any(f.dim.startswith("prop:") for f in scope.filters) else ()
     names = list(dict.fromkeys(["start", *fields, *journeys, *props, *sorted(wanted)]))
-    blocks = await _read(conn, scope.site_id, period, names)
-    if blocks is None:
-        return None
+    cache = scope.columns or ColumnCache(UNSHARED_BYTES)
+    blocks = await _read(conn, scope.site_id, period, names, cache, admit or (lambda o, t: None))
+    if isinstance(blocks, str):
+        return blocks
     journey_filters = [f for f in scope.filters if f.event_grain]
     stored = await off_loop(_journey_hits, blocks, journey_filters)
     beyond = await _past_journeys(conn, scope.site_id, blocks, period, stored)
@@ -248,12 +220,13 @@ def _matching_items(run: Ragged, dim: str, op: str, value: str) -> np.ndarray:
                 item = journey.page(value) if dim == "page" else journey.event(value)
             found = np.flatnonzero(np.array([label == item for label in run.labels], dtype=bool))
         else:
-            mark, needle = (journey.PAGE if dim == "page" else journey.EVENT), value.lower()
+            mark = journey.PAGE if dim == "page" else journey.EVENT
+            positive = Filter(dim, op, value)
             found = np.array(
                 [
                     i
                     for i, label in enumerate(run.labels)
-                    if label.startswith(mark) and needle in label[1:-1].lower()
+                    if label.startswith(mark) and positive.matches(label[1:-1])
                 ],
                 dtype=np.int64,
             )
@@ -298,8 +271,13 @@ async def _past_journeys(
 
 
 async def _read(
-    conn: AsyncConnection, site_id: int, period: Period, names: list[str]
-) -> list[Block] | None:
+    conn: AsyncConnection,
+    site_id: int,
+    period: Period,
+    names: list[str],
+    cache: ColumnCache,
+    admit: Admit,
+) -> list[Block] | str:
     r, c = rollup_hours.c, session_columns.c
     marked = and_(c.site_id == r.site_id, c.hour == r.hour, c.name == MARK)
     meta = (
@@ -320,13 +298,12 @@ async def _read(
             open_sessions += count
         else:
             sealed.setdefault(hour // HOURS_PER_DAY, []).append((hour, built))
-    if open_sessions > OPEN_LIMIT:
-        return None
-    if total > MAX_SESSIONS:
-        return None
-    blocks = await _days(conn, site_id, sealed, names)
+    refused = admit(open_sessions, total)
+    if refused is not None:
+        return refused
+    blocks = await _days(conn, site_id, sealed, names, cache)
     if blocks is None:
-        return None
+        return RESEALED
     if open_hours:
         # One index range per run of open hours, clipped to the period (SQLite uses one range
         # per OR term; the period's bounds beside them made it range over the whole period).
@@ -340,7 +317,11 @@ async def _read(
 
 
 async def _days(
-    conn: AsyncConnection, site_id: int, sealed: dict[int, list[tuple[int, int]]], names: list[str]
+    conn: AsyncConnection,
+    site_id: int,
+    sealed: dict[int, list[tuple[int, int]]],
+    names: list[str],
+    cache: ColumnCache,
 ) -> list[Block] | None:
     """One block per UTC day of sealed hours: from the cache (keyed by the hours' build
     tokens, so a day with an hour sealed again is a new key), else read and merged."""
@@ -351,7 +332,7 @@ async def _days(
     blocks: dict[int, Block] = {}
     missing: list[int] = []
     for day in sealed:
-        found = {name: CACHE.get(key(day, name)) for name in names}
+        found = {name: cache.get(key(day, name)) for name in names}
         if any(column is None for column in found.values()):
             missing.append(day)
         else:
@@ -374,7 +355,7 @@ async def _days(
     built = await off_loop(_blocks_of, decoded, {day: sealed[day] for day in missing}, names)
     for day, block in built.items():
         for name, column in block.items():
-            CACHE.put(key(day, name), column)
+            cache.put(key(day, name), column)
         blocks[day] = block
     return [blocks[day] for day in sorted(blocks)]
 
@@ -467,14 +448,8 @@ def _passes(block: Block, f: Filter) -> np.ndarray:
         return ~hit if f.negated else hit
     column = block[f.dim]
     assert isinstance(column, Labels)
-    table = np.array([_hit(label, f) != f.negated for label in column.labels], dtype=bool)
+    table = np.array([f.passes(label) for label in column.labels], dtype=bool)
     return table[column.codes] if len(table) else np.zeros(len(column.codes), dtype=bool)
-
-
-def _hit(label: str | None, f: Filter) -> bool:
-    if f.op in ("==", "!="):
-        return label in (None, "") if f.value == "" else label == f.value
-    return label is not None and f.value.lower() in label.lower()
 
 
 def totals(frame: Frame, visitor_types: bool = True) -> Counts:

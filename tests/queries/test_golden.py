@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from app.ingest.geo import GeoLookup
+from app.queries import planner
 from app.settings import Settings
 from tests.conftest import make_token
 from tests.queries import golden
@@ -18,17 +19,9 @@ from tests.queries import golden
 
 @contextmanager
 def forced(path_name: str) -> Iterator[None]:
-    """Every report on one read path: "auto" (as chosen), "columns" (sealed columns and open
-    rows, never rollups), "sql" (the scan)."""
-    from app.queries import columnar, retention, rollup_reads
-
-    with pytest.MonkeyPatch.context() as patch:
-        if path_name in ("columns", "sql"):
-            patch.setattr(rollup_reads, "usable", lambda *a, **k: False)
-            patch.setattr(rollup_reads, "usable_with_edges", lambda *a, **k: False)
-            patch.setattr(retention, "DAY_MS", 1 << 62)  # no cohort is whole UTC days
-        if path_name == "sql":
-            patch.setattr(columnar, "OPEN_LIMIT", -1)
+    """Every report on one read path: "auto" (as the planner chooses), "columns" (sealed
+    columns and open rows, never rollups), "sql" (the scan)."""
+    with planner.forced(None if path_name == "auto" else path_name):
         yield
 
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.queries import columnar, session_events
+from app.queries import columnar, planner, session_events
 from app.queries.breakdown import breakdown
 from app.queries.filters import parse
 from app.queries.flows import flows
@@ -67,9 +67,9 @@ async def _ask(url: str, scope: Scope, depth: int, page: str | None, steps: str)
     depth=st.integers(1, 5),
     page=st.sampled_from([None, "/", "/pricing"]),
     steps=step_texts,
-    # None: hours open; n: sealed as columns after batch n (of 3); -1 open rows: SQL only.
+    # None: hours open; n: sealed as columns after batch n (of 3).
     seal_after=st.none() | st.integers(0, 3),
-    open_limit=st.sampled_from([columnar.OPEN_LIMIT, 0, -1]),
+    path=st.sampled_from([None, planner.COLUMNS, planner.SQL]),
     # Groups counted one by one up to this many, else by one sort of all (both ways tested).
     few_groups=st.sampled_from([columnar.FEW_GROUPS, 0]),
 )
@@ -84,7 +84,7 @@ def test_journeys_equal_recount(
     page: str | None,
     steps: str,
     seal_after: int | None,
-    open_limit: int,
+    path: str | None,
     few_groups: int,
 ) -> None:
     db = template.fresh(tmp_path, "journeys.db")
@@ -94,9 +94,9 @@ def test_journeys_equal_recount(
     p = make_period(period[0], period[1], tz, period[2])
     scope = Scope(1, p, tuple(filters))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(columnar, "OPEN_LIMIT", open_limit)
         patch.setattr(columnar, "FEW_GROUPS", few_groups)
-        answers = asyncio.run(_ask(url, scope, depth, page, steps))
+        with planner.forced(path):
+            answers = asyncio.run(_ask(url, scope, depth, page, steps))
     full, merged, by_day, by_week, funnel_ = answers
     stored = traffic.stored_sessions(db)
 
