@@ -9,16 +9,19 @@ index.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
 
+from app.events import ENGAGEMENT, PAGEVIEW
 from app.queries.column_cache import ColumnCache
 from app.queries.filters import Filter, session_conditions
 from app.queries.period import Period
-from app.storage.tables import sessions
+from app.storage.dialect import contains_exact
+from app.storage.tables import events, sessions
 
 s = sessions.c
 BASE_METRICS = ("visitors", "sessions", "pageviews", "bounces", "engagement_ms")
@@ -152,3 +155,14 @@ def _tree(column: ColumnElement[int], bounds: Sequence[int], lo: int, hi: int) -
         (column < bounds[mid], _tree(column, bounds, lo, mid)),
         else_=_tree(column, bounds, mid, hi),
     )
+
+
+def event_value(dimension: str) -> tuple[ColumnElement[Any], ColumnElement[bool]]:
+    """The grouped expression and which event rows count, per event dimension."""
+    e = events.c
+    if dimension == "page":
+        return e.pathname, e.name == PAGEVIEW
+    if dimension == "event":
+        return e.name, e.name.not_in([PAGEVIEW, ENGAGEMENT])
+    key = json.dumps(dimension[5:], ensure_ascii=False)
+    return e.props, and_(e.props.is_not(None), contains_exact(e.props, f"{key}:"))

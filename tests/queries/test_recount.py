@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.migrate import upgrade
-from app.queries import columnar, planner
+from app.queries import column_counts, planner
 from app.queries.breakdown import breakdown
 from app.queries.filters import Filter, parse
 from app.queries.period import make_period, previous
@@ -101,7 +101,7 @@ def template(
     # open hours as rows), or the SQL scan.
     path=st.sampled_from([None, planner.COLUMNS, planner.SQL]),
     # Groups counted one by one up to this many, else by one sort of all (both ways tested).
-    few_groups=st.sampled_from([columnar.FEW_GROUPS, 0]),
+    few_groups=st.sampled_from([column_counts.FEW_GROUPS, 0]),
     filter_text=filter_texts,
     period=periods,
     tz=zones,
@@ -125,7 +125,7 @@ def test_queries_equal_recount(
     filters = parse(filter_text)
     scope = Scope(1, make_period(period[0], period[1], tz, period[2]), tuple(filters))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(columnar, "FEW_GROUPS", few_groups)
+        patch.setattr(column_counts, "FEW_GROUPS", few_groups)
         with planner.forced(path):
             answers = asyncio.run(_ask(url, scope))
     _check(traffic.stored_sessions(db), scope, filters, answers)
