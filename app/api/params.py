@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from app.queries.period import COMPARES, INTERVALS, RANGES
+
 
 class ParamError(ValueError):
     def __init__(self, message: str, field: str) -> None:
@@ -68,24 +70,37 @@ def parse_all(params: Sequence[Param], args: Mapping[str, str]) -> dict[str, Any
     return {p.name: p.parse(args.get(p.name)) for p in params}
 
 
-RANGE = Param("range", "the period", choices=("24h", "7d", "30d", "custom"), default="7d")
+RANGE = Param(
+    "range",
+    "the period in the site's zone: today, yesterday, 24h (this hour and the 23 before), 7d / "
+    "28d / 30d (today and the days before), month (this month), last_month, 12mo (this month "
+    "and the 11 before), all (from the first session's day), custom (from..to). A period "
+    "holding now ends with now's bucket and answers `period.partial: true`",
+    choices=RANGES,
+    default="7d",
+)
 FROM = Param("from", "first local day of a custom range", kind="date")
 TO = Param("to", "last local day of a custom range (included)", kind="date")
 INTERVAL = Param(
-    "interval", "bucket size (default: hour up to 48 h, else day)", choices=("hour", "day")
+    "interval",
+    "bucket size: weeks start on local Mondays, months on the local 1st (default: hour up to "
+    "48 h, day up to 92 days, else month)",
+    choices=INTERVALS,
 )
 FILTER = Param(
     "filter",
     "e.g. source==Google;device==mobile;page=~/blog/ (==, !=, =~, !~); in a value \\; is a "
     "semicolon and \\\\ a backslash; DIM== with no value: sessions without one",
 )
-COMPARE = Param(
-    "compare", "previous: add the period before", choices=("previous", "none"), default="previous"
+COMPARE_TEXT = (
+    "previous: the period before; year: the same period a year before; a partial period is "
+    "compared with the same elapsed span (its `until` moved back by the same step)"
 )
+COMPARE = Param("compare", COMPARE_TEXT, choices=COMPARES, default="previous")
 SERIES_COMPARE = Param(
     "compare",
-    "previous: add the period before's series as `previous` (same interval, bucket by bucket)",
-    choices=("previous", "none"),
+    f"{COMPARE_TEXT}; added as `previous` (same interval, bucket by bucket)",
+    choices=COMPARES,
     default="none",
 )
 PERIOD = (RANGE, FROM, TO, INTERVAL, FILTER)

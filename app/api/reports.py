@@ -10,6 +10,7 @@ import io
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from quart import Response, jsonify, request
@@ -21,6 +22,7 @@ from app.api.errors import error_response
 from app.api.params import Param, ParamError, parse_all
 from app.queries import planner
 from app.queries.filters import FilterError, parse
+from app.queries.history import first_local_day
 from app.queries.period import PeriodError, resolve
 from app.queries.scope import Scope
 from app.sites import Site, normalise_domain
@@ -62,14 +64,15 @@ async def find_site(domain: str) -> Site | None:
     return site
 
 
-def scope_for(site: Site, values: dict[str, Any]) -> Scope:
+def scope_for(site: Site, values: dict[str, Any], first_day: date | None = None) -> Scope:
     period = resolve(
         values["range"],
         runtime().clock.now_ms(),
         site.timezone,
-        date_from=values.get("from"),
+        date_from=first_day or values.get("from"),
         date_to=values.get("to"),
         interval=values.get("interval"),
+        compare=values.get("compare") or "previous",
     )
     filters = tuple(parse(values.get("filter")))
     return Scope(site.id, period, filters, columns=runtime().column_cache)
@@ -89,7 +92,9 @@ async def answer(
         return error_response(403, "not allowed to read this site", "site")
     try:
         values = parse_all((*params, EXPLAIN), request.args if args is None else args)
-        scope = scope_for(site, values)
+        everything = values.get("range") == "all"
+        first_day = await first_local_day(runtime().engine, site) if everything else None
+        scope = scope_for(site, values, first_day)
     except ParamError as exc:
         return error_response(400, exc.message, exc.field)
     except PeriodError as exc:

@@ -23,7 +23,7 @@ from app.queries.breakdown import (
 )
 from app.queries.flows import MAX_DEPTH, flows
 from app.queries.funnel import FunnelError, funnel, parse_steps
-from app.queries.period import previous
+from app.queries.period import mark_partial, previous
 from app.queries.properties import property_keys
 from app.queries.retention import COHORTS, retention
 from app.queries.scope import METRICS, Scope
@@ -108,7 +108,7 @@ async def dimensions_route() -> Response:
 @bp.get(f"{BASE}/summary")
 async def summary_route(site: str) -> Response:
     async def run(conn: AsyncConnection, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        return await summary(conn, scope, compare=p["compare"] == "previous")
+        return await summary(conn, scope, compare=p["compare"] != "none")
 
     return await answer(site, SUMMARY_PARAMS, run)
 
@@ -130,8 +130,8 @@ async def timeseries_route(site: str) -> Response:
         return error_response(400, exc.message, exc.field)
 
     async def run(conn: AsyncConnection, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        result = await timeseries(conn, scope, metrics)
-        if p["compare"] == "previous":
+        result = mark_partial(await timeseries(conn, scope, metrics), scope.period)
+        if p["compare"] != "none":
             before = await timeseries(conn, replace(scope, period=previous(scope.period)), metrics)
             result["previous"] = {"period": before["period"], "points": before["points"]}
         return result

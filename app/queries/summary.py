@@ -55,4 +55,6 @@ def period_json(period: Period) -> dict[str, Any]:
         "end_ms": period.end,
         "interval": period.interval,
         "timezone": period.tz,
+        "partial": period.partial,  # now falls inside: the last bucket is unfinished
+        "until_ms": period.until if period.partial else None,
     }

@@ -115,6 +115,15 @@ def requests(zone: str) -> list[str]:
         f"/api/analytics/stats?site={DOMAIN}&time_range=all",
         f"/api/analytics/sankey?site={DOMAIN}&time_range=30d",
     ]
+    out += [  # the ranges, comparisons and buckets of the dashboard's periods (issue 16)
+        f"{base}/summary?range=today",
+        f"{base}/summary?range=yesterday&compare=year",
+        f"{base}/summary?range=month",
+        f"{base}/timeseries?range=28d&interval=week",
+        f"{base}/timeseries?range=12mo&interval=month&compare=none",
+        f"{base}/breakdown/source?range=last_month",
+        f"{base}/retention?range=all&cohort=week",
+    ]
     chosen = FILTERS if zone == "UTC" else FILTERS[::3]
     for text in chosen:
         f = _f(text)

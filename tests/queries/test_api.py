@@ -33,7 +33,8 @@ async def test_summary_timeseries_breakdown(client: TestClientProtocol, db: Data
     assert "previous" not in series  # only when asked
     both = await (await client.get(f"{BASE}/timeseries?range=7d&compare=previous")).get_json()
     before = both["previous"]
-    assert before["period"]["end_ms"] == both["period"]["start_ms"]
+    # Now is 00:00 of the 7th day: the week before stops at the same point, 6 days in.
+    assert before["period"]["end_ms"] == both["period"]["until_ms"] - 7 * 24 * 3_600_000
     assert len(before["points"]) == len(both["points"]) == 7
     assert sum(p["visitors"] for p in both["points"]) == 1
     assert sum(p["visitors"] for p in before["points"]) == 0

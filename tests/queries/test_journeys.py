@@ -164,6 +164,19 @@ def test_loops_get_a_node_per_step(template: Template, tmp_path: Path) -> None:
     assert found["steps"][0] == {"step": 1, "sessions": 2, "exits": 1, "exit_rate": 50.0}
 
 
+def test_exits_of_a_step_add_up_over_every_page(template: Template, tmp_path: Path) -> None:
+    """Sessions ending on different pages of one step all count as that step's exits."""
+    db = template.fresh(tmp_path, "exits.db")
+    pages = ["/", "/pricing", "/blog/a", "/"]
+    hit_list = [traffic.Hit(v + 1, T0 + v * 60_000, "pageview", p) for v, p in enumerate(pages)]
+    hit_list.append(traffic.Hit(9, T0 + 9 * 60_000, "pageview", "/"))
+    hit_list.append(traffic.Hit(9, T0 + 10 * 60_000, "pageview", "/pricing"))
+    asyncio.run(traffic.write(db.url, traffic.to_events(1, hit_list), []))
+    scope = Scope(1, make_period(T0, T0 + 24 * HOUR, TZ, "hour"))
+    found, _, _, _, _ = asyncio.run(_ask(db.url, scope, 4, None, "/,/pricing"))
+    assert found["steps"][0] == {"step": 1, "sessions": 5, "exits": 4, "exit_rate": 80.0}
+
+
 def test_empty_range(template: Template, tmp_path: Path) -> None:
     db = template.fresh(tmp_path, "empty.db")
     scope = Scope(1, make_period(T0, T0 + 7 * 24 * HOUR, TZ, "day"))

@@ -24,7 +24,10 @@ async def test_every_route_is_documented(app: Quart, client: TestClientProtocol)
     assert "WireEvent" in str(collect["schema"]) and "WireEvent" in doc["components"]["schemas"]
     summary = doc["paths"]["/api/v1/sites/{site}/summary"]["get"]["parameters"]
     range_ = next(p for p in summary if p["name"] == "range")
-    assert range_["schema"]["enum"] == ["24h", "7d", "30d", "custom"]
+    assert range_["schema"]["enum"] == [
+        *("today", "yesterday", "24h", "7d", "28d", "30d", "month", "last_month", "12mo"),
+        *("all", "custom"),
+    ]
 
 
 async def test_document_is_valid_openapi_3(client: TestClientProtocol) -> None:

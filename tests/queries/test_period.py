@@ -39,16 +39,18 @@ def test_fall_back_shows_the_repeated_hour_twice() -> None:
     ]
 
 
-def test_24h_is_hourly_and_7d_daily_and_previous_is_adjacent() -> None:
+def test_24h_is_hourly_and_7d_daily_and_previous_stops_at_the_same_elapsed_point() -> None:
     now = SPRING + 30 * 60_000
     day = resolve("24h", now, "UTC")
     assert (day.interval, len(day.bounds) - 1, day.end - day.start) == ("hour", 24, 24 * HOUR)
     week = resolve("7d", now, "Europe/Berlin")
     assert (week.interval, len(week.bounds) - 1) == ("day", 7)
     before = previous(week)
-    assert before.end == week.start and len(before.bounds) - 1 == 7
+    assert week.partial and week.until == now and len(before.bounds) - 1 == 7
     assert week.end - week.start == 167 * HOUR  # the week holding the change is an hour short
-    assert before.end - before.start == 168 * HOUR
+    # 01:30 on the 7th day, before the change: 6 days and 1.5 hours, one week back.
+    assert before.start == week.start - 7 * 24 * HOUR
+    assert before.end - before.start == 6 * 24 * HOUR + 90 * 60_000
 
 
 def test_empty_range_answers_zeros_in_every_bucket() -> None:

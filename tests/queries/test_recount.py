@@ -15,7 +15,7 @@ from app.migrate import upgrade
 from app.queries import column_counts, planner
 from app.queries.breakdown import breakdown
 from app.queries.filters import Filter, parse
-from app.queries.period import make_period, previous
+from app.queries.period import Period, make_period, previous, resolve
 from app.queries.scope import METRICS, Scope
 from app.queries.summary import summary
 from app.queries.timeseries import timeseries
@@ -75,6 +75,18 @@ periods = st.sampled_from(
         (T0 + HOUR // 2, T0 + 96 * HOUR + HOUR // 2, "day"),
         (T0 + 3 * HOUR // 4, T0 + 20 * HOUR + HOUR // 4, "day"),
         (T0 + HOUR // 6, T0 + 5 * HOUR // 6, "day"),  # inside one UTC hour
+        (T0 - 20 * 24 * HOUR, T0 + 20 * 24 * HOUR, "week"),  # local Mondays, DST inside
+        (T0 - 30 * 24 * HOUR, T0 + 10 * 24 * HOUR, "month"),  # local 1sts
+    ]
+)
+# Named ranges at a fake "now" inside the traffic: partial, cut at now's bucket, and compared
+# with the same elapsed span before.
+named_periods = st.sampled_from(
+    [
+        ("today", T0 + 50 * HOUR + 10 * 60_000, None),
+        ("24h", T0 + 49 * HOUR + 30 * 60_000, None),
+        ("7d", T0 + 60 * HOUR + 20 * 60_000, "week"),
+        ("month", T0 + 70 * HOUR, None),
     ]
 )
 
@@ -103,7 +115,7 @@ def template(
     # Groups counted one by one up to this many, else by one sort of all (both ways tested).
     few_groups=st.sampled_from([column_counts.FEW_GROUPS, 0]),
     filter_text=filter_texts,
-    period=periods,
+    period=periods | named_periods,
     tz=zones,
 )
 def test_queries_equal_recount(
@@ -115,7 +127,7 @@ def test_queries_equal_recount(
     path: str | None,
     few_groups: int,
     filter_text: str,
-    period: tuple[int, int, str],
+    period: tuple[Any, int, str | None],
     tz: str,
 ) -> None:
     db = template.fresh(tmp_path, "recount.db")
@@ -123,12 +135,19 @@ def test_queries_equal_recount(
     events = traffic.to_events(1, traffic_)
     asyncio.run(traffic.write(url, events, cuts, seal_after))
     filters = parse(filter_text)
-    scope = Scope(1, make_period(period[0], period[1], tz, period[2]), tuple(filters))
+    scope = Scope(1, _period(period, tz), tuple(filters))
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(column_counts, "FEW_GROUPS", few_groups)
         with planner.forced(path):
             answers = asyncio.run(_ask(url, scope))
     _check(traffic.stored_sessions(db), scope, filters, answers)
+
+
+def _period(spec: tuple[Any, int, str | None], tz: str) -> Period:
+    first, second, interval = spec
+    if isinstance(first, str):
+        return resolve(first, second, tz, interval=interval)
+    return make_period(first, second, tz, interval)
 
 
 async def _ask(url: str, scope: Scope) -> dict[str, Any]:
