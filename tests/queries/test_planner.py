@@ -200,5 +200,8 @@ async def test_explain_returns_the_plans_beside_the_unchanged_body(
     assert only["question"] == "breakdown country" and only["path"] == SQL
     assert only["reason"].startswith("1 sessions in open hours (over -1); filtered")
     assert asked == [1] if db.dialect == "sqlite" else not asked
+    legacy = await (await client.get(f"/api/analytics/stats?site={SITE}&explain=1")).get_json()
+    assert legacy["result"]["site"] == SITE
+    assert "duration" in {p["question"] for p in legacy["plans"]}
     with_bad = await client.get(f"{BASE}/summary?explain=yes")
     assert with_bad.status_code == 400 and (await with_bad.get_json())["field"] == "explain"
