@@ -1,5 +1,6 @@
 """The running server's parts and their lifecycle, owned by the app (started before serving,
-stopped after): engine, site registry, session index, pipeline, writer and maintenance task."""
+stopped after): engine, site registry, session index, pipeline, writer, intake (the ingest path
+wired to its sinks) and maintenance tasks."""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ import contextlib
 import functools
 import gc
 import logging
-from collections import Counter
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -18,18 +17,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from app.auth.ratelimit import TokenBucket
 from app.auth.state import AuthState
 from app.clock import Clock
-from app.events import Drop, Event
 from app.ingest.geo import GeoLookup
 from app.ingest.identity import Identity
+from app.ingest.intake import Counters, Intake
 from app.ingest.pipeline import Pipeline
 from app.ingest.rules import SiteRules
 from app.ingest.sessions import SessionIndex, VisitorState
 from app.live.hub import LiveHub
+from app.live.sockets import Caps, Grant, SocketGuard
 from app.queries.column_cache import ColumnCache
 from app.settings import Settings
 from app.sites import SiteRegistry
 from app.storage import columns, salts, spill
-from app.storage.database import create_engine, ping
+from app.storage.database import create_engine, create_writer_engine, ping
 from app.storage.tables import visitors
 from app.storage.writer import Writer
 
@@ -40,12 +40,6 @@ log = logging.getLogger(__name__)
 MAINTENANCE_INTERVAL_S = 3600.0
 # How often the sealer looks for past hours to store as columns (app/storage/columns.py).
 SEAL_INTERVAL_S = 60.0
-
-
-@dataclass
-class Counters:
-    accepted: int = 0
-    dropped: Counter[str] = field(default_factory=Counter)
 
 
 def _tune_garbage_collector() -> None:
@@ -71,13 +65,14 @@ class Runtime:
         self.ingest_limit = TokenBucket(settings.ingest_rate_limit)
         self.auth = AuthState(settings)
         self.writer = Writer(
-            self.engine,
+            functools.partial(
+                create_writer_engine, settings.database_url, settings.sqlite_synchronous
+            ),
             spill_path=settings.spill_file,
             batch_size=settings.batch_size,
             flush_interval=settings.flush_interval_ms / 1000,
             queue_bound=settings.queue_bound,
         )
-        self.counters = Counters()
         self.live = LiveHub(
             clock,
             self.sites,
@@ -85,6 +80,13 @@ class Runtime:
             tick_s=settings.live_tick_ms / 1000,
             keepalive_s=settings.live_keepalive_ms / 1000,
         )
+        caps = Caps(
+            settings.live_sockets_per_credential,
+            settings.live_sockets_per_ip,
+            settings.live_sockets_max,
+        )
+        self.sockets = SocketGuard(caps, settings.live_reauth_ms / 1000, self._recheck)
+        self.intake = Intake(self.ingest_limit, self.pipeline, self.writer, self.live.add)
         self._maintenance: asyncio.Task[None] | None = None
         self._sealer: asyncio.Task[None] | None = None
         # Sealed hours' decoded columns, shared by every report of this process.
@@ -100,6 +102,7 @@ class Runtime:
         from app.broker.sessions import RedisSessions
 
         self.broker = Broker(self.settings, self.live.add)
+        self.intake.broker = self.broker
         self.pipeline.shared = RedisSessions(self.broker, self.settings.broker_visitor_ttl_days)
 
     async def start(self) -> None:
@@ -123,6 +126,7 @@ class Runtime:
             _tune_garbage_collector()
         self.writer.start()
         self.live.start()
+        self.sockets.start()
         self.sites.start_refresh()  # CLI updates and removals reach the registry within 5 s
         self._maintenance = asyncio.create_task(self._maintain(), name="pulse-maintenance")
         self._sealer = asyncio.create_task(self._seal_forever(), name="pulse-sealer")
@@ -134,6 +138,7 @@ class Runtime:
         )
 
     async def stop(self) -> None:
+        await self.sockets.stop()
         await self.live.stop()  # websockets close with 1001 before the writer drains
         await self.sites.stop_refresh()
         if self.broker is not None:
@@ -147,17 +152,15 @@ class Runtime:
         log.info("writer drained: %d events persisted", self.writer.stats.persisted)
         await self.engine.dispose()
 
-    def record(self, results: list[Event | Drop]) -> None:
-        for item in results:
-            if isinstance(item, Drop):
-                self.counters.dropped[item.reason] += 1
-            else:
-                self.counters.accepted += 1
-                self.live.add(item)
-        if self.broker is not None:  # one stream entry per request, sent by a background task
-            accepted = [item for item in results if isinstance(item, Event)]
-            if accepted:
-                self.broker.publish(accepted)
+    async def _recheck(self, credentials: object) -> Grant:
+        from app.auth.principal import Credentials, resolve_credentials  # auth reaches here
+
+        assert isinstance(credentials, Credentials)
+        return await resolve_credentials(self, credentials)
+
+    @property
+    def counters(self) -> Counters:
+        return self.intake.counters
 
     async def _warm_sessions(self) -> None:
         """Most recently seen visitors first from the database, inserted oldest first."""

@@ -268,6 +268,19 @@ class SiteRegistry:
             site = self._by_umami_id.get(domain)
         return site
 
+    async def find(self, name: str) -> Site | None:
+        """The one lookup every route uses (ingest, live, reports, admin): by domain or Umami
+        id, re-reading the table once on a miss, so a site `pulse site add` just created (in
+        another process) is found at once, not after the next 5-s refresh."""
+        domain = normalise_domain(name)
+        if not domain:
+            return None
+        site = self.lookup(domain)
+        if site is None:
+            await self.reload_for_unknown()
+            site = self.lookup(domain)
+        return site
+
     def all(self) -> list[Site]:
         return sorted(self._by_domain.values(), key=lambda s: s.id)
 

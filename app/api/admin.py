@@ -43,8 +43,8 @@ async def _body() -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-def _site(domain: str) -> Site | None:
-    return runtime().sites.lookup(domain.strip().lower())
+async def _site(domain: str) -> Site | None:
+    return await runtime().sites.find(domain)
 
 
 @bp.get("/admin")
@@ -90,7 +90,7 @@ async def sites_add() -> Response:
 
 @bp.patch("/api/admin/sites/<domain>")
 async def sites_update(domain: str) -> Response:
-    site = _site(domain)
+    site = await _site(domain)
     if site is None or not (await current()).can_manage(site.id):
         return _forbidden()
     body = await _body()
@@ -146,7 +146,7 @@ async def users_create() -> Response:
 
 @bp.put("/api/admin/users/<int:user_id>/roles/<domain>")
 async def users_role(user_id: int, domain: str) -> Response:
-    site = _site(domain)
+    site = await _site(domain)
     if not (await current()).is_admin or site is None:
         return _forbidden()
     role = (await _body()).get("role")
@@ -181,7 +181,7 @@ async def tokens_create() -> Response:
     if not (await current()).is_admin:
         return _forbidden()
     body, rt = await _body(), runtime()
-    site = _site(str(body["site"])) if body.get("site") else None
+    site = await _site(str(body["site"])) if body.get("site") else None
     if body.get("site") and site is None:
         return error_response(400, "no such site", "site")
     scope = "read" if site else "admin"
@@ -216,7 +216,7 @@ def _share_json(link: shares.ShareLink) -> dict[str, Any]:
 
 @bp.get("/api/admin/sites/<domain>/shares")
 async def shares_list(domain: str) -> Response:
-    site = _site(domain)
+    site = await _site(domain)
     if site is None or not (await current()).can_manage(site.id):
         return _forbidden()
     async with runtime().engine.connect() as conn:
@@ -225,7 +225,7 @@ async def shares_list(domain: str) -> Response:
 
 @bp.post("/api/admin/sites/<domain>/shares")
 async def shares_create(domain: str) -> Response:
-    site, rt = _site(domain), runtime()
+    site, rt = await _site(domain), runtime()
     if site is None or not (await current()).can_manage(site.id):
         return _forbidden()
     password = (await _body()).get("password") or None

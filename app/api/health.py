@@ -31,7 +31,12 @@ async def readyz() -> Response:
     body = {
         "status": "degraded" if degraded else "ok",
         "database": {"ok": database_ok, "error": database_error},
-        "queue": {"depth": rt.writer.depth, "bound": rt.writer.queue_bound},
+        # Events waiting to be durable (their requests wait); `deepest` since the start.
+        "queue": {
+            "depth": rt.writer.depth,
+            "bound": rt.writer.queue_bound,
+            "deepest": stats.deepest,
+        },
         "writer": {
             "last_flush_ms": round(stats.last_flush_ms, 2),
             "last_error": stats.last_error,

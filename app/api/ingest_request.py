@@ -1,45 +1,32 @@
-"""The path every ingest endpoint shares (Pulse's own, and the drop-in Plausible/Umami ones):
-request facts -> pipeline -> write queue -> runtime's bookkeeping. Endpoints differ only in how
-they decode bodies and shape answers."""
+"""The HTTP side every ingest endpoint shares (Pulse's own, and the drop-in Plausible/Umami
+ones): request facts, the Intake call, one error mapping (400 / 429 / 503) and CORS. Endpoints
+differ only in how they decode bodies and shape answers."""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from quart import request
+from quart.wrappers import Response
 
+from app.api.context import runtime
+from app.api.cors import with_cors
+from app.api.errors import error_response
 from app.auth.ratelimit import retry_after_header
-from app.events import Drop, Event
 from app.ingest.client_ip import client_ip
+from app.ingest.intake import Outcome, Overloaded, RateLimited
 from app.ingest.pipeline import RequestContext
-from app.ingest.wire import WireEvent
+from app.ingest.wire import WireError, WireEvent
 from app.runtime import Runtime
 
+# A full queue drains in well under a second at the writer's rate (PULSE_QUEUE_BOUND).
+RETRY_AFTER_S = "1"
+NOTHING = Outcome([], Counter())
 
-class Overloaded(Exception):
-    """The write queue has no room: answer 503 with Retry-After."""
-
-
-class RateLimited(Exception):
-    """The client IP sent more than PULSE_INGEST_RATE_LIMIT requests a second: answer 429."""
-
-    def __init__(self, retry_after_s: float) -> None:
-        super().__init__(retry_after_s)
-        self.retry_after = retry_after_header(retry_after_s)
-
-
-def check_rate(rt: Runtime, ip: str | None, now_ms: int) -> None:
-    """Raises RateLimited. Counted per request, however many events it carries."""
-    wait = rt.ingest_limit.hit(ip or "", now_ms)
-    if wait:
-        raise RateLimited(wait)
-
-
-@dataclass(slots=True)
-class Outcome:
-    accepted: list[Event]
-    dropped: Counter[str]
+Decode = Callable[[bytes], list[WireEvent]]
+Answer = Callable[[Outcome], Response]
+Invalid = Callable[[WireError], Response]
 
 
 def request_context(rt: Runtime) -> RequestContext:
@@ -53,16 +40,28 @@ def request_context(rt: Runtime) -> RequestContext:
     )
 
 
-async def ingest(rt: Runtime, wires: list[WireEvent], ctx: RequestContext) -> Outcome:
-    """Raises RateLimited (429), WireError (400) or Overloaded (503); nothing is kept then."""
-    check_rate(rt, ctx.ip, ctx.now_ms)
-    # Room is checked before enriching, so a refused request never touches the session index.
-    if not rt.writer.has_room(len(wires)):
-        raise Overloaded
-    results = await rt.pipeline.run(wires, ctx)
-    if not rt.writer.offer(results):
-        raise Overloaded
-    rt.record(results)
-    accepted = [item for item in results if isinstance(item, Event)]
-    dropped = Counter(item.reason for item in results if isinstance(item, Drop))
-    return Outcome(accepted, dropped)
+async def handle(decode: Decode, answer: Answer, invalid: Invalid, expose: str = "") -> Response:
+    """Read and decode the body, accept its events (waiting until they are durable), answer.
+    A decoder returning no events (an Umami `identify`) is answered without the intake."""
+    rt = runtime()
+    try:
+        rt.intake.admit(1)  # a full queue refuses before the body is even read
+        body = await request.get_data(cache=False, as_text=False, parse_form_data=False)
+        wires = decode(body)
+        outcome = await rt.intake.accept(wires, request_context(rt)) if wires else NOTHING
+    except WireError as exc:
+        response = invalid(exc)
+    except Overloaded:
+        response = error_response(503, "ingest queue is full, retry shortly")
+        response.headers["Retry-After"] = RETRY_AFTER_S
+    except RateLimited as exc:
+        response = error_response(429, "too many requests from this address, slow down")
+        response.headers["Retry-After"] = retry_after_header(exc.retry_after_s)
+    else:
+        response = answer(outcome)
+    return with_cors(response, expose)
+
+
+def dropped_header(dropped: Counter[str]) -> str:
+    """`reason=n,...` for X-Pulse-Dropped, sorted by reason."""
+    return ",".join(f"{reason}={n}" for reason, n in sorted(dropped.items()))

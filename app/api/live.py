@@ -2,7 +2,9 @@
 over REST (the wall's fallback when a proxy blocks websockets, and any script's).
 
     GET /ws/live?site=example.com[&format=msgpack]   websocket: snapshot on connect, then at most
-                                                      one a second when it changed; keepalives
+                                                      one a second when it changed; keepalives;
+                                                      closed 1008 when its credential is revoked,
+                                                      refused 1013 past a cap (app/live/sockets.py)
     GET /api/v1/sites/{site}/realtime                 the snapshot as JSON
 """
 
@@ -15,22 +17,25 @@ from quart import Blueprint, Response, request, websocket
 
 from app.api.context import runtime
 from app.api.errors import error_response
+from app.auth.principal import credentials_of
+from app.ingest.client_ip import client_ip
 from app.live.access import may_watch, origin_allowed
 from app.live.broadcaster import pump
 from app.live.snapshot import FORMATS
-from app.sites import Site, normalise_domain
+from app.live.sockets import TRY_AGAIN_LATER
+from app.sites import Site
 
 bp = Blueprint("live", __name__)
 
 
-def _site(name: str) -> Site | None:
-    return runtime().sites.lookup(normalise_domain(name)) if name else None
+async def _site(name: str) -> Site | None:
+    return await runtime().sites.find(name)
 
 
 @bp.websocket("/ws/live")
 async def live_socket() -> Response | None:
     rt = runtime()
-    site = _site(websocket.args.get("site", ""))
+    site = await _site(websocket.args.get("site", ""))
     fmt = websocket.args.get("format", "json")
     # Refusals are HTTP answers to the handshake (before accept), so clients see a status.
     if site is None:
@@ -44,8 +49,15 @@ async def live_socket() -> Response | None:
         return error_response(403, "not allowed to watch this site")
     if rt.live.closing:
         return error_response(503, "shutting down")
+    credentials = credentials_of(websocket)
+    forwarded = ",".join(websocket.headers.getlist("X-Forwarded-For")) or None
+    ip = client_ip(websocket.remote_addr, forwarded, rt.settings.trusted_proxy_hops)
     await websocket.accept()
+    if reason := rt.sockets.refusal(credentials, ip or ""):
+        await websocket.close(TRY_AGAIN_LATER, reason)
+        return None
     sub = rt.live.subscribe(site, fmt)
+    rt.sockets.add(sub, credentials, ip or "")
     # Client frames are read and dropped, so a chatty client cannot fill Quart's inbound queue.
     reader = asyncio.create_task(_discard_incoming())
     try:
@@ -55,6 +67,7 @@ async def live_socket() -> Response | None:
         reader.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reader
+        rt.sockets.remove(sub)
         rt.live.unsubscribe(sub)
     return None
 
@@ -67,7 +80,7 @@ async def _discard_incoming() -> None:
 @bp.get("/api/v1/sites/<site_name>/realtime")
 async def realtime(site_name: str) -> Response:
     rt = runtime()
-    site = _site(site_name)
+    site = await _site(site_name)
     if site is None:
         return error_response(404, "unknown site", "site")
     if not await may_watch(site, request._get_current_object()):  # type: ignore[attr-defined]

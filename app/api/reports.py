@@ -25,7 +25,7 @@ from app.queries.filters import FilterError, parse
 from app.queries.history import first_local_day
 from app.queries.period import PeriodError, resolve
 from app.queries.scope import Scope
-from app.sites import Site, normalise_domain
+from app.sites import Site
 
 Query = Callable[[AsyncConnection, Scope, dict[str, Any]], Awaitable[dict[str, Any]]]
 
@@ -55,13 +55,7 @@ def document(path: str, summary: str, params: Sequence[Param], csv: bool = False
 
 
 async def find_site(domain: str) -> Site | None:
-    rt = runtime()
-    domain = normalise_domain(domain)
-    site = rt.sites.lookup(domain)
-    if site is None:
-        await rt.sites.reload_for_unknown()
-        site = rt.sites.lookup(domain)
-    return site
+    return await runtime().sites.find(domain)
 
 
 def scope_for(site: Site, values: dict[str, Any], first_day: date | None = None) -> Scope:

@@ -4,7 +4,7 @@ session cookie and the share cookie, and the decisions every handler asks of it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from quart import g, request, websocket
 from quart.globals import request_ctx
@@ -15,6 +15,9 @@ from app.auth import cookies
 from app.auth.shares import find_share, grant_slug, grant_valid
 from app.auth.tokens import Token, find_token
 from app.auth.users import User, load_session
+
+if TYPE_CHECKING:
+    from app.runtime import Runtime
 
 
 @dataclass(frozen=True)
@@ -76,20 +79,40 @@ def bearer(conn: Request | Websocket) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+@dataclass(frozen=True, slots=True)
+class Credentials:
+    """What a request presented: kept by an open websocket, re-checked while it is open
+    (app/live/sockets.py), and the key its per-credential cap counts by."""
+
+    bearer: str | None = None
+    session: str | None = None
+    share: str | None = None
+
+
+def credentials_of(conn: Request | Websocket) -> Credentials:
+    return Credentials(
+        bearer(conn), conn.cookies.get(cookies.SESSION), conn.cookies.get(cookies.SHARE)
+    )
+
+
 async def resolve(conn: Request | Websocket) -> Principal:
-    rt = runtime()
+    return await resolve_credentials(runtime(), credentials_of(conn))
+
+
+async def resolve_credentials(rt: Runtime, creds: Credentials) -> Principal:
+    """The principal these credentials stand for now (a revoked token, an ended session, a
+    deleted user or share link: no longer)."""
     now = rt.clock.now_ms()
-    raw_token = bearer(conn)
     async with rt.engine.connect() as db:
-        if raw_token is not None:
+        if creds.bearer is not None:
             # An explicit but wrong token is refused outright, whatever cookies come along.
-            token = await find_token(db, raw_token)
+            token = await find_token(db, creds.bearer)
             return Principal("token", token=token) if token else Principal("bad_token")
         session = None
-        if raw := conn.cookies.get(cookies.SESSION):
-            session = await load_session(db, raw, now)
+        if creds.session:
+            session = await load_session(db, creds.session, now)
         shared: frozenset[int] = frozenset()
-        if value := conn.cookies.get(cookies.SHARE):
+        if value := creds.share:
             link = await find_share(db, grant_slug(value))
             if link is not None and grant_valid(rt.auth.key, link, value, now):
                 shared = frozenset({link.site_id})

@@ -3,8 +3,9 @@
 Live events travel on a Redis Stream (`<prefix>events`, trimmed to ~PULSE_BROKER_STREAM_LEN
 batches) rather than pub/sub: a process that loses Redis for a moment resumes from the last
 entry it applied, so a blip costs no live events; pub/sub would drop whatever was sent while it
-was away. Each process applies its own events at once (Runtime.record) and skips its own entries
-on the stream (every entry names its origin), so each event reaches each window exactly once.
+was away. Each process applies its own events at once (app/ingest/intake.py) and skips its own
+entries on the stream (every entry names its origin), so each event reaches each window exactly
+once.
 
 Publishing never waits on Redis: `publish` appends to a bounded outbox and wakes the publisher
 task, which sends everything queued so far as one entry (one XADD per request under light load,

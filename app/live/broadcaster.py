@@ -67,18 +67,28 @@ async def pump(sub: Subscriber, send: Send) -> int:
 class Channel:
     """A site's subscribers and the latest snapshot built for it."""
 
-    __slots__ = ("subscribers", "frames", "sent_seq", "offered_at")
+    __slots__ = (
+        "subscribers",
+        "frames",
+        "sent_seq",
+        "offered_at",
+        "pushed_at_ms",
+        "push_scheduled",
+    )
 
     def __init__(self) -> None:
         self.subscribers: set[Subscriber] = set()
         self.frames: Frames | None = None
         self.sent_seq = -1  # seq of the snapshot last offered to everyone
         self.offered_at = time.monotonic()  # when everyone was last offered a frame
+        self.pushed_at_ms = 0  # the hub's clock when a new snapshot last went out
+        self.push_scheduled = False  # an event's push is waiting for its moment
 
-    def publish(self, frames: Frames) -> None:
-        """Offer `frames` to every subscriber: one encode per format, then a reference each."""
+    def publish(self, frames: Frames) -> bool:
+        """Offer `frames` to every subscriber: one encode per format, then a reference each.
+        False when everyone has it already."""
         if frames.seq == self.sent_seq:
-            return
+            return False
         self.sent_seq = frames.seq
         self.offered_at = time.monotonic()
         by_format: dict[str, str | bytes] = {}
@@ -87,6 +97,7 @@ class Channel:
             if frame is None:
                 frame = by_format[sub.fmt] = frames.encoded(sub.fmt)
             sub.offer(frame, frames.seq)
+        return True
 
     def keepalive(self, frame: Callable[[str], str | bytes], every_s: float) -> None:
         """After `every_s` without a snapshot, offer a keepalive to whoever has nothing waiting

@@ -1,11 +1,14 @@
-"""The live hub: every site's window, the 1-second tick, and the subscribers' channels.
+"""The live hub: every site's window, the push schedule, and the subscribers' channels.
 
-Ingest calls `add` for each accepted event (via Runtime.record): a dict lookup and the window's
-O(1) update, no I/O. The tick task, once a second, lets old minutes leave every window (so memory
-follows the clock even for sites nobody watches) and, for watched sites whose picture changed
-(an event, a minute leaving, the active-now count decaying), builds one snapshot and offers it to
-every subscriber. REST and new connections reuse the latest snapshot when it is younger than a
-tick, so a site's snapshot is built at most once a second however many clients ask.
+Ingest calls `add` for each durable event (app/ingest/intake.py): a dict lookup and the window's
+O(1) update, no I/O. Pushes are on the leading edge: the first event after a quiet second is
+pushed at once (a callback on the loop, not the next tick: before, the first visitor after a
+quiet minute reached the wall 0.6-1.4 s after the POST); events within the following second
+are coalesced into one push at its end, so a site gets at most one update a second however fast
+events come. The tick, once a second, lets old minutes leave every window (so memory follows
+the clock even for sites nobody watches) and pushes what only time changed (a minute leaving,
+active-now decaying). Each push builds one snapshot, encoded once per format for every
+subscriber. REST and new connections reuse the latest snapshot when it is younger than a tick.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -27,6 +31,11 @@ from app.sites import Site, SiteRegistry
 
 log = logging.getLogger(__name__)
 STOP_GRACE_S = 2.0  # how long stop() waits for sockets to send their 1001 close
+CallLater = Callable[[float, Callable[[], None]], object]
+
+
+def _loop_call_later(delay_s: float, callback: Callable[[], None]) -> object:
+    return asyncio.get_running_loop().call_later(delay_s, callback)
 
 
 class LiveHub:
@@ -37,12 +46,14 @@ class LiveHub:
         visitor_cap: int,
         tick_s: float = 1.0,
         keepalive_s: float = 20.0,
+        call_later: CallLater = _loop_call_later,
     ) -> None:
         self.clock = clock
         self.sites = sites
         self.visitor_cap = visitor_cap
         self.tick_s = tick_s
         self.keepalive_s = keepalive_s
+        self.call_later = call_later  # tests drive pushes on a fake clock
         self.windows: dict[int, SiteWindow] = {}
         self.channels: dict[int, Channel] = {}
         self._sites_by_id: dict[int, Site] = {}
@@ -57,6 +68,21 @@ class LiveHub:
         if window is None:
             window = self.window(event.site_id)
         window.add(event)
+        channel = self.channels.get(event.site_id)
+        if channel is not None and channel.subscribers and not channel.push_scheduled:
+            self._schedule_push(event.site_id, channel)
+
+    def _schedule_push(self, site_id: int, channel: Channel) -> None:
+        """At once after a quiet tick; else when a tick has passed since the last push."""
+        since = self.clock.now_ms() - channel.pushed_at_ms
+        delay_s = max(0.0, self.tick_s - since / 1000)
+        channel.push_scheduled = True
+        self.call_later(delay_s, lambda: self._push(site_id, channel))
+
+    def _push(self, site_id: int, channel: Channel) -> None:
+        channel.push_scheduled = False
+        if not self.closing and channel.subscribers:
+            self._publish(site_id, channel, self.clock.now_ms())
 
     def window(self, site_id: int) -> SiteWindow:
         window = self.windows.get(site_id)
@@ -111,7 +137,7 @@ class LiveHub:
         frames = self._channel(site.id).frames
         if frames is not None and time.monotonic() - frames.built_at < self.tick_s:
             return frames
-        return self._fresh(site, self.clock.now_ms())
+        return self._fresh(site, self.clock.now_ms(), reuse_young=True)
 
     def subscribe(self, site: Site, fmt: str) -> Subscriber:
         """A new subscriber, with the current snapshot already waiting in its mailbox."""
@@ -140,14 +166,15 @@ class LiveHub:
             channel = self.channels[site_id] = Channel()
         return channel
 
-    def _fresh(self, site: Site, now: int) -> Frames:
-        """The cached snapshot if nothing it shows has changed, else a new one (seq + 1)."""
+    def _fresh(self, site: Site, now: int, reuse_young: bool = False) -> Frames:
+        """The cached snapshot if nothing it shows has changed (or, for REST and new sockets,
+        if it is younger than a tick), else a new one (seq + 1)."""
         channel, window = self._channel(site.id), self.window(site.id)
         window.advance(now)
         frames = channel.frames
         if frames is not None and (
-            # A REST poll rebuilt it less than a tick ago (90%: the tick's own jitter is ms)
-            time.monotonic() - frames.built_at < 0.9 * self.tick_s
+            # 90%: the tick's own jitter is milliseconds
+            (reuse_young and time.monotonic() - frames.built_at < 0.9 * self.tick_s)
             or (frames.version == window.version and frames.active == window.active_now(now))
         ):
             return frames
@@ -175,11 +202,15 @@ class LiveHub:
         for window in self.windows.values():
             window.advance(now)
         for site_id, channel in self.channels.items():
-            if channel.subscribers:
+            if not channel.subscribers:
+                continue
+            # What time changed goes out now unless a push is due anyway or one went out
+            # less than a tick ago (90%: timer jitter), keeping at most one a second.
+            if not channel.push_scheduled and now - channel.pushed_at_ms >= 900 * self.tick_s:
                 self._publish(site_id, channel, now)
-                channel.keepalive(self.keepalive, self.keepalive_s)
+            channel.keepalive(self.keepalive, self.keepalive_s)
 
     def _publish(self, site_id: int, channel: Channel, now: int) -> None:
         site = self.site(site_id)
-        if site is not None:
-            channel.publish(self._fresh(site, now))
+        if site is not None and channel.publish(self._fresh(site, now)):
+            channel.pushed_at_ms = now

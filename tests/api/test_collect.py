@@ -224,16 +224,24 @@ async def test_site_added_while_running_is_accepted_at_once(
 
 
 async def test_cors_is_open_on_collect_only(client: TestClientProtocol) -> None:
+    """Any origin, credentialed or not: ingest reads no cookies, and a beacon (always
+    credentialed) is dropped by the browser when the answer says `*`."""
+    origin = {"Origin": "https://customer.site"}
     preflight = await client.options(
-        "/api/collect",
-        headers={"Origin": "https://customer.site", "Access-Control-Request-Method": "POST"},
+        "/api/collect", headers={**origin, "Access-Control-Request-Method": "POST"}
     )
     assert preflight.status_code == 204
-    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://customer.site"
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
-    assert "Access-Control-Allow-Credentials" not in preflight.headers
-    response = await post(client, event())
-    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert preflight.headers["Access-Control-Allow-Credentials"] == "true"
+    assert "Origin" in preflight.headers["Vary"]
+    response = await client.post("/api/collect", json=event(), headers={**origin, **HEADERS})
+    assert response.status_code == 202
+    assert response.headers["Access-Control-Allow-Origin"] == "https://customer.site"
+    assert response.headers["Access-Control-Allow-Credentials"] == "true"
+    anonymous = await post(client, event())  # no Origin (a server, curl): the wildcard
+    assert anonymous.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in anonymous.headers
     health = await client.get("/readyz")
     assert "Access-Control-Allow-Origin" not in health.headers
 

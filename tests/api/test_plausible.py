@@ -274,9 +274,9 @@ async def test_cors_preflight_and_answer(client: TestClientProtocol) -> None:
         },
     )
     assert preflight.status_code == 204
-    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://customer.site"
     assert "content-type" in preflight.headers["Access-Control-Allow-Headers"].lower()
-    assert "Access-Control-Allow-Credentials" not in preflight.headers
+    assert preflight.headers["Access-Control-Allow-Credentials"] == "true"
     response = await send(client, {"n": "pageview", "u": f"https://{SITE}/"})
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert "x-plausible-dropped" in response.headers["Access-Control-Expose-Headers"]

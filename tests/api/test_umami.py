@@ -254,10 +254,10 @@ async def test_cors_preflight_allows_umamis_cache_header(umami_client: TestClien
             headers={"Origin": "https://customer.site", "Access-Control-Request-Method": "POST"},
         )
         assert preflight.status_code == 204
-        assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+        assert preflight.headers["Access-Control-Allow-Origin"] == "https://customer.site"
         allowed = preflight.headers["Access-Control-Allow-Headers"].lower()
         assert "content-type" in allowed and "x-umami-cache" in allowed
-        assert "Access-Control-Allow-Credentials" not in preflight.headers
+        assert preflight.headers["Access-Control-Allow-Credentials"] == "true"
     response = await send(umami_client, message())
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 

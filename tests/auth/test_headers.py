@@ -28,8 +28,9 @@ async def test_cors_is_open_on_ingest_and_script_only(
     client: TestClientProtocol, admin_headers: dict[str, str]
 ) -> None:
     preflight = await client.options("/api/collect", headers={"Origin": "https://a.example"})
-    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
-    assert "Access-Control-Allow-Credentials" not in preflight.headers
+    # Ingest reads no cookies: the caller's origin, with credentials (sendBeacon sends them).
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://a.example"
+    assert preflight.headers["Access-Control-Allow-Credentials"] == "true"
     script = await client.get("/js/pulse.js")
     if script.status_code == 200:  # the tracker is built by `make serve`; absent in bare checkouts
         assert script.headers.get("Access-Control-Allow-Origin") == "*"

@@ -58,9 +58,14 @@ async def connection(
                 await asyncio.sleep(delay)
         started = time.perf_counter()
         writer.write(requests[i % len(requests)])
-        status = await read_response(reader)
+        try:
+            status = await read_response(reader)
+        except (OSError, asyncio.IncompleteReadError):  # the server died (the kill -9 run)
+            stats["unanswered"].append(1)
+            return
         stats["latency"].append(time.perf_counter() - started)
         stats["status"].append(status)
+        stats["done_at"].append(time.perf_counter())
         i += 1
     writer.close()
 
@@ -69,7 +74,7 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     with open(args.bodies) as fh:
         bodies = json.load(fh)
     requests = build_requests(f"127.0.0.1:{args.port}", args.path, bodies)
-    stats: dict[str, list] = {"latency": [], "status": []}
+    stats: dict[str, list] = {"latency": [], "status": [], "done_at": [], "unanswered": []}
     pace = args.connections / args.rate if args.rate else None
     started = time.perf_counter()
     deadline = started + args.seconds
@@ -88,8 +93,11 @@ async def run(args: argparse.Namespace) -> dict[str, object]:
     def pct(p: float) -> float:
         return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
 
+    if not latencies:
+        latencies = [0.0]
     return {
-        "requests": len(latencies),
+        "unanswered": len(stats["unanswered"]),
+        "requests": len(stats["latency"]),
         "seconds": elapsed,
         "rps": len(latencies) / elapsed,
         "p50_ms": pct(0.50),

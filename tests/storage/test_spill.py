@@ -37,7 +37,7 @@ async def test_spilled_events_are_replayed_once(
     failing = make_app()
     writer = failing.extensions["pulse"].writer
     writer.retry_delays = (0.01, 0.02)
-    monkeypatch.setattr("app.storage.writer.write_rows", _broken_write)
+    monkeypatch.setattr("app.storage.durable.write_rows", _broken_write)
     async with failing.test_app():
         client = failing.test_client()
         assert (await post(client, [event() for _ in range(5)])).status_code == 202
