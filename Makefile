@@ -30,7 +30,11 @@ sdk/dist/pulse.min.js: sdk/pulse.js sdk/package.json sdk/package-lock.json sdk/b
 frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 
-build: sdk/dist/pulse.min.js frontend/node_modules/.package-lock.json
+# Brotli and gzip copies of every file the pages load (app/api/assets.py sends them).
+frontend/dist/.built: frontend/node_modules/.package-lock.json frontend/compress.mjs $(shell find frontend/dashboard frontend/live -type f)
+	node frontend/compress.mjs && touch $@
+
+build: sdk/dist/pulse.min.js frontend/node_modules/.package-lock.json frontend/dist/.built
 
 # Debian's chromium for the browser tests (Playwright drives it; nothing is downloaded by npx).
 chromium:

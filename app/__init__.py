@@ -49,6 +49,9 @@ def create_app(
     app.register_blueprint(live.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(stats.bp)  # history (issue 5)
+    from app.api import suggest
+
+    app.register_blueprint(suggest.bp)  # filter-value suggestions (issue 16)
     app.register_blueprint(original.bp)  # the original /api/analytics/* (issue 5)
     app.register_blueprint(openapi.bp)  # /openapi.json (issue 5)
 

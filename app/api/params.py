@@ -94,7 +94,8 @@ FILTER = Param(
 )
 COMPARE_TEXT = (
     "previous: the period before; year: the same period a year before; a partial period is "
-    "compared with the same elapsed span (its `until` moved back by the same step)"
+    "compared with the same elapsed span (its `until` moved back by the same step); custom: "
+    "compare_from..compare_to, whole local days"
 )
 COMPARE = Param("compare", COMPARE_TEXT, choices=COMPARES, default="previous")
 SERIES_COMPARE = Param(
@@ -103,6 +104,8 @@ SERIES_COMPARE = Param(
     choices=COMPARES,
     default="none",
 )
+COMPARE_FROM = Param("compare_from", "compare=custom: its first local day", kind="date")
+COMPARE_TO = Param("compare_to", "compare=custom: its last local day (included)", kind="date")
 PERIOD = (RANGE, FROM, TO, INTERVAL, FILTER)
 
 # Parameters of the routes outside the report handlers (read by app/api/openapi.py; the

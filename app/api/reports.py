@@ -67,6 +67,7 @@ def scope_for(site: Site, values: dict[str, Any], first_day: date | None = None)
         date_to=values.get("to"),
         interval=values.get("interval"),
         compare=values.get("compare") or "previous",
+        compare_days=(values.get("compare_from"), values.get("compare_to")),
     )
     filters = tuple(parse(values.get("filter")))
     return Scope(site.id, period, filters, columns=runtime().column_cache)

@@ -11,7 +11,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import dimensions
 from app.api.errors import error_response
-from app.api.params import COMPARE, FROM, PERIOD, SERIES_COMPARE, Param, ParamError
+from app.api.params import (
+    COMPARE,
+    COMPARE_FROM,
+    COMPARE_TO,
+    FROM,
+    PERIOD,
+    SERIES_COMPARE,
+    Param,
+    ParamError,
+)
 from app.api.reports import answer, document
 from app.queries.breakdown import (
     DIMENSIONS,
@@ -51,8 +60,8 @@ TOTALS = Param(
     choices=("include", "none"),
     default="include",
 )
-SUMMARY_PARAMS = (*PERIOD, COMPARE)
-TIMESERIES_PARAMS = (*PERIOD, METRICS_PARAM, SERIES_COMPARE)
+SUMMARY_PARAMS = (*PERIOD, COMPARE, COMPARE_FROM, COMPARE_TO)
+TIMESERIES_PARAMS = (*PERIOD, METRICS_PARAM, SERIES_COMPARE, COMPARE_FROM, COMPARE_TO)
 BREAKDOWN_PARAMS = (*PERIOD, SORT, ORDER, LIMIT, OFFSET, TOTALS)
 OPEN = "/api/v1/sites/{site}"
 document(f"{OPEN}/summary", "Headline metrics with the previous period's", SUMMARY_PARAMS)

@@ -22,7 +22,7 @@ HOUR_MS = 3_600_000
 DAY_RANGES = {"7d": 7, "28d": 28, "30d": 30}
 RANGES = ("today", "yesterday", "24h", *DAY_RANGES, "month", "last_month", "12mo", "all", "custom")
 INTERVALS = ("hour", "day", "week", "month")
-COMPARES = ("previous", "year", "none")
+COMPARES = ("previous", "year", "custom", "none")
 # Default buckets: hourly up to 48 hours (DESIGN.md, time buckets), daily up to a quarter
 # (92 days: ~90 points still read on a chart), monthly beyond.
 HOURLY_UP_TO_MS = 48 * HOUR_MS
@@ -47,7 +47,8 @@ class Period:
     until: int | None = None  # "now" when it falls inside: data stops here, the last bucket too
     months: int = 0  # a calendar-month range (month, last_month, 12mo): compared month for month
     days: int = 0  # whole local days the range spans before the cut at now: compared day for day
-    compare: str = "previous"  # previous | year: what `previous()` answers
+    compare: str = "previous"  # previous | year | custom: what `previous()` answers
+    compare_span: tuple[int, int] | None = None  # compare=custom: its [start, end) in UTC ms
 
     @property
     def partial(self) -> bool:
@@ -179,6 +180,7 @@ def resolve(
     date_to: date | None = None,
     interval: str | None = None,
     compare: str = "previous",
+    compare_days: tuple[date | None, date | None] = (None, None),
 ) -> Period:
     """today / yesterday: local days; 24h: the current local hour and the 23 before it; 7d / 28d
     / 30d: today and the days before it; month: this month; last_month; 12mo: this month and the
@@ -187,9 +189,25 @@ def resolve(
     zone = ZoneInfo(tz)
     start, end, months = _span(range_name, now_ms, zone, date_from, date_to)
     period = make_period(start, end, tz, interval)
-    compare = compare if compare in ("previous", "year") else "previous"
-    whole = replace(period, months=months, days=_whole_days(period), compare=compare)
+    span = _compare_span(compare_days, zone) if compare == "custom" else None
+    compare = compare if compare in ("previous", "year", "custom") else "previous"
+    whole = replace(
+        period, months=months, days=_whole_days(period), compare=compare, compare_span=span
+    )
     return _cut_at(whole, now_ms)
+
+
+def _compare_span(days: tuple[date | None, date | None], zone: ZoneInfo) -> tuple[int, int]:
+    """compare=custom: compare_from..compare_to, local days, both included."""
+    first, last = days
+    if first is None or last is None:
+        raise PeriodError("compare=custom needs compare_from and compare_to", "compare_from")
+    if last < first or (last - first).days >= MAX_CUSTOM_DAYS:
+        raise PeriodError(
+            f"compare_to must be on or after compare_from, at most {MAX_CUSTOM_DAYS} days",
+            "compare_to",
+        )
+    return _midnight_ms(first, zone), _midnight_ms(last + timedelta(days=1), zone)
 
 
 def _whole_days(period: Period) -> int:
@@ -207,6 +225,8 @@ def previous(period: Period) -> Period:
     for whole local days (a week with a DST change is compared with the 7 days before, 168 or
     169 hours), else as many hours. A partial period's comparison stops at the same elapsed
     point: `until` moved back by the same step (a month's day clamped to its length)."""
+    if period.compare == "custom" and period.compare_span is not None:
+        return make_period(*period.compare_span, period.tz, period.interval)  # as asked, whole
     zone = ZoneInfo(period.tz)
     months = 12 if period.compare == "year" else period.months
     days = period.days or _whole_days(period)

@@ -11,6 +11,11 @@
   var latestAt = -1;
   var shownEvents = new Set();
   var timeZone = undefined;
+  var receivedAt = 0; // when the last snapshot arrived (this browser's clock)
+  var status = "connecting";
+  var lastSnapshot = null; // drawn again when the screen changes size (rows refit)
+  // A snapshot comes every second while live, every 5 s while polling: older than this is stale.
+  var STALE_AFTER_MS = 12000;
 
   function $(id) { return document.getElementById(id); }
 
@@ -29,7 +34,7 @@
 
   function initChart() {
     if (!window.echarts) {
-      $("chart").textContent = "Chart library missing: run `cd frontend && npm ci`.";
+      $("chart").textContent = "The chart could not be drawn (its library did not load).";
       return;
     }
     chart = window.echarts.init($("chart"), null, { renderer: "canvas" });
@@ -37,11 +42,15 @@
       animationDuration: 300,
       xAxis: { type: "category", data: [], axisTick: { show: false },
                axisLine: { lineStyle: { color: "#223047" } } },
-      yAxis: { type: "value", minInterval: 1, splitLine: { lineStyle: { color: "#1b2536" } } },
+      // Visitors on their own (right) axis: on the page views' scale the line lay flat.
+      yAxis: [
+        { type: "value", minInterval: 1, splitLine: { lineStyle: { color: "#1b2536" } } },
+        { type: "value", minInterval: 1, splitLine: { show: false } },
+      ],
       series: [
         { name: "page views", type: "bar", data: [], barCategoryGap: "25%",
           itemStyle: { color: "#4c9bff", borderRadius: [3, 3, 0, 0] } },
-        { name: "visitors", type: "line", data: [], smooth: false, symbol: "none",
+        { name: "visitors", type: "line", data: [], smooth: false, symbol: "none", yAxisIndex: 1,
           lineStyle: { color: "#3ddc97" } },
       ],
     });
@@ -55,9 +64,10 @@
     var rem = parseFloat(getComputedStyle(document.documentElement).fontSize);
     var axis = { color: "#8a9bb3", fontSize: Math.round(rem * 1.05) };
     chart.setOption({
-      grid: { left: rem * 3.4, right: rem * 0.8, top: rem * 0.8, bottom: rem * 2.4 },
+      grid: { left: rem * 3.4, right: rem * 3.4, top: rem * 0.8, bottom: rem * 2.4 },
       xAxis: { axisLabel: Object.assign({ margin: rem * 0.7 }, axis) },
-      yAxis: { axisLabel: axis },
+      yAxis: [{ axisLabel: Object.assign({ color: "#4c9bff" }, axis, { color: "#4c9bff" }) },
+              { axisLabel: Object.assign({}, axis, { color: "#3ddc97" }) }],
       series: [{}, { lineStyle: { width: Math.max(2, rem * 0.2) } }],
     });
   }
@@ -99,9 +109,21 @@
       value.className = "v";
       value.textContent = numbers.format(row[1]);
       if (row[2]) li.className = "other";
+      key.title = key.textContent; // the full value when the ellipsis cuts it
       li.append(bar, key, value);
       list.appendChild(li);
     });
+    keepWholeRows(list);
+  }
+
+  /* A list shows only the rows that fit whole: a row cut in half at the panel's edge is
+     dropped (at 1080p the 10th page and the feed's last entry were). */
+  function keepWholeRows(list) {
+    var bottom = list.getBoundingClientRect().bottom + 0.5;
+    var rows = list.children;
+    while (rows.length > 1 && rows[rows.length - 1].getBoundingClientRect().bottom > bottom) {
+      list.removeChild(rows[rows.length - 1]);
+    }
   }
 
   function renderFeed(recent) {
@@ -124,11 +146,13 @@
       m.textContent = (e.entry ? e.source : "·") + "  " + (e.country || "—") + "  " +
         (DEVICE[e.device] || e.device);
       li.className = (e.entry ? "entry" : "") + (shownEvents.has(id) ? "" : " fresh");
+      p.title = p.textContent;
       li.append(t, p, m);
       list.appendChild(li);
       next.add(id);
     });
     shownEvents = next;
+    keepWholeRows(list);
   }
 
   function setNumber(id, value) {
@@ -137,8 +161,11 @@
 
   function render(s) {
     if (s.at < latestAt) return; // an older snapshot (a late poll answer)
+    if (s !== lastSnapshot) receivedAt = Date.now();
     latestAt = s.at;
+    lastSnapshot = s;
     timeZone = s.timezone;
+    $("zone").textContent = s.timezone || "";
     document.title = "Pulse · live · " + s.site;
     $("site").textContent = s.name || s.site;
     var active = $("active");
@@ -171,12 +198,30 @@
   }
 
   function setStatus(state) {
+    status = state;
     $("status").dataset.state = state;
     $("status-label").textContent = state;
+    showFreshness();
+  }
+
+  /* "updated 2 s ago"; past STALE_AFTER_MS (or offline) the numbers dim and say so. */
+  function showFreshness() {
+    var label = $("updated");
+    if (!receivedAt) {
+      label.textContent = "waiting for the first update";
+      return;
+    }
+    var age = Date.now() - receivedAt;
+    var stale = age > STALE_AFTER_MS || status === "offline";
+    $("wall").dataset.stale = stale ? "yes" : "no";
+    var seconds = Math.max(0, Math.round(age / 1000));
+    var ago = seconds < 90 ? seconds + " s ago" : Math.round(seconds / 60) + " min ago";
+    label.textContent = (stale ? "stale · last update " : "updated ") + ago;
   }
 
   function tickClock() {
     $("clock").textContent = formatter({ hour: "2-digit", minute: "2-digit" }).format(new Date());
+    showFreshness();
   }
 
   function start() {
@@ -191,6 +236,9 @@
     tickClock();
     setInterval(tickClock, 1000);
     window.pulseWall = window.PulseLive.connect(site, { onSnapshot: render, onStatus: setStatus });
+    window.addEventListener("resize", function () {
+      if (lastSnapshot) render(lastSnapshot);
+    });
   }
 
   start();

@@ -170,6 +170,9 @@ def test_login_form_refuses_a_wrong_password_lands_on_next_and_logout_ends_the_s
 
         page.goto(f"{origin}/admin")
         expect(page.locator("#whoami")).to_have_text(READER)
+        # Admin-only forms stay hidden for a viewer: `.hidden` must beat `form.inline`'s flex.
+        for form in ("#site-form", "#user-form", "#role-form", "#token-form"):
+            expect(page.locator(form)).to_be_hidden()
         page.get_by_role("button", name="Log out").click()
         page.wait_for_url(f"{origin}/login")
         assert cookie(context, "pulse_session") is None

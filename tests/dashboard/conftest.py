@@ -161,4 +161,5 @@ def open_dashboard(
 
 
 def screenshot(visit: Visit, path: Path) -> None:
+    visit.page.wait_for_timeout(600)  # the charts' 300 ms entry animation has run
     visit.page.screenshot(path=str(path), full_page=True)

@@ -37,13 +37,22 @@ async def test_the_wall_page_and_everything_it_loads_come_from_pulse(
 async def test_vendor_files_are_the_pinned_packages(client: TestClientProtocol) -> None:
     require_node_modules()
     pinned = json.loads((FRONTEND / "package.json").read_text())["dependencies"]
-    assert pinned == {"echarts": "6.1.0", "@msgpack/msgpack": "3.1.3"}
+    assert pinned == {
+        "echarts": "6.1.0",
+        "@msgpack/msgpack": "3.1.3",
+        # The dashboard's world map and flags (issue 16).
+        "flag-icons": "7.5.0",
+        "i18n-iso-countries": "7.14.0",
+        "simple-icons": "16.37.0",
+        "topojson-client": "3.1.0",
+        "world-atlas": "2.0.2",
+    }
     for package, version in pinned.items():
         installed = json.loads((NODE_MODULES / package / "package.json").read_text())
         assert installed["version"] == version, f"{package}: run `cd frontend && npm ci`"
     response = await client.get("/assets/vendor/echarts.js")
     assert response.headers["Content-Type"].startswith("text/javascript")
-    assert "max-age=86400" in response.headers["Cache-Control"]
+    assert "max-age=604800" in response.headers["Cache-Control"]  # a week
     etag = response.headers["ETag"]
     again = await client.get("/assets/vendor/echarts.js", headers={"If-None-Match": etag})
     assert again.status_code == 304

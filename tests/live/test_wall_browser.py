@@ -8,6 +8,8 @@ directory.
 
 from __future__ import annotations
 
+import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -106,5 +108,59 @@ def test_without_a_site_the_page_says_what_to_add(browser: Any, live_server: Liv
         page.goto(f"{live_server.origin}/live")
         assert "?site=" in page.text_content("#missing")
         assert page.is_visible("#missing")
+        # `hidden` wins over `.wall { display: grid }`: no empty panels under the help.
+        assert page.is_hidden("#wall")
+    finally:
+        context.close()
+
+
+# Every row of every list and of the feed lies whole inside its list and its panel.
+ROWS_INSIDE = """() => [...document.querySelectorAll('.list ol, #feed')].flatMap((list) => {
+  const panel = list.closest('.panel').getBoundingClientRect();
+  const box = list.getBoundingClientRect();
+  return [...list.children].filter((li) => {
+    const r = li.getBoundingClientRect();
+    return r.bottom > Math.min(box.bottom, panel.bottom) + 0.5 || r.right > panel.right + 0.5
+      || r.top < panel.top;
+  }).map((li) => list.closest('.panel').id + ': ' + li.textContent.slice(0, 40));
+})"""
+LONG_PATHS = ["/docs/" + "a-very-long-path-segment-" * 8, "/" + "\U0001f600" * 120]
+
+
+def test_nothing_is_clipped_at_1080p_4k_and_portrait(
+    browser: Any, live_server: LiveServer, tmp_path: Path
+) -> None:
+    for n in range(24):  # more rows than fit: pages, sources and the feed overflow
+        answer = live_server.post(f"/clip/{n}" if n % 3 else LONG_PATHS[n % 2], f"clip-{n}")
+        assert answer["accepted"] == 1, answer
+        time.sleep(0.04)  # under the ingest rate limit (30 a second)
+    context, page, problems = open_wall(browser, live_server, 1920, 1080)
+    try:
+        wait_until(page, "document.querySelectorAll('#feed li').length >= 5")
+        for width, height in ((1920, 1080), (3840, 2160), (1080, 1920)):
+            page.set_viewport_size({"width": width, "height": height})
+            page.wait_for_timeout(1500)  # the next snapshot renders at this size
+            assert page.evaluate(NO_SCROLL), (width, height)
+            assert page.evaluate(ROWS_INSIDE) == [], (width, height)
+            assert page.evaluate("document.querySelectorAll('#pages li').length") >= 3
+            assert "updated" in page.text_content("#updated")
+            assert page.text_content("#zone") == "UTC"
+            shot = tmp_path / f"wall-{width}x{height}.png"
+            page.screenshot(path=str(shot))
+            if Path("/work/notes/shots-16").is_dir():
+                shutil.copy(shot, Path("/work/notes/shots-16") / shot.name)
+        assert problems == []
+    finally:
+        context.close()
+
+
+def test_a_wall_without_updates_says_it_is_stale(browser: Any, live_server: LiveServer) -> None:
+    context, page, _ = open_wall(browser, live_server, 1920, 1080)
+    try:
+        wait_until(page, "document.getElementById('wall').dataset.stale === 'no'")
+        context.set_offline(True)  # the socket drops; polling fails too
+        page.evaluate("window.pulseWall && window.pulseWall.close && window.pulseWall.close()")
+        wait_until(page, "document.getElementById('wall').dataset.stale === 'yes'", 30_000)
+        assert "stale" in page.text_content("#updated")
     finally:
         context.close()

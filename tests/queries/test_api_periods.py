@@ -69,6 +69,20 @@ async def test_compare_year_and_the_all_range(
     assert [p["sessions"] for p in weeks["points"]] == [0, 2, 1]
 
 
+async def test_compare_with_chosen_days(
+    client: TestClientProtocol, clock: FakeClock, db: Database
+) -> None:
+    await _traffic(client, clock, db)
+    days = "compare=custom&compare_from=2026-01-07&compare_to=2026-01-07"
+    summary = await (await client.get(f"{BASE}/summary?range=today&{days}")).get_json()
+    assert summary["previous_period"]["from"] == "2026-01-07T00:00:00+00:00"
+    assert summary["metrics"]["sessions"]["previous"] == 2  # the whole day asked, both visits
+    series = await (await client.get(f"{BASE}/timeseries?range=7d&{days}")).get_json()
+    assert len(series["previous"]["points"]) == 1  # one day, daily like the current series
+    bad = await client.get(f"{BASE}/summary?compare=custom&compare_from=2026-01-07")
+    assert (await bad.get_json())["field"] == "compare_from"
+
+
 async def test_every_range_and_interval_answers_buckets_that_add_up(
     client: TestClientProtocol, clock: FakeClock, db: Database
 ) -> None:
@@ -98,4 +112,5 @@ async def test_openapi_lists_the_ranges_intervals_and_compares(
     }
     assert params["range"]["schema"]["enum"] == list(RANGES)
     assert params["interval"]["schema"]["enum"] == ["hour", "day", "week", "month"]
-    assert params["compare"]["schema"]["enum"] == ["previous", "year", "none"]
+    assert params["compare"]["schema"]["enum"] == ["previous", "year", "custom", "none"]
+    assert params["compare_from"]["schema"]["format"] == "date"

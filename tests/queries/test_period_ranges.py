@@ -142,3 +142,17 @@ def test_12_months_default_to_month_buckets_and_a_long_custom_range_too() -> Non
     assert long.interval == "month" and not long.partial
     weekly = resolve("30d", NOW, "Europe/Berlin", interval="week")
     assert local(weekly.bounds[1]) == "2026-10-19 00:00" and weekly.partial
+
+
+def test_a_custom_comparison_is_the_days_asked_whole() -> None:
+    days = (date(2026, 10, 1), date(2026, 10, 7))
+    week = resolve("7d", NOW, "Europe/Berlin", compare="custom", compare_days=days)
+    chosen = previous(week)
+    assert (local(chosen.start), local(chosen.end)) == ("2026-10-01 00:00", "2026-10-08 00:00")
+    assert chosen.interval == "day" and len(chosen.bounds) == 8
+    with pytest.raises(PeriodError) as missing:
+        resolve("7d", NOW, "UTC", compare="custom")
+    assert missing.value.field == "compare_from"
+    with pytest.raises(PeriodError) as backwards:
+        resolve("7d", NOW, "UTC", compare="custom", compare_days=(days[1], days[0]))
+    assert backwards.value.field == "compare_to"

@@ -12,9 +12,10 @@ function setPending(delta) {
 setPending(0);
 
 export class ApiError extends Error {
-  constructor(status, message) {
+  constructor(status, message, field = null) {
     super(message);
     this.status = status;
+    this.field = field; // the parameter a 400 names (range, filter, ...)
   }
 }
 
@@ -30,6 +31,12 @@ export function periodParams(view) {
   return params;
 }
 
+/** What summary and timeseries add: the comparison, with its days when it is custom. */
+export function compareParams(view) {
+  if (view.compare !== "custom") return { compare: view.compare };
+  return { compare: "custom", compare_from: view.compare_from, compare_to: view.compare_to };
+}
+
 export function reportUrl(view, path, extra = {}) {
   const params = periodParams(view);
   for (const [key, value] of Object.entries(extra)) {
@@ -40,20 +47,30 @@ export function reportUrl(view, path, extra = {}) {
 
 async function fetchJson(url, signal) {
   const response = await fetch(url, { signal, headers: { Accept: "application/json" } });
-  const body = await response.json().catch(() => ({}));
-  if (!response.ok) throw new ApiError(response.status, body.error || response.statusText);
+  let body = null;
+  try {
+    body = await response.json();
+  } catch (error) {
+    if (signal && signal.aborted) throw error;
+  }
+  if (!response.ok) {
+    throw new ApiError(response.status, (body && body.error) || response.statusText, body && body.field);
+  }
+  if (body === null) throw new ApiError(response.status, "the answer could not be read");
   return body;
 }
 
 /** GET a report for `key` (a panel), aborting that panel's previous request.
-    Resolves to null when it was superseded. */
+    Resolves to null when it was superseded: an aborted request's body (cut short, so often
+    parsed as `{}`) is never taken for an answer, and its error is never shown. */
 export async function load(key, url) {
   inFlight.get(key)?.abort();
   const controller = new AbortController();
   inFlight.set(key, controller);
   setPending(1);
   try {
-    return await fetchJson(url, controller.signal);
+    const body = await fetchJson(url, controller.signal);
+    return controller.signal.aborted ? null : body;
   } catch (error) {
     if (controller.signal.aborted) return null;
     throw error;

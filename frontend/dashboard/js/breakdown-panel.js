@@ -5,6 +5,7 @@
 import { getJson, load, reportUrl } from "./api.js";
 import { addFilter, canFilter, dimensionLabel } from "./filters.js";
 import { metric } from "./format.js";
+import { isPageError, markLoading, markReady, panelErrorText } from "./page-state.js";
 
 const PAGE = 10;
 const MAX_ROWS = 100;
@@ -49,7 +50,7 @@ export class BreakdownPanel {
     head.append(heading, this.tabList);
     this.keyForm = this.buildKeyForm();
     this.table = element("table", "breakdown");
-    this.empty = element("p", "empty muted", "Nothing in this period.");
+    this.empty = element("p", "empty muted", "");
     this.error = element("p", "error", "");
     const foot = element("footer", "card-foot");
     this.more = element("button", "link-button", "Show more");
@@ -143,29 +144,33 @@ export class BreakdownPanel {
       return;
     }
     const params = { limit: this.limit, sort: this.sort };
-    this.root.dataset.state = "loading";
+    markLoading(this.root);
     this.csv.href = reportUrl(this.view, `breakdown/${dimension}.csv`, { ...params, limit: CSV_ROWS });
     this.csv.download = `${this.view.site}-${dimension.replace(":", "-")}-${this.view.range}.csv`;
     try {
       const answer = await load(this.root.id, reportUrl(this.view, `breakdown/${dimension}`, { ...params, totals: "none" }));
       if (answer) this.render(answer);
     } catch (error) {
-      this.root.dataset.state = "error";
-      this.error.textContent = `Could not load: ${error.message}`;
+      if (isPageError(error) && !this.tab.key) throw error; // the whole page says it once
+      this.render(null);
+      markReady(this.root);
+      this.error.textContent = panelErrorText(error);
     }
   }
 
   render(answer) {
     this.error.textContent = "";
     const rows = answer ? answer.results : [];
+    this.answeredSort = answer ? answer.sort : null;
     this.table.replaceChildren(this.header(), this.body(rows, answer && answer.dimension));
     this.table.hidden = rows.length === 0;
-    this.empty.hidden = rows.length > 0 || !answer;
+    this.empty.hidden = rows.length > 0 || (!answer && this.dimension() !== null);
+    this.empty.textContent = this.emptyText();
     this.more.hidden = !answer || rows.length >= answer.total_rows || this.limit >= MAX_ROWS;
     this.count.textContent = answer && answer.total_rows
       ? `${rows.length} of ${answer.total_rows}` : "";
     this.csv.hidden = !answer;
-    this.root.dataset.state = "ready";
+    if (answer || this.dimension() === null) markReady(this.root);
   }
 
   header() {
@@ -189,13 +194,37 @@ export class BreakdownPanel {
     return head;
   }
 
+  /** The column the rows are in the order of: what the API says it sorted by (page views for
+      pages, sessions for entry pages...), so the header mark and the bars agree with the order. */
   sortedBy() {
-    return this.sort || this.tab.columns[0][0];
+    const columns = this.tab.columns.map(([name]) => name);
+    const sorted = this.sort || this.answeredSort;
+    return columns.includes(sorted) ? sorted : columns[0];
+  }
+
+  /** A row's picture (a country's flag, a source's icon), bundled and served by Pulse; gone
+      if it has none. */
+  icon(value) {
+    const src = this.tab.icon && value ? this.tab.icon(value) : null;
+    if (!src) return null;
+    const img = element("img", this.tab.dimension === "country" ? "flag" : "source-icon");
+    img.alt = "";
+    img.src = src;
+    img.addEventListener("error", () => img.remove());
+    return img;
+  }
+
+  /** Why a table is empty, in words. */
+  emptyText() {
+    if (this.tab.key && !this.key) return "No custom event carried a property in this period.";
+    const filtered = this.view && this.view.filter;
+    return filtered ? "Nothing matches these filters in this period."
+      : `No ${this.tab.label.toLowerCase()} recorded in this period.`;
   }
 
   body(rows, dimension) {
     const body = element("tbody");
-    const first = this.tab.columns[0][0];
+    const first = this.sortedBy();
     const max = Math.max(1, ...rows.map((r) => r[first]));
     for (const result of rows) {
       const row = element("tr");
@@ -205,11 +234,13 @@ export class BreakdownPanel {
       const bar = element("span", "bar");
       bar.style.width = `${(100 * result[first]) / max}%`;
       const text = label === null || label === undefined || label === "" ? "(none)" : label;
+      const icon = this.icon(result.value);
       if (canFilter(result.value, dimension)) {
         const button = element("button", "row-button", text);
         button.type = "button";
         button.title = `Filter by ${dimensionLabel(dimension)}: ${text}`;
         button.addEventListener("click", () => addFilter(dimension, result.value));
+        if (icon) button.prepend(icon);
         cell.append(bar, button);
       } else {
         cell.append(bar, element("span", "row-text", text));

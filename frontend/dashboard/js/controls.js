@@ -1,10 +1,12 @@
 /* The header's controls (period, custom dates, interval, comparison) and keyboard shortcuts,
    kept in step with the view. */
 
-import { update } from "./state.js";
+import { update, view } from "./state.js";
 
 const $ = (id) => document.getElementById(id);
-const SHORTCUTS = { d: "24h", w: "7d", m: "30d" };
+// Ranges too long for hourly buckets (the API caps them at 744): the picker offers no "Hourly".
+const LONG = new Set(["month", "last_month", "12mo", "all"]);
+const SHORTCUTS = { t: "today", d: "24h", w: "7d", m: "30d", y: "12mo", a: "all" };
 
 function isoDate(ms, timeZone) {
   try {
@@ -30,7 +32,8 @@ export function installControls() {
   $("range").addEventListener("change", (event) => {
     const range = event.target.value;
     if (range !== "custom") {
-      update({ range, from: "", to: "" });
+      const interval = view().interval === "hour" && LONG.has(range) ? "" : view().interval;
+      update({ range, from: "", to: "", interval });
       return;
     }
     $("custom-range").hidden = false;
@@ -45,12 +48,27 @@ export function installControls() {
   $("date-to").addEventListener("change", applyCustom);
   $("interval").addEventListener("change", (e) => update({ interval: e.target.value }));
   $("compare").addEventListener("change", (e) => {
-    update({ compare: e.target.checked ? "previous" : "none" });
+    if (e.target.value !== "custom") {
+      update({ compare: e.target.value, compare_from: "", compare_to: "" });
+      return;
+    }
+    $("compare-range").hidden = false; // asked once both days are there
+    $("compare-from").focus();
   });
+  const applyCompare = () => {
+    const from = $("compare-from").value;
+    const to = $("compare-to").value;
+    if (from && to && from <= to) update({ compare: "custom", compare_from: from, compare_to: to });
+  };
+  $("compare-from").addEventListener("change", applyCompare);
+  $("compare-to").addEventListener("change", applyCompare);
   document.addEventListener("keydown", (event) => {
     const typing = event.target.closest("input, select, textarea");
     if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
-    if (SHORTCUTS[event.key]) update({ range: SHORTCUTS[event.key], from: "", to: "" });
+    const range = SHORTCUTS[event.key];
+    if (!range) return;
+    const interval = view().interval === "hour" && LONG.has(range) ? "" : view().interval;
+    update({ range, from: "", to: "", interval });
   });
 }
 
@@ -62,6 +80,12 @@ export function syncControls(current) {
     $("date-to").value = current.to;
   }
   $("interval").value = current.interval;
-  $("compare").checked = current.compare === "previous";
+  $("interval").querySelector("option[value=hour]").disabled = LONG.has(current.range);
+  $("compare").value = current.compare;
+  $("compare-range").hidden = current.compare !== "custom";
+  if (current.compare === "custom") {
+    $("compare-from").value = current.compare_from;
+    $("compare-to").value = current.compare_to;
+  }
   document.title = `Pulse · ${current.site || "dashboard"}`;
 }

@@ -5,7 +5,7 @@ import { countryName } from "./format.js";
 import { update, view } from "./state.js";
 
 const FILTER = /^(prop:[^=!~;]{1,64}|[a-z_]+)(==|!=|=~|!~)(.*)$/s;
-const OPS = { "==": "is", "!=": "is not", "=~": "contains", "!~": "does not contain" };
+export const OPS = { "==": "is", "!=": "is not", "=~": "contains", "!~": "does not contain" };
 const LABELS = {
   source: "Source", channel: "Channel", referrer: "Referrer",
   utm_source: "UTM source", utm_medium: "UTM medium", utm_campaign: "UTM campaign",
@@ -14,6 +14,9 @@ const LABELS = {
   country: "Country", browser: "Browser", os: "OS", device: "Device",
   event: "Event", visitor_type: "Visitor type",
 };
+
+/** What the "+ Filter" menu offers (property filters come from the Properties tab's rows). */
+export const FILTER_DIMENSIONS = Object.keys(LABELS);
 
 export function dimensionLabel(dim) {
   if (dim.startsWith("prop:")) return `Property ${dim.slice(5)}`;
@@ -84,15 +87,16 @@ export function chipText(f) {
 
 export function renderChips(current) {
   const filters = parseFilters(current.filter);
-  const bar = document.getElementById("filters");
   const list = document.getElementById("filter-chips");
-  bar.hidden = filters.length === 0;
+  document.getElementById("clear-filters").hidden = filters.length === 0;
+  document.getElementById("filters-label").hidden = filters.length === 0;
   list.replaceChildren(...filters.map((f, index) => {
     const item = document.createElement("li");
     item.className = "chip";
     item.dataset.dim = f.dim;
     const text = document.createElement("span");
     text.textContent = chipText(f);
+    text.title = chipText(f); // the chip ends in an ellipsis when the value is long
     const remove = document.createElement("button");
     remove.type = "button";
     remove.textContent = "×";

@@ -44,10 +44,59 @@ export function countryName(code) {
   }
 }
 
-/** A bucket label ("2026-11-27T05:00:00+00:00") as the axis shows it, in the site's zone
-    (the label already is local wall-clock time: only its text is cut). */
+/* Dates in the browser's locale, with month names. A bucket label
+   ("2026-11-27T05:00:00+01:00") already is the site's wall-clock time: it is read as that
+   wall-clock time (formatted in UTC, so the browser's own zone never shifts it). */
+const FORMATS = {
+  hour: { hour: "2-digit", minute: "2-digit" },
+  day: { day: "numeric", month: "short" },
+  week: { day: "numeric", month: "short" },
+  month: { month: "short", year: "numeric" },
+  dayLong: { weekday: "short", day: "numeric", month: "short", year: "numeric" },
+  hourLong: { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" },
+};
+const formatters = new Map();
+
+function formatter(kind) {
+  if (!formatters.has(kind)) {
+    formatters.set(kind, new Intl.DateTimeFormat(undefined, { ...FORMATS[kind], timeZone: "UTC" }));
+  }
+  return formatters.get(kind);
+}
+
+function wallClock(bucket) {
+  const [y, mo, d, h, mi] = bucket.match(/\d+/g).map(Number);
+  return new Date(Date.UTC(y, mo - 1, d, h || 0, mi || 0));
+}
+
+/** Short, for an axis: "13:00" (with the day at midnight), "27 Nov", "Nov 2026". */
 export function bucketLabel(bucket, interval) {
-  const [day, time] = bucket.split("T");
-  const [, month, date] = day.split("-");
-  return interval === "hour" ? `${date}/${month} ${time.slice(0, 5)}` : `${date}/${month}`;
+  const date = wallClock(bucket);
+  if (interval === "hour") {
+    const time = formatter("hour").format(date);
+    return date.getUTCHours() === 0 ? `${formatter("day").format(date)}\n${time}` : time;
+  }
+  return formatter(interval in FORMATS ? interval : "day").format(date);
+}
+
+/** Long, for a tooltip: "Fri, 27 Nov 2026", "Fri, 27 Nov, 13:00", "Week of 23 Nov 2026". */
+export function bucketTitle(bucket, interval) {
+  const date = wallClock(bucket);
+  if (interval === "hour") return formatter("hourLong").format(date);
+  if (interval === "month") return formatter("month").format(date);
+  const day = formatter("dayLong").format(date);
+  return interval === "week" ? `Week of ${day}` : day;
+}
+
+/** A local day ("2026-11-27") in words: "27 Nov 2026". */
+export function dayLabel(isoDay) {
+  return new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" })
+    .format(wallClock(isoDay));
+}
+
+/** A visitor-sent value cut to `max` characters (whole code points, so an emoji is never
+    halved), with an ellipsis; the full value goes in a title. */
+export function shorten(text, max = 60) {
+  const chars = [...String(text)];
+  return chars.length > max ? `${chars.slice(0, max - 1).join("")}…` : String(text);
 }

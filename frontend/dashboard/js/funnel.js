@@ -2,6 +2,7 @@
    link reproduces it; funnel?steps= answers visitors, conversion from the step before, overall
    conversion and drop-off per step. Suggestions come from the period's top pages and events. */
 
+import { isPageError, markLoading, markReady, panelErrorText } from "./page-state.js";
 import { load, reportUrl } from "./api.js";
 import { exact, percent } from "./format.js";
 import { update } from "./state.js";
@@ -115,24 +116,32 @@ export async function loadFunnel(view) {
   showInputs(steps);
   const hint = document.getElementById("funnel-hint");
   hint.textContent = "Two to eight steps: a page path (/pricing) or event:Name.";
-  panel.dataset.state = "loading";
+  markLoading(panel);
   const suggestions = fillSuggestions(view);
   if (steps.length < MIN_STEPS || steps.length > MAX_STEPS) {
     renderResult(null);
     hint.hidden = false;
     await suggestions;
-    panel.dataset.state = "ready";
+    markReady(panel);
     return;
   }
   hint.hidden = true;
   try {
     const answer = await load("funnel", reportUrl(view, "funnel", { steps: steps.join(",") }));
-    if (answer) renderResult(answer);
+    if (!answer) return;
+    renderResult(answer);
+    if (!answer.steps.length || !answer.steps[0].visitors) {
+      hint.hidden = false;
+      hint.textContent = view.filter ? "No visitor matching these filters reached the first step in this period."
+        : "No visitor reached the first step in this period.";
+    }
   } catch (error) {
+    if (isPageError(error) && error.field !== "steps") throw error; // the page says it once
     hint.hidden = false;
-    hint.textContent = `Could not build this funnel: ${error.message}`;
+    hint.textContent = error.field === "steps" ? `This funnel cannot be built: ${error.message}.`
+      : panelErrorText(error);
     renderResult(null);
   }
   await suggestions;
-  panel.dataset.state = "ready";
+  markReady(panel);
 }

@@ -2,8 +2,9 @@
    previous period (the API's `change`, a percentage, or null when there was nothing before).
    A card is a button: it picks the metric the trend chart draws. */
 
-import { load, reportUrl } from "./api.js";
+import { compareParams, load, reportUrl } from "./api.js";
 import { metric } from "./format.js";
+import { markLoading, markReady } from "./page-state.js";
 import { update } from "./state.js";
 
 export const KPIS = [
@@ -30,7 +31,11 @@ function card(name, label) {
   value.textContent = "–";
   const change = document.createElement("span");
   change.className = "kpi-change";
-  button.append(title, value, change);
+  const soFar = document.createElement("span");
+  soFar.className = "kpi-sofar";
+  soFar.textContent = "so far";
+  soFar.hidden = true;
+  button.append(title, value, soFar, change);
   button.addEventListener("click", () => update({ metric: name }));
   return button;
 }
@@ -39,10 +44,17 @@ export function installKpis() {
   document.getElementById("kpis").replaceChildren(...KPIS.map(([n, l]) => card(n, l)));
 }
 
-function showChange(element, name, entry, comparing) {
+const AGAINST = {
+  previous: "the previous period", year: "the same period last year", custom: "the chosen dates",
+};
+
+function showChange(element, name, entry, comparing, against) {
   element.hidden = !comparing;
   element.className = "kpi-change";
   if (!comparing) return;
+  // Always rewritten: a card must never keep the last view's comparison in its title.
+  element.title = `${metric(name, entry.previous)} in ${against}`;
+  delete element.dataset.change;
   if (entry.change === null || entry.change === undefined) {
     element.textContent = "no earlier data";
     return;
@@ -52,25 +64,41 @@ function showChange(element, name, entry, comparing) {
   element.classList.add(good);
   element.dataset.change = String(entry.change);
   element.textContent = `${up ? "↑" : entry.change < 0 ? "↓" : "→"} ${Math.abs(entry.change)}%`;
-  element.title = `${metric(name, entry.previous)} in the previous period`;
+}
+
+const INTERVAL_WORDS = { hour: "Hourly", day: "Daily", week: "Weekly", month: "Monthly" };
+
+/** "Daily · Europe/Berlin · so far, compared with the same span of the previous period". */
+function periodText(period, compare) {
+  const parts = [INTERVAL_WORDS[period.interval] || period.interval, period.timezone];
+  if (period.partial) {
+    parts.push(compare === "none" ? "so far (the period is not over)"
+      : compare === "custom" ? "so far, against the chosen dates (whole days)"
+        : `so far, against the same span of ${AGAINST[compare]}`);
+  }
+  return parts.join(" · ");
 }
 
 export async function loadKpis(view) {
-  const comparing = view.compare === "previous";
-  const url = reportUrl(view, "summary", { compare: comparing ? "previous" : "none" });
+  const comparing = view.compare !== "none";
+  const url = reportUrl(view, "summary", compareParams(view));
+  const kpis = document.getElementById("kpis");
+  markLoading(kpis);
   const summary = await load("summary", url);
-  if (!summary) return;
+  if (!summary) return null;
+  markReady(kpis);
+  kpis.dataset.partial = summary.period.partial ? "yes" : "no";
   for (const [name] of KPIS) {
     const entry = summary.metrics[name];
     const button = document.getElementById(`kpi-${name}`);
     const value = button.querySelector(".kpi-value");
     value.textContent = metric(name, entry.value);
     value.dataset.value = String(entry.value);
-    showChange(button.querySelector(".kpi-change"), name, entry, comparing);
+    showChange(button.querySelector(".kpi-change"), name, entry, comparing, AGAINST[view.compare]);
+    button.querySelector(".kpi-sofar").hidden = !summary.period.partial;
   }
-  const period = summary.period;
-  document.getElementById("period-label").textContent =
-    `${period.interval === "hour" ? "Hourly" : "Daily"} · ${period.timezone}`;
+  document.getElementById("period-label").textContent = periodText(summary.period, view.compare);
+  return summary;
 }
 
 export function markSelected(view) {

@@ -1,8 +1,8 @@
 /* The dashboard: reads the view from the URL, loads every panel for it, and reloads only what
    a change touches (a card click redraws the chart; a new range reloads everything). */
 
-import { ApiError } from "./api.js";
 import { installControls, rememberPeriod, syncControls } from "./controls.js";
+import { installFilterMenu } from "./filter-menu.js";
 import { installFilterBar, renderChips } from "./filters.js";
 import { installFlows, loadFlows } from "./flows.js";
 import { installFunnel, loadFunnel } from "./funnel.js";
@@ -10,10 +10,12 @@ import { installKpis, loadKpis, markSelected } from "./kpis.js";
 import { watchActiveNow } from "./live-badge.js";
 import { createPanels } from "./panels.js";
 import { installRetention, loadRetention } from "./retention.js";
-import { setUpSites } from "./sites.js";
+import { clearPageState, isPageError, panelErrorText, showErrorState, showNoSiteState } from "./page-state.js";
+import { setUpSites, viewer } from "./sites.js";
 import { onChange, update, view } from "./state.js";
 import { installThemeToggle } from "./theme.js";
 import { installTrend, loadTrend, showMetric } from "./trend.js";
+import { installWorld, loadWorld } from "./world.js";
 import { loadVisitorTypes, showVisitorTypeTrend, installVisitorTypes } from "./visitor-types.js";
 
 // Keys of the view that change what every report covers.
@@ -21,18 +23,37 @@ const SCOPE = ["site", "range", "from", "to", "interval", "filter"];
 let panels = [];
 let shown = null;
 
+/** A card whose own request failed: its stale content goes, a short reason shows. */
+function showPanelError(root, error) {
+  if (!root) return;
+  root.dataset.state = "error";
+  root.dataset.loaded = "1";
+  let note = root.querySelector(":scope > .panel-error");
+  if (!note) {
+    note = document.createElement("p");
+    note.className = "panel-error";
+    note.setAttribute("role", "status");
+    root.append(note);
+  }
+  note.textContent = panelErrorText(error);
+  note.title = error && error.message ? error.message : "";
+}
+
 function notice(text) {
   const element = document.getElementById("notice");
   element.hidden = !text;
   element.textContent = text || "";
 }
 
-/** Run one panel's load; a failure shows on the page, never as an unhandled rejection. */
-function guarded(name, promise) {
-  return promise.catch((error) => {
-    const why = error instanceof ApiError ? error.message : String(error);
-    notice(`Could not load ${name}: ${why}`);
-  });
+/** A failure shows once, never as an unhandled rejection: a refused view (400/403/404) as
+    the page's state, anything else in the panel alone. */
+function showFailure(root, error) {
+  if (isPageError(error)) showErrorState(error, viewer.sites);
+  else showPanelError(root, error);
+}
+
+function guarded(root, promise) {
+  return promise.catch((error) => showFailure(root, error));
 }
 
 function loadTrendAndTypes(current) {
@@ -43,25 +64,36 @@ function loadTrendAndTypes(current) {
   });
 }
 
-function reload(current, previous) {
+async function reload(current, previous) {
   const changed = (keys) => !previous || keys.some((k) => current[k] !== previous[k]);
   const scope = changed(SCOPE);
   syncControls(current);
   renderChips(current);
   markSelected(current);
-  if (scope) notice("");
+  const card = (id) => document.getElementById(id);
+  if (scope || changed(["compare", "compare_from", "compare_to"])) {
+    clearPageState();
+    // The summary first: a view the API refuses (an unknown site, a link it cannot read) is
+    // then one request and one page state, not the same error from every panel.
+    try {
+      if ((await loadKpis(current)) === null) return; // superseded by a newer view
+    } catch (error) {
+      showFailure(card("kpis"), error);
+      if (isPageError(error)) return;
+    }
+    guarded(card("trend-card"), loadTrendAndTypes(current));
+  }
   if (changed(["site"])) watchActiveNow(current.site);
-  if (scope || changed(["compare"])) guarded("the summary", loadKpis(current));
-  if (scope || changed(["compare"])) guarded("the trend", loadTrendAndTypes(current));
   if (scope) {
-    guarded("new vs returning", loadVisitorTypes(current));
-    for (const panel of panels) guarded(panel.root.getAttribute("aria-label"), panel.load(current));
+    guarded(card("visitor-types"), loadVisitorTypes(current));
+    guarded(card("world"), loadWorld(current));
+    for (const panel of panels) guarded(panel.root, panel.load(current));
   } else if (changed(["metric"])) {
     showMetric(current);
   }
-  if (scope || changed(["flow_depth", "flow_from"])) guarded("the user flow", loadFlows(current));
-  if (scope || changed(["cohort"])) guarded("retention", loadRetention(current));
-  if (scope || changed(["funnel"])) guarded("the funnel", loadFunnel(current));
+  if (scope || changed(["flow_depth", "flow_from"])) guarded(card("flows"), loadFlows(current));
+  if (scope || changed(["cohort"])) guarded(card("retention"), loadRetention(current));
+  if (scope || changed(["funnel"])) guarded(card("funnel"), loadFunnel(current));
 }
 
 async function start() {
@@ -71,14 +103,17 @@ async function start() {
   installFlows();
   installRetention();
   installFunnel();
+  installWorld();
   installControls();
   installFilterBar();
+  installFilterMenu();
   installThemeToggle();
   panels = createPanels();
   const site = await setUpSites(view());
   if (!site) {
-    notice("No site to show: add one (pulse site add example.com) or open /?site=example.com.");
+    showNoSiteState(viewer.admin);
     document.documentElement.dataset.pending = "0";
+    document.documentElement.dataset.started = "1";
     return;
   }
   onChange((current) => {
@@ -94,4 +129,4 @@ async function start() {
   document.documentElement.dataset.started = "1";
 }
 
-start().catch((error) => notice(`The dashboard could not start: ${error.message}`));
+start().catch(() => notice("The dashboard could not start: the server did not answer. Reload to try again."));

@@ -2,6 +2,7 @@
 
 import { BreakdownPanel } from "./breakdown-panel.js";
 import { countryName } from "./format.js";
+import { sourceIcon } from "./source-icons.js";
 
 const VISITORS = ["visitors", "Visitors"];
 const SESSION_COLUMNS = [VISITORS, ["bounce_rate", "Bounce"]];
@@ -11,7 +12,7 @@ export function createPanels() {
   const $ = (id) => document.getElementById(id);
   return [
     new BreakdownPanel($("acquisition"), "Acquisition", [
-      { label: "Sources", dimension: "source", columns: SESSION_COLUMNS },
+      { label: "Sources", dimension: "source", columns: SESSION_COLUMNS, icon: sourceIcon },
       { label: "Channels", dimension: "channel", columns: SESSION_COLUMNS },
       { label: "Referrers", dimension: "referrer", columns: SESSION_COLUMNS },
       ...UTM.map((p) => ({ label: `UTM ${p}`, dimension: `utm_${p}`, columns: SESSION_COLUMNS })),
@@ -22,7 +23,10 @@ export function createPanels() {
       { label: "Exit pages", dimension: "exit_page", columns: [VISITORS, ["sessions", "Exits"]] },
     ]),
     new BreakdownPanel($("audience"), "Audience", [
-      { label: "Countries", dimension: "country", columns: SESSION_COLUMNS, display: countryName },
+      {
+        label: "Countries", dimension: "country", columns: SESSION_COLUMNS, display: countryName,
+        icon: (code) => `/assets/vendor/flags/${encodeURIComponent(code.toLowerCase())}.svg`,
+      },
       { label: "Browsers", dimension: "browser", columns: SESSION_COLUMNS },
       { label: "OS", dimension: "os", columns: SESSION_COLUMNS },
       { label: "Devices", dimension: "device", columns: SESSION_COLUMNS },

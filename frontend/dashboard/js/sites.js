@@ -28,14 +28,19 @@ function fillSwitcher(sites, current) {
   select.addEventListener("change", () => update({ site: select.value, filter: "", funnel: "", flow_from: "" }));
 }
 
+/** What the viewer may open (for the page states: an unknown site offers these instead). */
+export const viewer = { sites: [], admin: false };
+
 /** Resolves to the site to show ("" when there is none), after setting up the header. */
 export async function setUpSites(view) {
   const me = await getJson("/api/me");
   const shared = me.kind === "share";
+  viewer.admin = Boolean(me.admin);
   document.documentElement.dataset.viewer = me.kind;
   document.getElementById("shared-badge").hidden = !shared;
   document.getElementById("admin-link").hidden = shared || !me.admin;
   const sites = shared ? [] : await readableSites(me);
+  viewer.sites = sites;
   const site = view.site || (sites[0] && sites[0].domain) || "";
   if (shared || (sites.length < 2 && site)) {
     document.getElementById("site").hidden = true;

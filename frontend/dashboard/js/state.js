@@ -8,6 +8,8 @@ const DEFAULTS = Object.freeze({
   to: "",
   interval: "",
   compare: "previous",
+  compare_from: "",
+  compare_to: "",
   filter: "",
   metric: "visitors",
   funnel: "",
@@ -15,7 +17,10 @@ const DEFAULTS = Object.freeze({
   flow_from: "",
   cohort: "",
 });
-const RANGES = ["24h", "7d", "30d", "custom"];
+const RANGES = ["today", "yesterday", "24h", "7d", "28d", "30d", "month", "last_month", "12mo",
+  "all", "custom"];
+const INTERVALS = ["", "hour", "day", "week", "month"];
+const COMPARES = ["previous", "year", "custom", "none"];
 
 let current = read(location.search);
 const listeners = new Set();
@@ -27,7 +32,10 @@ function read(search) {
     const value = params.get(key);
     if (value !== null) view[key] = value;
   }
+  // A hand-edited link with an unknown value falls back to the default, never to an error.
   if (!RANGES.includes(view.range)) view.range = DEFAULTS.range;
+  if (!INTERVALS.includes(view.interval)) view.interval = DEFAULTS.interval;
+  if (!COMPARES.includes(view.compare)) view.compare = DEFAULTS.compare;
   return Object.freeze(view);
 }
 
@@ -39,6 +47,10 @@ function toSearch(view) {
   if (view.range !== "custom") {
     params.delete("from");
     params.delete("to");
+  }
+  if (view.compare !== "custom") {
+    params.delete("compare_from");
+    params.delete("compare_to");
   }
   const text = params.toString();
   return text ? `?${text}` : location.pathname;

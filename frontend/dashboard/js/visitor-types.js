@@ -2,12 +2,14 @@
    and a returning visit in the period is in both) as a donut, and their trend from the
    timeseries the growth chart already loaded. A legend entry filters by the visitor type. */
 
+import { markLoading, markReady } from "./page-state.js";
 import { load, reportUrl } from "./api.js";
-import { axisStyle, chart, tooltipStyle } from "./charts.js";
+import { axisStyle, chart, tooltip } from "./charts.js";
 import { addFilter } from "./filters.js";
-import { bucketLabel, exact } from "./format.js";
+import { bucketLabel, bucketTitle, exact } from "./format.js";
 
 const TYPES = [["new", "New visitors", "accent"], ["returning", "Returning visitors", "accent2"]];
+const MARKS = { accent: "tip-c0", accent2: "tip-c1" };
 let counts = null;
 let series = null;
 let donut = null;
@@ -21,7 +23,9 @@ function drawDonut(p) {
   }));
   return {
     animationDuration: 300,
-    tooltip: { trigger: "item", ...tooltipStyle(p), valueFormatter: exact },
+    tooltip: tooltip(p, (item) => ({
+      rows: [{ name: item.name, value: `${exact(item.value)} · ${item.percent}%`, mark: MARKS[TYPES[item.dataIndex][2]] }],
+    }), { trigger: "item" }),
     series: [{
       type: "pie",
       radius: ["55%", "85%"],
@@ -43,7 +47,12 @@ function drawTrend(p) {
     animationDuration: 300,
     grid: { left: 36, right: 8, top: 28, bottom: 24 },
     legend: { top: 0, textStyle: { color: p.muted }, itemHeight: 8 },
-    tooltip: { trigger: "axis", ...tooltipStyle(p) },
+    tooltip: tooltip(p, (items) => ({
+      title: items[0] ? bucketTitle(points[items[0].dataIndex].bucket, interval) : "",
+      rows: items.map((item) => ({
+        name: item.seriesName, value: exact(item.value), mark: `tip-c${item.seriesIndex}`,
+      })),
+    }), { trigger: "axis" }),
     xAxis: {
       type: "category", boundaryGap: false,
       data: points.map((pt) => bucketLabel(pt.bucket, interval)),
@@ -83,13 +92,21 @@ function renderLegend() {
 
 export async function loadVisitorTypes(view) {
   const panel = document.getElementById("visitor-types");
-  panel.dataset.state = "loading";
+  markLoading(panel);
   const answer = await load("visitor_type", reportUrl(view, "breakdown/visitor_type", { totals: "none" }));
   if (!answer) return;
   counts = Object.fromEntries(answer.results.map((r) => [r.value, r.visitors]));
   renderLegend();
+  // 0 against 0 is no share at all: say so instead of drawing a half-and-half ring.
+  const none = !(counts.new || counts.returning);
+  const empty = document.getElementById("vt-empty");
+  empty.hidden = !none;
+  empty.textContent = view.filter ? "No visitors match these filters in this period."
+    : "No visitors in this period.";
+  document.getElementById("vt-donut").classList.toggle("is-empty", none);
+  document.getElementById("vt-note").hidden = none;
   donut.redraw();
-  panel.dataset.state = "ready";
+  markReady(panel);
 }
 
 /** The trend half, from the growth chart's timeseries answer. */
