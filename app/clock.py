@@ -5,6 +5,13 @@ from __future__ import annotations
 import time
 from typing import Protocol
 
+# Time units of epoch-ms instants, in one place (rollups are per UTC hour, sketches per UTC day
+# and per block of 7 UTC days).
+HOUR_MS = 3_600_000
+HOURS_PER_DAY = 24
+DAY_MS = HOURS_PER_DAY * HOUR_MS
+DAYS_PER_WEEK = 7
+
 
 class Clock(Protocol):
     def now_ms(self) -> int:

@@ -23,7 +23,6 @@ from app.runtime import Runtime
 from app.settings import Settings
 from app.sites import add_site, normalise_domain
 
-DAY_MS = 86_400_000
 RETURNING_SHARE = 0.3
 
 

@@ -25,7 +25,7 @@ from app.ingest.rules import SiteRules
 from app.ingest.sessions import SessionIndex, VisitorState
 from app.live.hub import LiveHub
 from app.live.sockets import Caps, Grant, SocketGuard
-from app.queries import columnar
+from app.queries.column_cache import ColumnCache
 from app.settings import Settings
 from app.sites import SiteRegistry
 from app.storage import columns, salts, spill
@@ -89,7 +89,8 @@ class Runtime:
         self.intake = Intake(self.ingest_limit, self.pipeline, self.writer, self.live.add)
         self._maintenance: asyncio.Task[None] | None = None
         self._sealer: asyncio.Task[None] | None = None
-        columnar.configure(settings.column_cache_mb)
+        # Sealed hours' decoded columns, shared by every report of this process.
+        self.column_cache = ColumnCache(settings.column_cache_mb << 20)
         # Scale-out (issue 8): None without PULSE_BROKER_URL, and then nothing below costs more
         # than this attribute's check.
         self.broker: Broker | None = None

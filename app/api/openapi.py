@@ -16,6 +16,7 @@ import msgspec
 from quart import Blueprint, Quart, Response, current_app, jsonify
 from werkzeug.routing import Rule
 
+from app import dimensions
 from app.api.params import ROUTE_PARAMS, Param
 from app.api.reports import ENDPOINTS, Endpoint
 from app.ingest.compat.plausible import PlausibleBody
@@ -36,6 +37,19 @@ BODIES: dict[str, Any] = {
 }
 
 
+_TEXT = {"type": "string"}
+# A breakdown's dimension: the vocabulary's names, or prop:KEY for any property key.
+PATH_SCHEMAS: dict[str, dict[str, Any]] = {
+    "dimension": {
+        "type": "string",
+        "anyOf": [
+            {"enum": [d.name for d in dimensions.VOCABULARY]},
+            {"pattern": f"^{dimensions.PROP}.{{1,{dimensions.MAX_PROP_KEY}}}$"},
+        ],
+    }
+}
+
+
 def openapi_path(rule: str) -> str:
     """`/api/v1/sites/<site>/breakdown/<path:dimension>` -> `.../{site}/breakdown/{dimension}`."""
     return _ARG.sub(r"{\1}", rule)
@@ -52,7 +66,7 @@ def _summary(app: Quart, rule: Rule, endpoint: Endpoint | None) -> str:
 
 def _parameters(rule: Rule, path: str, query: tuple[Param, ...]) -> list[dict[str, Any]]:
     found = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        {"name": name, "in": "path", "required": True, "schema": PATH_SCHEMAS.get(name, _TEXT)}
         for name in sorted(rule.arguments)
     ]
     for p in query:

@@ -18,11 +18,12 @@ from app.api.access import may_read
 from app.api.context import runtime
 from app.api.errors import error_response
 from app.api.params import FILTER, Param, ParamError, parse_all
-from app.api.reports import document, find_site
+from app.api.reports import EXPLAIN, document, find_site, respond
+from app.queries import planner
 from app.queries.filters import FilterError, parse
 from app.queries.flows import MAX_DEPTH, flows
 from app.queries.legacy_stats import TIME_RANGES, legacy_period, legacy_stats
-from app.queries.scope import Scope, with_access_path
+from app.queries.scope import Scope
 
 bp = Blueprint("original", __name__)
 
@@ -41,7 +42,7 @@ Run = Callable[[AsyncConnection, Scope, dict[str, Any]], Awaitable[dict[str, Any
 
 async def _answer(params: tuple[Param, ...], run: Run) -> Response:
     try:
-        values = parse_all(params, request.args)
+        values = parse_all((*params, EXPLAIN), request.args)
         filters = tuple(parse(values["filter"]))
     except ParamError as exc:
         return error_response(400, exc.message, exc.field)
@@ -59,9 +60,10 @@ async def _answer(params: tuple[Param, ...], run: Run) -> Response:
         period = await legacy_period(
             conn, site.id, values["time_range"], rt.clock.now_ms(), site.timezone
         )
-        scope = await with_access_path(conn, Scope(site.id, period, filters))
-        result = await run(conn, scope, values)
-    return jsonify({"site": site.domain, **result})
+        scope = Scope(site.id, period, filters, columns=rt.column_cache)
+        with planner.explained() as plans:
+            result = await run(conn, scope, values)
+    return await respond(jsonify({"site": site.domain, **result}), plans)
 
 
 @bp.get("/api/analytics/stats")

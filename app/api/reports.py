@@ -1,10 +1,13 @@
 """What every report handler does: site -> access -> parameters -> scope -> query -> JSON or CSV.
-Routes register themselves in ENDPOINTS, from which /openapi.json is generated."""
+Routes register themselves in ENDPOINTS, from which /openapi.json is generated. `explain=1` on
+any report answers `{"result": <the body>, "plans": [{question, path, reason}, ...]}`: the read
+path the planner (app/queries/planner.py) chose for each question the report asked."""
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -17,10 +20,11 @@ from app.api.access import may_read
 from app.api.context import runtime
 from app.api.errors import error_response
 from app.api.params import Param, ParamError, parse_all
+from app.queries import planner
 from app.queries.filters import FilterError, parse
 from app.queries.history import first_local_day
 from app.queries.period import PeriodError, resolve
-from app.queries.scope import Scope, with_access_path
+from app.queries.scope import Scope
 from app.sites import Site
 
 Query = Callable[[AsyncConnection, Scope, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -37,8 +41,17 @@ class Endpoint:
 ENDPOINTS: list[Endpoint] = []
 
 
+EXPLAIN = Param(
+    "explain",
+    '1: answer {"result": <the report>, "plans": [{question, path, reason}]}, the read path '
+    "chosen for each question the report asked (rollups, columns or sql) and why",
+    choices=("0", "1"),
+    default="0",
+)
+
+
 def document(path: str, summary: str, params: Sequence[Param], csv: bool = False) -> None:
-    ENDPOINTS.append(Endpoint(path, summary, tuple(params), csv))
+    ENDPOINTS.append(Endpoint(path, summary, (*params, EXPLAIN), csv))
 
 
 async def find_site(domain: str) -> Site | None:
@@ -56,7 +69,8 @@ def scope_for(site: Site, values: dict[str, Any], first_day: date | None = None)
         compare=values.get("compare") or "previous",
         compare_days=(values.get("compare_from"), values.get("compare_to")),
     )
-    return Scope(site.id, period, tuple(parse(values.get("filter"))))
+    filters = tuple(parse(values.get("filter")))
+    return Scope(site.id, period, filters, columns=runtime().column_cache)
 
 
 async def answer(
@@ -72,7 +86,7 @@ async def answer(
     if not await may_read(site):
         return error_response(403, "not allowed to read this site", "site")
     try:
-        values = parse_all(params, request.args if args is None else args)
+        values = parse_all((*params, EXPLAIN), request.args if args is None else args)
         everything = values.get("range") == "all"
         first_day = await first_local_day(runtime().engine, site) if everything else None
         scope = scope_for(site, values, first_day)
@@ -83,10 +97,21 @@ async def answer(
     except FilterError as exc:
         return error_response(400, str(exc), "filter")
     async with runtime().engine.connect() as conn:
-        result = await query(conn, await with_access_path(conn, scope), values)
+        with planner.explained() as plans:
+            result = await query(conn, scope, values)
     if as_csv is not None:
-        return csv_response(*as_csv(result))
-    return jsonify(result)
+        return await respond(csv_response(*as_csv(result)), plans)
+    return await respond(jsonify(result), plans)
+
+
+async def respond(response: Response, plans: list[dict[str, Any]]) -> Response:
+    """The report's response, or with ?explain=1 the report and its plans."""
+    if request.args.get("explain") != "1":
+        return response
+    text = await response.get_data(as_text=True)
+    result = json.loads(text) if response.mimetype == "application/json" else text
+    shown = [{k: v for k, v in p.items() if k != "_id"} for p in plans]
+    return jsonify({"result": result, "plans": shown})
 
 
 def csv_response(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Response:

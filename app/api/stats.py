@@ -1,14 +1,15 @@
 """History: GET /api/v1/sites/{site}/summary | timeseries | breakdown/{dimension} (+ .csv) |
-flows | retention | funnel."""
+flows | retention | funnel; GET /api/v1/dimensions (the vocabulary)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from typing import Any
 
-from quart import Blueprint, Response, request
+from quart import Blueprint, Response, jsonify, request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app import dimensions
 from app.api.errors import error_response
 from app.api.params import (
     COMPARE,
@@ -105,6 +106,12 @@ document(
 )
 document(f"{OPEN}/funnel", "Visitors reaching each ordered step within a session", FUNNEL_PARAMS)
 document(f"{OPEN}/properties", "Custom-event property keys in the period, busiest first", PERIOD)
+
+
+@bp.get("/api/v1/dimensions")
+async def dimensions_route() -> Response:
+    """The dimensions every report, filter and breakdown accepts (app/dimensions.py)."""
+    return jsonify({"dimensions": dimensions.as_json()})
 
 
 @bp.get(f"{BASE}/summary")

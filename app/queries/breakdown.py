@@ -8,39 +8,32 @@ engagement). Event dimensions count event rows of those sessions: `page` (page v
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
-from dataclasses import replace
+from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
 from sqlalchemy import ColumnElement, and_, case, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.events import ENGAGEMENT, PAGEVIEW
-from app.queries import columnar, journey_arrays, rollup_reads, session_events
-from app.queries.filters import Filter, row_condition
-from app.queries.scope import Scope, derive, metrics_query, s, where
+from app.dimensions import API_NAMES, SESSION_COLUMNS, lookup, prop_value
+from app.queries import column_items, columnar, rollup_reads
+from app.queries.filters import row_condition
+from app.queries.planner import ROLLUPS, Question, plan
+from app.queries.scope import Scope, derive, event_value, metrics_query, s, where
 from app.queries.summary import period_json
-from app.storage import journey
-from app.storage.dialect import contains_exact
-from app.storage.hourly import SESSION_DIMS, prop_value
 from app.storage.tables import events, sessions
 
 SESSION_SORTS = ("visitors", "sessions", "pageviews", "bounce_rate", "avg_engagement_ms")
 EVENT_SORTS = ("visitors", "count")
-DIMENSIONS = (*SESSION_DIMS, "visitor_type", "page", "event", "prop:{key}")
+DIMENSIONS = API_NAMES
 
 
 def is_dimension(name: str) -> bool:
-    return (
-        name in SESSION_DIMS
-        or name in ("visitor_type", "page", "event")
-        or (name.startswith("prop:") and 5 < len(name) <= 69)
-    )
+    return lookup(name) is not None
 
 
 def is_session_dimension(name: str) -> bool:
-    return name in SESSION_DIMS or name == "visitor_type"
+    found = lookup(name)
+    return found is not None and found.session_grain
 
 
 async def breakdown(
@@ -81,7 +74,7 @@ async def breakdown(
 def _session_column(dimension: str) -> ColumnElement[Any]:
     if dimension == "visitor_type":
         return case((s.new_visitor == literal(True), "new"), else_="returning")
-    return s[SESSION_DIMS[dimension]]
+    return s[SESSION_COLUMNS[dimension]]
 
 
 async def _by_session(
@@ -89,15 +82,16 @@ async def _by_session(
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """Rows and totals from the rollups (no filters), else from sealed hours' columns (session
     filters), else from a scan of the period's sessions."""
-    if rollup_reads.usable_with_edges(scope, dimension):
+    chosen = plan(Question("breakdown", dimension), scope)
+    if chosen.path == ROLLUPS:
         found = await rollup_reads.by_value(conn, scope.site_id, scope.period, dimension)
         total = await rollup_reads.totals(conn, scope.site_id, scope.period) if totals else None
         return _session_rows(found.items()), _pick(total)
-    frame = await columnar.load(conn, scope, scope.period, [dimension])
+    frame = await chosen.frame(conn, dims=[dimension])
     if frame is not None:
         labelled, summed = await columnar.off_loop(columnar.by_label, frame, dimension, totals)
         return _session_rows(labelled), _pick(summed)
-    condition = where(scope, scope.period.start, scope.period.end)
+    condition = where(await chosen.sql_scope(conn), scope.period.start, scope.period.end)
     query = metrics_query(condition, _session_column(dimension), visitor_types=False)
     rows = _session_rows((row.value, row) for row in await conn.execute(query))
     if not totals:  # the exact totals are a second pass over the sessions
@@ -117,27 +111,18 @@ def _pick(counts: Any) -> dict[str, Any] | None:
     return {m: metrics[m] for m in SESSION_SORTS}
 
 
-def _event_value(dimension: str) -> tuple[ColumnElement[Any], ColumnElement[bool]]:
-    """The grouped expression and which event rows count, per event dimension."""
-    e = events.c
-    if dimension == "page":
-        return e.pathname, e.name == PAGEVIEW
-    if dimension == "event":
-        return e.name, e.name.not_in([PAGEVIEW, ENGAGEMENT])
-    key = json.dumps(dimension[5:], ensure_ascii=False)
-    return e.props, and_(e.props.is_not(None), contains_exact(e.props, f"{key}:"))
-
-
 async def _by_event(
     conn: AsyncConnection, scope: Scope, dimension: str
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    if rollup_reads.usable_with_edges(scope, dimension):
+    chosen = plan(Question("breakdown", dimension), scope)
+    if chosen.path == ROLLUPS:
         return await _by_event_rollups(conn, scope, dimension)
-    found = await _by_item_in_columns(conn, scope, dimension)
+    found = await column_items.by_item(conn, chosen, dimension)
     if found is not None:
         return found
-    value, counted = _event_value(dimension)
+    value, counted = event_value(dimension)
     period = scope.period
+    scope = await chosen.sql_scope(conn)
     condition = and_(
         events.c.site_id == scope.site_id,
         events.c.ts >= period.start,  # a session's events come after its start
@@ -159,127 +144,6 @@ async def _by_event(
         count += 1
     rows = [{"value": k, "visitors": len(v), "count": n} for k, (n, v) in groups.items()]
     return rows, {"visitors": len(everyone), "count": count}
-
-
-_ITEM_COLUMNS = ("visitor", "duration", "session", "truncated", "journey")
-_PROP_COLUMNS = ("visitor", "props")
-
-
-async def _by_item_in_columns(
-    conn: AsyncConnection, scope: Scope, dimension: str
-) -> tuple[list[dict[str, Any]], dict[str, Any]] | None:
-    """Page views per path or custom events per name of the sessions passing the other
-    filters, from sealed hours' coded journeys; the dimension's own filters pick the items. A
-    session whose journey cannot say (cut short, or an item whose value held a mark character)
-    is read from `events`. None where the columns cannot answer."""
-    own = [f for f in scope.filters if f.dim == dimension]
-    others = replace(scope, filters=tuple(f for f in scope.filters if f.dim != dimension))
-    is_prop = dimension.startswith("prop:")
-    fields = _PROP_COLUMNS if is_prop else _ITEM_COLUMNS
-    frame = await columnar.load(conn, others, scope.period, fields=fields)
-    if frame is None:
-        return None
-
-    def passes(value: str) -> bool:
-        return all(_row_passes(value, f) for f in own)
-
-    if is_prop:  # properties are stored whole: no session to read from events
-        return await columnar.off_loop(_props_in_columns, frame, dimension[5:], passes)
-    stored, skip = await columnar.off_loop(_items_in_columns, frame, dimension, passes)
-    walked = await _walk_items(conn, scope.site_id, frame, np.flatnonzero(skip), dimension, passes)
-    return await columnar.off_loop(_merged_items, stored, walked)
-
-
-def _props_in_columns(
-    frame: columnar.Frame, key: str, passes: Callable[[str], bool]
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Events carrying the property, per value, from the sealed property items."""
-    run = frame.ragged("props")
-
-    def name_of(label: str) -> str | None:
-        item_key, value = json.loads(label)
-        return value if item_key == key and passes(value) else None
-
-    skip = np.zeros(len(run.offsets) - 1, dtype=bool)
-    stored = journey_arrays.item_counts(run, frame.numbers("visitor"), skip, name_of)
-    return _merged_items(stored, {})
-
-
-def _items_in_columns(
-    frame: columnar.Frame, dimension: str, passes: Callable[[str], bool]
-) -> tuple[journey_arrays.ItemCounts, np.ndarray]:
-    """The journeys' item counts, and which sessions must be read from events instead."""
-    run = frame.ragged("journey")
-    odd = np.array([journey.REPLACED in label for label in run.labels], dtype=bool)
-    sessions = len(run.offsets) - 1
-    owner = np.repeat(np.arange(sessions), np.diff(run.offsets))
-    odd_sessions = np.bincount(owner[odd[run.codes]], minlength=sessions) > 0 if len(odd) else 0
-    skip = frame.numbers("truncated").astype(bool) | odd_sessions
-    mark = journey.PAGE if dimension == "page" else journey.EVENT
-
-    def name_of(label: str) -> str | None:
-        return label[1:-1] if label.startswith(mark) and passes(label[1:-1]) else None
-
-    visitor = frame.numbers("visitor")
-    return journey_arrays.item_counts(run, visitor, skip, name_of), skip
-
-
-def _row_passes(value: str, f: Filter) -> bool:
-    """An event row's value against a filter on its own dimension (filters.event_row_condition)."""
-    hit = value == f.value if f.op in ("==", "!=") else f.value.lower() in value.lower()
-    return hit != f.negated
-
-
-async def _walk_items(
-    conn: AsyncConnection,
-    site_id: int,
-    frame: columnar.Frame,
-    chosen: np.ndarray,
-    dimension: str,
-    passes: Callable[[str], bool],
-) -> dict[str, tuple[int, set[int]]]:
-    """name -> (items, visitors) of the chosen sessions, read from their events."""
-    if not len(chosen):
-        return {}
-    spans = frame.spans(chosen)
-    visitor_of = dict(zip(spans, frame.numbers("visitor")[chosen].tolist(), strict=True))
-    value, counted = _event_value(dimension)
-    found = await session_events.by_session(conn, site_id, spans, (value.name,), counted)
-    out: dict[str, tuple[int, set[int]]] = {}
-    for sid, rows in found.items():
-        for (name,) in rows:
-            if passes(name):
-                n, seen = out.get(name, (0, set()))
-                seen.add(visitor_of[sid])
-                out[name] = (n + 1, seen)
-    return out
-
-
-def _merged_items(
-    stored: journey_arrays.ItemCounts, walked: dict[str, tuple[int, set[int]]]
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The journeys' counts with the walked sessions' added (visitors as unions)."""
-    rows: dict[str, list[int]] = {}
-    code_of: dict[str, int] = {}
-    for code in np.flatnonzero(stored.counts).tolist():
-        name = stored.names[code]
-        code_of[name] = code
-        rows[name] = [int(stored.counts[code]), int(stored.visitors[code])]
-    for name, (n, seen) in walked.items():
-        if name not in code_of:
-            rows[name] = [n, len(seen)]
-            continue
-        lo, hi = stored.bounds[code_of[name]], stored.bounds[code_of[name] + 1]
-        union = seen.union(stored.runs[lo:hi].tolist())
-        rows[name] = [rows[name][0] + n, len(union)]
-    everyone = np.sort(stored.runs, kind="stable")  # a merge of sorted runs
-    distinct = 1 + int(np.count_nonzero(everyone[1:] != everyone[:-1])) if len(everyone) else 0
-    extra = {v for _, seen in walked.values() for v in seen}
-    if extra:
-        known = np.isin(np.fromiter(extra, dtype=np.int64, count=len(extra)), everyone)
-        distinct += int(np.count_nonzero(~known))
-    total = {"visitors": distinct, "count": sum(n for n, _ in rows.values())}
-    return [{"value": k, "visitors": v, "count": n} for k, (n, v) in rows.items()], total
 
 
 async def _by_event_rollups(

@@ -23,21 +23,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.clock import HOUR_MS
+from app.dimensions import SESSION_COLUMNS, is_event_grain
 from app.events import EVENT_FIELDS
 from app.queries import session_events
 from app.storage import hourly
 from app.storage.dialect import key_text, merged_spans
+from app.storage.session_row import FIELDS, Row, at
 from app.storage.tables import sessions
 
-HOUR_MS = 3_600_000
-SESSION_COLS = tuple(c.name for c in sessions.columns)
 # What a session contributes to the rollups of the totals and of visitor_type, and to any
 # session dimension asked for (the other columns stay None).
 _BASE = (
     *("session_id", "site_id", "visitor_id", "start_ts", "end_ts"),
     *("new_visitor", "pageviews", "interactive", "engagement_ms"),
 )
-_EVENT_DIMS = ("page", "event")
 
 
 @dataclass
@@ -75,10 +75,6 @@ def split(start: int, end: int) -> tuple[int, int, list[tuple[int, int]]]:
     return start_h, end_h, edges
 
 
-def is_event_dim(dim: str) -> bool:
-    return dim in _EVENT_DIMS or dim.startswith("prop:")
-
-
 async def roll_up(
     conn: AsyncConnection, site_id: int, windows: Sequence[tuple[int, int]], dims: Sequence[str]
 ) -> list[EdgeCounts]:
@@ -86,29 +82,29 @@ async def roll_up(
     out = [EdgeCounts() for _ in windows]
     if not windows:
         return out
-    wanted = [hourly.SESSION_DIMS[d] for d in dims if d in hourly.SESSION_DIMS]
+    wanted = [SESSION_COLUMNS[d] for d in dims if d in SESSION_COLUMNS]
     names = [*_BASE, *(c for c in wanted if c not in _BASE)]
     s = sessions.c
     starts = [lo for lo, _ in windows]
     per_window: list[list[list[Any]]] = [[] for _ in windows]
-    places = [SESSION_COLS.index(n) for n in names]
-    i_start = SESSION_COLS.index("start_ts")
+    places = [at(n) for n in names]
+    i_start = Row.start_ts
     # One index range read per run of touching windows (an OR of ranges made SQLite scan).
     for lo, hi in merged_spans(windows):
         query = select(*(s[n] for n in names)).where(
             s.site_id == site_id, s.start_ts >= lo, s.start_ts < hi
         )
         for found in await conn.execute(query):
-            row: list[Any] = [None] * len(SESSION_COLS)
+            row: list[Any] = [None] * len(FIELDS)
             for place, value in zip(places, found, strict=True):
                 row[place] = value
             per_window[bisect.bisect_right(starts, row[i_start]) - 1].append(row)
-    i_sid, i_end = SESSION_COLS.index("session_id"), SESSION_COLS.index("end_ts")
+    i_sid, i_end = Row.session_id, Row.end_ts
     event_rows: dict[int, list[tuple[Any, ...]]] = {}
-    if any(map(is_event_dim, dims)):
+    if any(map(is_event_grain, dims)):
         spans = {row[i_sid]: (row[i_start], row[i_end]) for rows in per_window for row in rows}
         event_rows = await session_events.by_session(conn, site_id, spans, EVENT_FIELDS)
-    session_dims = [d for d in dims if d in hourly.SESSION_DIMS]
+    session_dims = [d for d in dims if d in SESSION_COLUMNS]
     asked = {"", "visitor_type", *dims}
     for edge, rows in zip(out, per_window, strict=True):
         deltas = hourly.Deltas()

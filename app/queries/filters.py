@@ -17,14 +17,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, func, not_, or_, select, true
 
+from app.dimensions import SESSION_COLUMNS, is_event_grain, lookup
 from app.events import ENGAGEMENT, PAGEVIEW
 from app.storage import journey
 from app.storage.dialect import contains_exact
-from app.storage.hourly import SESSION_DIMS
 from app.storage.tables import events, sessions
 
 OPS = ("==", "!=", "=~", "!~")
-EVENT_DIMS = ("page", "event")
 _FILTER = re.compile(r"^(prop:[^=!~;]{1,64}|[a-z_]+)(==|!=|=~|!~)(.*)$", re.S)
 
 
@@ -40,11 +39,25 @@ class Filter:
 
     @property
     def event_grain(self) -> bool:
-        return self.dim in EVENT_DIMS or self.dim.startswith("prop:")
+        return is_event_grain(self.dim)
 
     @property
     def negated(self) -> bool:
         return self.op in ("!=", "!~")
+
+    def matches(self, label: str | None) -> bool:
+        """The filter's positive form on one label (a session's value, a page path, an event
+        name, a property value as text): `==` nothing is "no value", `=~` contains ignoring
+        case (Python's str.lower(): SQLite's lower() folds ASCII only). The numpy paths build
+        their lookup tables with it; `sql_match` below is the same rule in SQL."""
+        if self.op in ("==", "!="):
+            return label in (None, "") if self.value == "" else label == self.value
+        return label is not None and self.value.lower() in label.lower()
+
+    def passes(self, label: str | None) -> bool:
+        """The filter on one label: `matches`, or its negation (NULL differs from every
+        value, so a session without one passes `!=` and `!~`)."""
+        return self.matches(label) != self.negated
 
 
 def split(text: str) -> list[str]:
@@ -72,8 +85,7 @@ def parse(text: str | None) -> list[Filter]:
         if match is None:
             raise FilterError(f"cannot read filter {part!r}: use DIM==VALUE, !=, =~ or !~")
         dim, op, value = match.groups()
-        known = dim in SESSION_DIMS or dim in ("visitor_type", *EVENT_DIMS)
-        if not known and not dim.startswith("prop:"):
+        if lookup(dim) is None:
             raise FilterError(f"unknown filter dimension {dim!r}")
         if dim.startswith("prop:") and op in ("=~", "!~"):
             raise FilterError("property filters take == or != only")
@@ -82,6 +94,8 @@ def parse(text: str | None) -> list[Filter]:
 
 
 def _match(column: ColumnElement[str], op: str, value: str) -> ColumnElement[bool]:
+    """Filter.matches in SQL, for a column without NULLs (event rows); session columns add
+    the "no value" rule in session_condition."""
     if op in ("==", "!="):
         return column == value
     return column.icontains(value, autoescape=True)
@@ -93,12 +107,12 @@ def session_condition(f: Filter) -> ColumnElement[bool]:
     if f.dim == "visitor_type":
         positive: ColumnElement[bool] = sessions.c.new_visitor == (f.value == "new")
     elif f.value == "" and f.op in ("==", "!="):
-        column = sessions.c[SESSION_DIMS[f.dim]]
+        column = sessions.c[SESSION_COLUMNS[f.dim]]
         positive = or_(column.is_(None), column == "")
     else:
-        positive = _match(sessions.c[SESSION_DIMS[f.dim]], f.op, f.value)
+        positive = _match(sessions.c[SESSION_COLUMNS[f.dim]], f.op, f.value)
         if f.negated:
-            column = sessions.c[SESSION_DIMS[f.dim]]
+            column = sessions.c[SESSION_COLUMNS[f.dim]]
             return or_(column.is_(None), not_(positive))
     return not_(positive) if f.negated else positive
 

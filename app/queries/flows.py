@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.events import PAGEVIEW
 from app.queries import columnar, journey_arrays, rollup_reads, session_events
+from app.queries.planner import ROLLUPS, Plan, Question, plan
 from app.queries.scope import Scope, s, where
 from app.queries.summary import period_json
 from app.storage import journey
@@ -38,16 +39,17 @@ Link = journey_arrays.Link
 
 
 async def session_links(
-    conn: AsyncConnection, scope: Scope, depth: int, start_page: str | None
+    conn: AsyncConnection, chosen: Plan, depth: int, start_page: str | None
 ) -> Counter[Link]:
     """Sessions per (step, from, to) link of their chains [source, first `depth` pages from
     the start page, (exit) / (continues)]: from sealed hours' coded journeys
     (app/queries/journey_arrays.py), else from `sessions.journey` in SQL. Only a session whose
     journey was truncated before its flow ends (a very long session) reads its page views from
     `events`, all such sessions in a few chunked queries."""
-    frame = await columnar.load(conn, scope, scope.period, ["source"], _FLOW_COLUMNS)
+    scope = chosen.scope
+    frame = await chosen.frame(conn, dims=["source"], fields=_FLOW_COLUMNS)
     if frame is None:
-        paths, long = await _paths_in_sql(conn, scope, depth, start_page)
+        paths, long = await _paths_in_sql(conn, await chosen.sql_scope(conn), depth, start_page)
         links = _links_of(paths)
     else:
         links, long = await columnar.off_loop(_links_in_columns, frame, depth, start_page)
@@ -151,10 +153,11 @@ async def flows(
     start_page: str | None = None,
     limit: int = 10,
 ) -> dict[str, Any]:
-    if start_page is None and rollup_reads.usable(scope):
+    chosen = plan(Question("flows", start_page=start_page), scope)
+    if chosen.path == ROLLUPS:
         links = await rollup_reads.flow_links(conn, scope.site_id, scope.period, depth)
     else:
-        links = await session_links(conn, scope, depth, start_page)
+        links = await session_links(conn, chosen, depth, start_page)
     per_step: list[Counter[str]] = [Counter() for _ in range(depth + 1)]
     for (step, src, dst), n in links.items():
         if step == 0:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.queries.columnar import distinct_by_group
+from app.queries.column_counts import distinct_by_group
 from app.storage import journey
 from app.storage.columns import Labels, Ragged
 

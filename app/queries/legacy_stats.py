@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.queries import columnar
 from app.queries.breakdown import breakdown
 from app.queries.period import Period, make_period, resolve
+from app.queries.planner import Question, plan
 from app.queries.scope import Scope, s, where
 from app.queries.summary import metrics_for
 from app.queries.timeseries import timeseries
@@ -46,11 +46,13 @@ async def legacy_period(
 
 async def avg_session_seconds(conn: AsyncConnection, scope: Scope) -> float:
     period = scope.period
-    frame = await columnar.load(conn, scope, period, fields=["duration"])
+    chosen = plan(Question("duration"), scope)
+    frame = await chosen.frame(conn, fields=["duration"])
     if frame is not None:
         total = int(frame.numbers("duration").sum())
         return round(total / frame.size / 1000, 1) if frame.size else 0.0
-    query = select(func.avg(s.end_ts - s.start_ts)).where(where(scope, period.start, period.end))
+    condition = where(await chosen.sql_scope(conn), period.start, period.end)
+    query = select(func.avg(s.end_ts - s.start_ts)).where(condition)
     average = (await conn.execute(query)).scalar()
     return round(float(average or 0) / 1000, 1)
 

@@ -16,8 +16,9 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.queries import columnar, rollup_reads
-from app.queries.period import HOUR_MS
+from app.clock import HOUR_MS
+from app.queries import columnar
+from app.queries.planner import ROLLUPS, Question, plan
 from app.queries.scope import Scope, s, where
 from app.queries.summary import period_json
 from app.storage.tables import events, rollup_hours, sessions
@@ -27,14 +28,13 @@ MAX_KEYS = 100
 
 
 async def property_keys(conn: AsyncConnection, scope: Scope) -> dict[str, Any]:
-    if rollup_reads.usable(scope):
+    chosen = plan(Question("properties"), scope)
+    if chosen.path == ROLLUPS:
         counts = await _from_rollups(conn, scope)
+    elif (frame := await chosen.frame(conn, fields=("props",))) is not None:
+        counts = await columnar.off_loop(_from_columns, frame)
     else:
-        frame = await columnar.load(conn, scope, scope.period, fields=("props",))
-        if frame is not None:
-            counts = await columnar.off_loop(_from_columns, frame)
-        else:
-            counts = await _from_events(conn, scope)
+        counts = await _from_events(conn, await chosen.sql_scope(conn))
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:MAX_KEYS]
     return {
         "period": period_json(scope.period),

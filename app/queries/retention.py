@@ -17,14 +17,14 @@ from typing import Any
 from sqlalchemy import and_, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.clock import DAY_MS
 from app.queries import columnar
 from app.queries.period import Period, make_period
+from app.queries.planner import ROLLUPS, Question, plan
 from app.queries.scope import Scope, bucket_of, s, where
 from app.queries.summary import period_json
 from app.storage import sketches
 from app.storage.tables import retention_days, sessions
-
-DAY_MS = 86_400_000
 
 COHORTS = ("day", "week")
 
@@ -40,18 +40,19 @@ def cohort_bounds(period: Period, cohort: str) -> tuple[int, ...]:
 async def retention(conn: AsyncConnection, scope: Scope, cohort: str = "week") -> dict[str, Any]:
     period = scope.period
     bounds = cohort_bounds(period, cohort)
-    if not scope.filters and all(b % DAY_MS == 0 for b in bounds):
+    chosen = plan(Question("retention", cohort_bounds=bounds), scope)
+    if chosen.path == ROLLUPS:
         seen = await _from_rollups(conn, scope.site_id, bounds)
         return {
             "period": period_json(period),
             "cohort": cohort,
             "cohorts": _cohorts(bounds, period, seen),
         }
-    first = await columnar.load(conn, scope, period, fields=("visitor", "new"))
+    first = await chosen.frame(conn, fields=("visitor", "new"))
     everyone = first if not scope.filters else None
     if first is not None and scope.filters:
         unfiltered = replace(scope, filters=())
-        everyone = await columnar.load(conn, unfiltered, period, fields=("visitor",))
+        everyone = await chosen.frame(conn, unfiltered, fields=("visitor",))
     if first is not None and everyone is not None:
         return {
             "period": period_json(period),
@@ -62,6 +63,7 @@ async def retention(conn: AsyncConnection, scope: Scope, cohort: str = "week") -
                 await columnar.off_loop(columnar.retention_cells, first, everyone, bounds),
             ),
         }
+    scope = await chosen.sql_scope(conn)
     firsts = (
         select(s.visitor_id.label("visitor_id"), func.min(s.start_ts).label("first_ts"))
         .where(where(scope, period.start, period.end), s.new_visitor == literal(True))

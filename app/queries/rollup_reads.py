@@ -7,8 +7,8 @@ of hours from UTC) is answered here: counters summed over its hours, visitors th
 week sketches of the whole weeks inside it, the day sketches of the whole days around them and
 the hour sketches of the hours at its edges (a 30-day report: ~4 + 2 sketches per value).
 
-Filtered reports, the exit-page breakdown (no sketch: the exit moves as a session goes on) and
-periods cut at half hours read sessions instead (app/queries/scope.py): exact, slower.
+Which questions come here is the planner's call (app/queries/planner.py): unfiltered ones over
+sketched dimensions; part-hour ends are rolled up from sessions (app/queries/edges.py).
 """
 
 from __future__ import annotations
@@ -22,48 +22,18 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.clock import DAYS_PER_WEEK, HOUR_MS, HOURS_PER_DAY
 from app.queries import edges
-from app.queries.period import HOUR_MS, Period
-from app.queries.scope import Scope
+from app.queries.period import Period
 from app.storage import sketches
 from app.storage.flow_links import DAY, HOUR
-from app.storage.hourly import COUNTERS, DAYS_PER_WEEK, HOURS_PER_DAY, UNSKETCHED
+from app.storage.hourly import COUNTERS
 from app.storage.tables import flow_links as links_table
 from app.storage.tables import rollup_hours, visitor_days, visitor_weeks
 
 r = rollup_hours.c
 TOTAL = ""  # the dim (and value) of the site's totals rows
 NEW, RETURNING = ("visitor_type", "new"), ("visitor_type", "returning")
-
-
-def usable(scope: Scope, dimension: str = TOTAL, period: Period | None = None) -> bool:
-    """Rollups alone answer it: no filters, a sketched dimension, whole UTC hours."""
-    bounds = (period or scope.period).bounds
-    return (
-        not scope.filters
-        and dimension not in UNSKETCHED
-        and all(bound % HOUR_MS == 0 for bound in bounds)
-    )
-
-
-# Buckets shorter than this are not worth edges: an hourly bucket in a :30 zone is all edge.
-MIN_EDGED_BUCKET_MS = 6 * HOUR_MS
-
-
-def usable_with_edges(
-    scope: Scope, dimension: str = TOTAL, period: Period | None = None, *, buckets: bool = False
-) -> bool:
-    """Rollups plus part-hour edges read from sessions (app/queries/edges.py) answer it: a
-    summary or breakdown of any period, a series whose buckets are days."""
-    p = period or scope.period
-    if scope.filters or dimension in UNSKETCHED:
-        return False
-    if not buckets:
-        return True
-    return all(
-        b - a >= MIN_EDGED_BUCKET_MS or (a % HOUR_MS == 0 and b % HOUR_MS == 0)
-        for a, b in pairwise(p.bounds)
-    )
 
 
 @dataclass

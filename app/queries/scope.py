@@ -9,16 +9,19 @@ index.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.events import ENGAGEMENT, PAGEVIEW
+from app.queries.column_cache import ColumnCache
 from app.queries.filters import Filter, session_conditions
-from app.queries.period import HOUR_MS, Period
-from app.storage.tables import rollup_hours, sessions
+from app.queries.period import Period
+from app.storage.dialect import contains_exact
+from app.storage.tables import events, sessions
 
 s = sessions.c
 BASE_METRICS = ("visitors", "sessions", "pageviews", "bounces", "engagement_ms")
@@ -34,6 +37,10 @@ METRICS = (
 )
 
 
+# dimensions.is_bounce in SQL: 1 for a session of one page view and no interactive event.
+BOUNCE = case((and_(s.pageviews == 1, s.interactive == 0), 1), else_=0)
+
+
 @dataclass(frozen=True)
 class Scope:
     site_id: int
@@ -41,28 +48,8 @@ class Scope:
     filters: tuple[Filter, ...] = ()
     # Read `sessions` front to back rather than through the (site_id, start_ts) index (SQLite).
     scan: bool = False
-
-
-# On SQLite, a period holding more than this share of the site's sessions is read by a scan:
-# the index's random row lookups cost ~5x a sequential row (measured at 10M events: a filtered
-# 30-day breakdown over 2M sessions took 13.2 s through the index, 2.8 s scanned).
-SCAN_SHARE = 0.2
-
-
-async def with_access_path(conn: AsyncConnection, scope: Scope) -> Scope:
-    """The scope, marked for a scan when its period covers much of the site's history (asked of
-    the hourly rollups: two small sums)."""
-    if conn.dialect.name != "sqlite":
-        return scope
-    r = rollup_hours.c
-    total = func.coalesce(func.sum(r.sessions), 0)
-    mine = and_(r.site_id == scope.site_id, r.dim == "")
-    hours = (r.hour >= scope.period.start // HOUR_MS, r.hour < -(-scope.period.end // HOUR_MS))
-    everything = (await conn.execute(select(total).where(mine))).scalar_one()
-    inside = (await conn.execute(select(total).where(mine, *hours))).scalar_one()
-    if everything and inside > SCAN_SHARE * everything:
-        return replace(scope, scan=True)
-    return scope
+    # The Runtime's decoded sealed columns (None: a cache for this report only).
+    columns: ColumnCache | None = field(default=None, compare=False, repr=False)
 
 
 def where(scope: Scope, start: int, end: int, own_dim: str | None = None) -> ColumnElement[bool]:
@@ -92,7 +79,6 @@ def metrics_query(
     """
     if group is not None and not visitor_types:
         return select(group.label("value"), *_distinct_counts()).where(condition).group_by(group)
-    bounce = case((and_(s.pageviews == 1, s.interactive == 0), 1), else_=0)
     new = case((s.new_visitor == literal(True), 1), else_=0)
     keys = [] if group is None else [group]
     per_visitor = (
@@ -100,7 +86,7 @@ def metrics_query(
             *(key.label("value") for key in keys),
             func.count().label("sessions"),
             func.sum(s.pageviews).label("pageviews"),
-            func.sum(bounce).label("bounces"),
+            func.sum(BOUNCE).label("bounces"),
             func.sum(s.engagement_ms).label("engagement_ms"),
             func.max(new).label("any_new"),
             func.min(new).label("all_new"),
@@ -127,12 +113,11 @@ def _distinct_counts() -> list[Any]:
     """Per group without new / returning visitors: one COUNT(DISTINCT) per group, whose small
     B-trees beat the fold's sort when the groups are few (a filtered 30-day country breakdown at
     10M events: 0.9 s against 1.3 s)."""
-    bounce = case((and_(s.pageviews == 1, s.interactive == 0), 1), else_=0)
     return [
         func.count(func.distinct(s.visitor_id)).label("visitors"),
         func.count().label("sessions"),
         func.coalesce(func.sum(s.pageviews), 0).label("pageviews"),
-        func.coalesce(func.sum(bounce), 0).label("bounces"),
+        func.coalesce(func.sum(BOUNCE), 0).label("bounces"),
         func.coalesce(func.sum(s.engagement_ms), 0).label("engagement_ms"),
         literal(0).label("new_visitors"),
         literal(0).label("returning_visitors"),
@@ -170,3 +155,14 @@ def _tree(column: ColumnElement[int], bounds: Sequence[int], lo: int, hi: int) -
         (column < bounds[mid], _tree(column, bounds, lo, mid)),
         else_=_tree(column, bounds, mid, hi),
     )
+
+
+def event_value(dimension: str) -> tuple[ColumnElement[Any], ColumnElement[bool]]:
+    """The grouped expression and which event rows count, per event dimension."""
+    e = events.c
+    if dimension == "page":
+        return e.pathname, e.name == PAGEVIEW
+    if dimension == "event":
+        return e.name, e.name.not_in([PAGEVIEW, ENGAGEMENT])
+    key = json.dumps(dimension[5:], ensure_ascii=False)
+    return e.props, and_(e.props.is_not(None), contains_exact(e.props, f"{key}:"))

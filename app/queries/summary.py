@@ -8,16 +8,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.queries import columnar, rollup_reads
 from app.queries.period import Period, previous
+from app.queries.planner import ROLLUPS, Question, plan
 from app.queries.scope import METRICS, Scope, derive, metrics_query, where
 
 
 async def metrics_for(conn: AsyncConnection, scope: Scope, period: Period) -> dict[str, Any]:
-    if rollup_reads.usable_with_edges(scope, period=period):
+    chosen = plan(Question("summary", period=period), scope)
+    if chosen.path == ROLLUPS:
         return derive(await rollup_reads.totals(conn, scope.site_id, period))
-    frame = await columnar.load(conn, scope, period)
+    frame = await chosen.frame(conn)
     if frame is not None:
         return derive(await columnar.off_loop(columnar.totals, frame))
-    query = metrics_query(where(scope, period.start, period.end))
+    query = metrics_query(where(await chosen.sql_scope(conn), period.start, period.end))
     return derive((await conn.execute(query)).one())
 
 

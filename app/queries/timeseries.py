@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.queries import columnar, rollup_reads
-from app.queries.period import HOUR_MS, Period
+from app.queries.period import Period
+from app.queries.planner import ROLLUPS, Question, plan
 from app.queries.scope import METRICS, Scope, bucket_of, derive, metrics_query, s, where
 from app.queries.summary import period_json
 
@@ -18,20 +19,15 @@ async def timeseries(
     conn: AsyncConnection, scope: Scope, metrics: Sequence[str] = METRICS
 ) -> dict[str, Any]:
     period: Period = scope.period
-    # Buckets cut inside UTC hours (the local days of a +5:30 zone) would each roll two
-    # part-hours up from sessions (~1 s for 30 days at 10M events): sealed columns (~0.2 s) first.
-    part_hours = sum(1 for bound in period.bounds[1:-1] if bound % HOUR_MS)
-    rollups = rollup_reads.usable_with_edges(scope, buckets=True)
-    if rollups and not part_hours:
-        return _answer(period, metrics, await rollup_reads.buckets(conn, scope.site_id, period))
-    frame = await columnar.load(conn, scope, period)
+    chosen = plan(Question("timeseries"), scope)
+    frame = await chosen.frame(conn)
     if frame is not None:
         counted = await columnar.off_loop(columnar.buckets, frame, period.bounds)
         return _answer(period, metrics, counted)
-    if rollups:
+    if chosen.path == ROLLUPS:
         return _answer(period, metrics, await rollup_reads.buckets(conn, scope.site_id, period))
     bucket = bucket_of(s.start_ts, period.bounds)
-    query = metrics_query(where(scope, period.start, period.end), bucket)
+    query = metrics_query(where(await chosen.sql_scope(conn), period.start, period.end), bucket)
     found = {row.value: derive(row) for row in await conn.execute(query)}
     empty = derive(_Zero())
     points = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-DAY_MS = 86_400_000
+from app.clock import DAY_MS
 
 
 def site_days(conn: sa.Connection) -> list[tuple[int, int]]:

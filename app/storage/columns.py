@@ -32,9 +32,11 @@ import numpy as np
 from sqlalchemy import ColumnElement, Select, and_, delete, exists, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.clock import HOUR_MS
+from app.dimensions import SESSION_COLUMNS as SESSION_DIMS
+from app.dimensions import is_bounce, prop_value
 from app.storage import journey
 from app.storage.dialect import lock_id, lock_keys
-from app.storage.hourly import HOUR_MS, SESSION_DIMS, prop_value
 from app.storage.tables import events, rollup_hours, session_columns, sessions
 
 _IN_CHUNK = 500
@@ -176,7 +178,7 @@ def from_rows(
             out[name] = np.array(flags, dtype=np.uint8)
         elif name == "bounce":
             pairs = zip(values.get("pageviews", ()), values.get("interactive", ()), strict=True)
-            out[name] = np.array([p == 1 and not i for p, i in pairs], dtype=np.uint8)
+            out[name] = np.array([is_bounce(p, i) for p, i in pairs], dtype=np.uint8)
         else:
             dtype = np.int64 if name == "start" else NUMERIC[name].lstrip("<")
             out[name] = np.array(values.get(name, ()), dtype=dtype)

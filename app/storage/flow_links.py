@@ -20,19 +20,18 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
 
+from app.clock import HOUR_MS
 from app.storage.dialect import execute_rows, upsert
-from app.storage.tables import flow_links, sessions
+from app.storage.session_row import Row, at
+from app.storage.tables import flow_links
 
 EXIT = "(exit)"
 MAX_DEPTH = 10
 MAX_PAGES = MAX_DEPTH + 1  # one past the deepest report tells "continues" from "exit"
-HOUR_MS = 3_600_000
 HOUR, DAY = 1, 24  # the `grain` column: hours per bucket
 KEY_BYTES = 1_000
 SEP = "\n"  # URL parsing drops newlines, so no path holds one
 
-_COLS = tuple(c.name for c in sessions.columns)
-_S = {name: i for i, name in enumerate(_COLS)}
 
 Link = tuple[int, int, int, int, str, str]  # site, grain, bucket, step, from, to
 
@@ -60,14 +59,14 @@ def _key_text(text: str) -> str:
 
 
 def links(row: Sequence[Any]) -> list[Link]:
-    pages = row[_S["pages"]]
+    pages = row[Row.pages]
     if not pages:
         return []
-    chain = [_key_text(name) for name in (row[_S["source"]], *pages.split(SEP))]
+    chain = [_key_text(name) for name in (row[Row.source], *pages.split(SEP))]
     hops = [(step, chain[step], chain[step + 1]) for step in range(len(chain) - 1)]
-    if row[_S["pageviews"]] == len(chain) - 1:
+    if row[Row.pageviews] == len(chain) - 1:
         hops.append((len(chain) - 1, chain[-1], EXIT))
-    site, hour = row[_S["site_id"]], row[_S["start_ts"]] // HOUR_MS
+    site, hour = row[Row.site_id], row[Row.start_ts] // HOUR_MS
     out: list[Link] = []
     for step, src, dst in hops:
         if step <= MAX_DEPTH:
@@ -82,7 +81,7 @@ class Deltas:
 
     def session(self, old: Sequence[Any] | None, new: Sequence[Any]) -> None:
         if old is not None and all(
-            old[_S[c]] == new[_S[c]] for c in ("pages", "pageviews", "start_ts", "source")
+            old[at(c)] == new[at(c)] for c in ("pages", "pageviews", "start_ts", "source")
         ):
             return
         rows = self.rows

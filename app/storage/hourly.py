@@ -22,6 +22,9 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
 
+from app.clock import DAYS_PER_WEEK, HOUR_MS, HOURS_PER_DAY
+from app.dimensions import SESSION_COLUMNS as SESSION_DIMS
+from app.dimensions import UNSKETCHED, is_bounce, prop_value, visitor_type
 from app.events import ENGAGEMENT, EVENT_FIELDS, PAGEVIEW
 from app.storage import sketches
 from app.storage.dialect import (
@@ -32,46 +35,14 @@ from app.storage.dialect import (
     select_keys,
     upsert,
 )
-from app.storage.tables import rollup_hours, sessions, visitor_days, visitor_weeks
+from app.storage.session_row import Row, at
+from app.storage.tables import rollup_hours, visitor_days, visitor_weeks
 
-HOUR_MS = 3_600_000
-HOURS_PER_DAY = 24
-DAYS_PER_WEEK = 7
-# Dimensions whose value moves while a session goes on: no visitor sketch (see sketches.py).
-UNSKETCHED = ("exit_page",)
-_COLS = tuple(c.name for c in sessions.columns)
-_S = {name: i for i, name in enumerate(_COLS)}
 _E = {name: i for i, name in enumerate(EVENT_FIELDS)}
 COUNTERS = ("sessions", "pageviews", "bounces", "engagement_ms", "new_sessions", "events")
-# Breakdown dimension -> sessions column. "visitor_type" is derived from new_visitor.
-SESSION_DIMS: dict[str, str] = {
-    "entry_page": "entry_page",
-    "exit_page": "exit_page",
-    "source": "source",
-    "channel": "channel",
-    "referrer": "referrer_domain",
-    **{f"utm_{p}": f"utm_{p}" for p in ("source", "medium", "campaign", "term", "content")},
-    "country": "country",
-    "browser": "browser",
-    "os": "os",
-    "device": "device",
-}
-_DIM_INDEX = [(dim, _S[col]) for dim, col in SESSION_DIMS.items()]
+_DIM_INDEX = [(dim, at(col)) for dim, col in SESSION_DIMS.items()]
 
 Key = tuple[int, int, str, str]
-
-
-def visitor_type(new_visitor: Any) -> str:
-    return "new" if new_visitor else "returning"
-
-
-def prop_value(value: Any) -> str:
-    """Property values as text: strings as sent, other scalars as JSON (true, 3, null)."""
-    return value if isinstance(value, str) else json.dumps(value)
-
-
-def is_bounce(pageviews: int, interactive: int) -> bool:
-    return pageviews == 1 and interactive == 0
 
 
 def _contribution(
@@ -79,15 +50,15 @@ def _contribution(
 ) -> tuple[list[Key], list[int]]:
     """A session's rollup keys (the totals, visitor_type and one per dimension of `dims`) and
     counts at the hour it started."""
-    pv, new_visitor = row[_S["pageviews"]], row[_S["new_visitor"]]
+    pv, new_visitor = row[Row.pageviews], row[Row.new_visitor]
     counts = [
         1,
         pv,
-        int(is_bounce(pv, row[_S["interactive"]])),
-        row[_S["engagement_ms"]],
+        int(is_bounce(pv, row[Row.interactive])),
+        row[Row.engagement_ms],
         int(bool(new_visitor)),
     ]
-    site, hour = row[_S["site_id"]], row[_S["start_ts"]] // HOUR_MS
+    site, hour = row[Row.site_id], row[Row.start_ts] // HOUR_MS
     keys = [(site, hour, "", ""), (site, hour, "visitor_type", visitor_type(new_visitor))]
     keys.extend([(site, hour, dim, row[i] or "") for dim, i in dims])
     return keys, counts
@@ -114,9 +85,9 @@ class Deltas:
         """A new session's contribution under the totals, visitor_type and the session
         dimensions `dims` only (for reads that roll part-hours up themselves,
         app/queries/edges.py)."""
-        keys, counts = _contribution(row, [(dim, _S[SESSION_DIMS[dim]]) for dim in dims])
+        keys, counts = _contribution(row, [(dim, at(SESSION_DIMS[dim])) for dim in dims])
         self._add_many(keys, counts)
-        self._visit(keys, row[_S["visitor_id"]])
+        self._visit(keys, row[Row.visitor_id])
 
     def session(self, old: Sequence[Any] | None, new: Sequence[Any]) -> None:
         """Old contribution out, new one in; keys whose value did not move get the difference
@@ -124,7 +95,7 @@ class Deltas:
         new_keys, new_counts = _contribution(new)
         if old is None:
             self._add_many(new_keys, new_counts)
-            self._visit(new_keys, new[_S["visitor_id"]])
+            self._visit(new_keys, new[Row.visitor_id])
             return
         old_keys, old_counts = _contribution(old)
         diff = [a - b for a, b in zip(new_counts, old_counts, strict=True)]
@@ -135,7 +106,7 @@ class Deltas:
             moved = set(new_keys).symmetric_difference(old_keys)
             self._add_many([k for k in old_keys if k in moved], [-n for n in old_counts])
             self._add_many([k for k in new_keys if k in moved], new_counts)
-            self._visit([k for k in new_keys if k in moved], new[_S["visitor_id"]])
+            self._visit([k for k in new_keys if k in moved], new[Row.visitor_id])
 
     def _add_many(self, keys: Sequence[Key], counts: Sequence[int]) -> None:
         c0, c1, c2, c3, c4 = counts

@@ -16,13 +16,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
 
+from app.clock import DAY_MS
 from app.storage import sketches
 from app.storage.dialect import execute_rows, lock_id, lock_keys, select_keys, upsert
-from app.storage.tables import retention_days, sessions, visitors
+from app.storage.session_row import Row
+from app.storage.tables import retention_days, visitors
 
-DAY_MS = 86_400_000
-_COLS = tuple(c.name for c in sessions.columns)
-_S = {name: i for i, name in enumerate(_COLS)}
 _KEY_COLS = ("site_id", "first_day", "active_day")
 
 Key = tuple[int, int, int]
@@ -35,12 +34,12 @@ async def first_days(
     found: dict[tuple[int, int], int] = {}
     unknown: list[tuple[int, int]] = []
     for row in started:
-        key = (row[_S["site_id"]], row[_S["visitor_id"]])
-        if row[_S["new_visitor"]]:
-            day = row[_S["start_ts"]] // DAY_MS
+        key = (row[Row.site_id], row[Row.visitor_id])
+        if row[Row.new_visitor]:
+            day = row[Row.start_ts] // DAY_MS
             found[key] = min(day, found.get(key, day))
     for row in started:
-        key = (row[_S["site_id"]], row[_S["visitor_id"]])
+        key = (row[Row.site_id], row[Row.visitor_id])
         if key not in found:
             unknown.append(key)
     stored = await select_keys(conn, visitors, ("site_id", "visitor_id"), ("first_seen",), unknown)
@@ -51,7 +50,7 @@ async def first_days(
 
 
 def _start_of(started: Iterable[Sequence[Any]], key: tuple[int, int]) -> int:
-    return min(r[_S["start_ts"]] for r in started if (r[_S["site_id"]], r[_S["visitor_id"]]) == key)
+    return min(r[Row.start_ts] for r in started if (r[Row.site_id], r[Row.visitor_id]) == key)
 
 
 def cells(
@@ -59,8 +58,8 @@ def cells(
 ) -> dict[Key, set[int]]:
     out: dict[Key, set[int]] = {}
     for row in started:
-        site, visitor = row[_S["site_id"]], row[_S["visitor_id"]]
-        key = (site, first[(site, visitor)], row[_S["start_ts"]] // DAY_MS)
+        site, visitor = row[Row.site_id], row[Row.visitor_id]
+        key = (site, first[(site, visitor)], row[Row.start_ts] // DAY_MS)
         out.setdefault(key, set()).add(visitor)
     return out
 

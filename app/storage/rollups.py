@@ -16,37 +16,37 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
 
+from app.clock import HOUR_MS
 from app.events import ENGAGEMENT, EVENT_FIELDS, PAGEVIEW
 from app.storage import columns, flow_links, hourly, journey, retention_days
 from app.storage.dialect import execute_rows, select_in, upsert
-from app.storage.hourly import HOUR_MS
+from app.storage.session_row import FIELDS, Row, at
 from app.storage.tables import sessions
 
-SESSION_COLS: tuple[str, ...] = tuple(c.name for c in sessions.columns)
-S = {name: i for i, name in enumerate(SESSION_COLS)}
+SESSION_COLS = FIELDS
 E = {name: i for i, name in enumerate(EVENT_FIELDS)}
 
 # Session columns copied from the session's first event (entry), in event-field terms.
 _ACQUISITION = [
-    (S["new_visitor"], E["new_visitor"]),
-    (S["entry_page"], E["pathname"]),
-    *((S[n], E[n]) for n in ("referrer_domain", "source", "channel")),
-    *((S[n], E[n]) for n in ("utm_source", "utm_medium", "utm_campaign", "utm_term")),
-    *((S[n], E[n]) for n in ("utm_content", "country", "browser", "os", "device")),
+    (Row.new_visitor, E["new_visitor"]),
+    (Row.entry_page, E["pathname"]),
+    *((at(n), E[n]) for n in ("referrer_domain", "source", "channel")),
+    *((at(n), E[n]) for n in ("utm_source", "utm_medium", "utm_campaign", "utm_term")),
+    *((at(n), E[n]) for n in ("utm_content", "country", "browser", "os", "device")),
 ]
 _BUILTIN = (PAGEVIEW, ENGAGEMENT)
 
 
 def _partial(event: Sequence[Any]) -> list[Any]:
     row: list[Any] = [None] * len(SESSION_COLS)
-    row[S["session_id"]] = event[E["session_id"]]
-    row[S["site_id"]] = event[E["site_id"]]
-    row[S["visitor_id"]] = event[E["visitor_id"]]
-    row[S["start_ts"]] = row[S["end_ts"]] = event[E["ts"]]
+    row[Row.session_id] = event[E["session_id"]]
+    row[Row.site_id] = event[E["site_id"]]
+    row[Row.visitor_id] = event[E["visitor_id"]]
+    row[Row.start_ts] = row[Row.end_ts] = event[E["ts"]]
     for s, e in _ACQUISITION:
         row[s] = event[e]
     for name in ("pageviews", "events", "interactive", "engagement_ms"):
-        row[S[name]] = 0
+        row[at(name)] = 0
     return row
 
 
@@ -62,7 +62,7 @@ def fold(events: Sequence[Sequence[Any]]) -> tuple[dict[int, list[Any]], set[int
             row = parts[sid] = _partial(ev)
         if ev[E["session_start"]] and sid not in started:
             started.add(sid)
-            row[S["start_ts"]] = min(row[S["start_ts"]], ev[i_ts])
+            row[Row.start_ts] = min(row[Row.start_ts], ev[i_ts])
             for s, e in _ACQUISITION:
                 row[s] = ev[e]
         _count(row, ev, ev[i_ts], ev[i_name], ev[i_path])
@@ -70,21 +70,21 @@ def fold(events: Sequence[Sequence[Any]]) -> tuple[dict[int, list[Any]], set[int
 
 
 def _count(row: list[Any], ev: Sequence[Any], ts: int, name: str, path: str) -> None:
-    row[S["events"]] += 1
-    row[S["start_ts"]] = min(row[S["start_ts"]], ts)
-    row[S["end_ts"]] = max(row[S["end_ts"]], ts)
+    row[Row.events] += 1
+    row[Row.start_ts] = min(row[Row.start_ts], ts)
+    row[Row.end_ts] = max(row[Row.end_ts], ts)
     if name == PAGEVIEW:
-        row[S["pages"]] = flow_links.add_page(row[S["pages"]], path)
-        row[S["pageviews"]] += 1
-        row[S["journey"]] = journey.add(row[S["journey"]], journey.page(path))
-        if row[S["exit_ts"]] is None or ts >= row[S["exit_ts"]]:
-            row[S["exit_ts"]], row[S["exit_page"]] = ts, path
+        row[Row.pages] = flow_links.add_page(row[Row.pages], path)
+        row[Row.pageviews] += 1
+        row[Row.journey] = journey.add(row[Row.journey], journey.page(path))
+        if row[Row.exit_ts] is None or ts >= row[Row.exit_ts]:
+            row[Row.exit_ts], row[Row.exit_page] = ts, path
     elif name == ENGAGEMENT:
-        row[S["engagement_ms"]] += ev[E["engagement_ms"]] or 0
+        row[Row.engagement_ms] += ev[E["engagement_ms"]] or 0
     else:
-        row[S["journey"]] = journey.add(row[S["journey"]], journey.event(name))
+        row[Row.journey] = journey.add(row[Row.journey], journey.event(name))
         if ev[E["interactive"]]:
-            row[S["interactive"]] += 1
+            row[Row.interactive] += 1
 
 
 def merge(old: Sequence[Any] | None, part: list[Any], has_entry: bool) -> list[Any]:
@@ -96,16 +96,16 @@ def merge(old: Sequence[Any] | None, part: list[Any], has_entry: bool) -> list[A
     if has_entry:
         for s, _ in _ACQUISITION:
             new[s] = part[s]
-    new[S["start_ts"]] = min(old[S["start_ts"]], part[S["start_ts"]])
-    new[S["end_ts"]] = max(old[S["end_ts"]], part[S["end_ts"]])
+    new[Row.start_ts] = min(old[Row.start_ts], part[Row.start_ts])
+    new[Row.end_ts] = max(old[Row.end_ts], part[Row.end_ts])
     for name in ("pageviews", "events", "interactive", "engagement_ms"):
-        new[S[name]] = old[S[name]] + part[S[name]]
-    new[S["pages"]] = flow_links.join_pages(old[S["pages"]], part[S["pages"]])
-    new[S["journey"]] = journey.join(old[S["journey"]], part[S["journey"]])
-    if part[S["exit_ts"]] is not None and (
-        old[S["exit_ts"]] is None or part[S["exit_ts"]] >= old[S["exit_ts"]]
+        new[at(name)] = old[at(name)] + part[at(name)]
+    new[Row.pages] = flow_links.join_pages(old[Row.pages], part[Row.pages])
+    new[Row.journey] = journey.join(old[Row.journey], part[Row.journey])
+    if part[Row.exit_ts] is not None and (
+        old[Row.exit_ts] is None or part[Row.exit_ts] >= old[Row.exit_ts]
     ):
-        new[S["exit_ts"]], new[S["exit_page"]] = part[S["exit_ts"]], part[S["exit_page"]]
+        new[Row.exit_ts], new[Row.exit_page] = part[Row.exit_ts], part[Row.exit_page]
     return new
 
 
@@ -128,14 +128,14 @@ async def maintain(conn: AsyncConnection, events: Sequence[Sequence[Any]]) -> No
     merged = [merge(old_rows.get(sid), part, sid in started) for sid, part in parts.items()]
     await execute_rows(conn, _upsert_sessions(conn.dialect.name), SESSION_COLS, merged)
     # A changed session of a sealed hour: that hour's columns are stale, the sealer redoes them.
-    touched = {(row[S["site_id"]], row[S["start_ts"]] // HOUR_MS) for row in merged}
+    touched = {(row[Row.site_id], row[Row.start_ts] // HOUR_MS) for row in merged}
     await columns.unseal(conn, touched)
     deltas = hourly.Deltas()
     links = flow_links.Deltas()
     for row in merged:
         deltas.session(old_rows.get(row[0]), row)
         links.session(old_rows.get(row[0]), row)
-    starts = {row[0]: row[S["start_ts"]] for row in merged}
+    starts = {row[0]: row[Row.start_ts] for row in merged}
     deltas.events(events, starts)
     await hourly.write(conn, deltas)
     await flow_links.write(conn, links)

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from app.queries import columnar, session_events
+from app.queries import column_counts, planner, session_events
 from app.queries.breakdown import breakdown
 from app.queries.filters import parse
 from app.queries.flows import flows
@@ -67,11 +67,11 @@ async def _ask(url: str, scope: Scope, depth: int, page: str | None, steps: str)
     depth=st.integers(1, 5),
     page=st.sampled_from([None, "/", "/pricing"]),
     steps=step_texts,
-    # None: hours open; n: sealed as columns after batch n (of 3); -1 open rows: SQL only.
+    # None: hours open; n: sealed as columns after batch n (of 3).
     seal_after=st.none() | st.integers(0, 3),
-    open_limit=st.sampled_from([columnar.OPEN_LIMIT, 0, -1]),
+    path=st.sampled_from([None, planner.COLUMNS, planner.SQL]),
     # Groups counted one by one up to this many, else by one sort of all (both ways tested).
-    few_groups=st.sampled_from([columnar.FEW_GROUPS, 0]),
+    few_groups=st.sampled_from([column_counts.FEW_GROUPS, 0]),
 )
 def test_journeys_equal_recount(
     template: Template,
@@ -84,7 +84,7 @@ def test_journeys_equal_recount(
     page: str | None,
     steps: str,
     seal_after: int | None,
-    open_limit: int,
+    path: str | None,
     few_groups: int,
 ) -> None:
     db = template.fresh(tmp_path, "journeys.db")
@@ -94,9 +94,9 @@ def test_journeys_equal_recount(
     p = make_period(period[0], period[1], tz, period[2])
     scope = Scope(1, p, tuple(filters))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(columnar, "OPEN_LIMIT", open_limit)
-        patch.setattr(columnar, "FEW_GROUPS", few_groups)
-        answers = asyncio.run(_ask(url, scope, depth, page, steps))
+        patch.setattr(column_counts, "FEW_GROUPS", few_groups)
+        with planner.forced(path):
+            answers = asyncio.run(_ask(url, scope, depth, page, steps))
     full, merged, by_day, by_week, funnel_ = answers
     stored = traffic.stored_sessions(db)
 
@@ -381,7 +381,7 @@ async def _breakdown(url: str, scope: Scope, dim: str) -> Any:
     return answer
 
 
-@pytest.mark.parametrize("few_groups", [columnar.FEW_GROUPS, 0])
+@pytest.mark.parametrize("few_groups", [column_counts.FEW_GROUPS, 0])
 @pytest.mark.parametrize("seal_after", [None, 1])
 def test_retention_from_columns_equals_the_recount(
     template: Template, tmp_path: Path, few_groups: int, seal_after: int | None
@@ -399,7 +399,7 @@ def test_retention_from_columns_equals_the_recount(
     for tz in (TZ, "Asia/Kolkata"):
         p = make_period(T0 - 24 * HOUR, T0 + 5 * 24 * HOUR, tz, "day")
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(columnar, "FEW_GROUPS", few_groups)
+            patch.setattr(column_counts, "FEW_GROUPS", few_groups)
             _, _, by_day, _, _ = asyncio.run(_ask(db.url, Scope(1, p), 2, None, "/,/"))
         bounds = cohort_bounds(p, "day")
         got = {

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.migrate import upgrade
-from app.queries import columnar
+from app.queries import column_counts, planner
 from app.queries.breakdown import breakdown
 from app.queries.filters import Filter, parse
 from app.queries.period import Period, make_period, previous, resolve
@@ -109,10 +109,11 @@ def template(
     cuts=st.lists(st.integers(0, 60), max_size=6),
     # None: every hour open (read from sessions); n: hours sealed as columns after batch n.
     seal_after=st.none() | st.integers(0, 7),
-    # Sessions of open hours read as rows up to this many; -1: the SQL path only.
-    open_limit=st.sampled_from([columnar.OPEN_LIMIT, 0, -1]),
+    # The read path (app/queries/planner.py): the planner's choice, sealed columns (with the
+    # open hours as rows), or the SQL scan.
+    path=st.sampled_from([None, planner.COLUMNS, planner.SQL]),
     # Groups counted one by one up to this many, else by one sort of all (both ways tested).
-    few_groups=st.sampled_from([columnar.FEW_GROUPS, 0]),
+    few_groups=st.sampled_from([column_counts.FEW_GROUPS, 0]),
     filter_text=filter_texts,
     period=periods | named_periods,
     tz=zones,
@@ -123,7 +124,7 @@ def test_queries_equal_recount(
     traffic_: list[traffic.Hit],
     cuts: list[int],
     seal_after: int | None,
-    open_limit: int,
+    path: str | None,
     few_groups: int,
     filter_text: str,
     period: tuple[Any, int, str | None],
@@ -136,9 +137,9 @@ def test_queries_equal_recount(
     filters = parse(filter_text)
     scope = Scope(1, _period(period, tz), tuple(filters))
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(columnar, "OPEN_LIMIT", open_limit)
-        patch.setattr(columnar, "FEW_GROUPS", few_groups)
-        answers = asyncio.run(_ask(url, scope))
+        patch.setattr(column_counts, "FEW_GROUPS", few_groups)
+        with planner.forced(path):
+            answers = asyncio.run(_ask(url, scope))
     _check(traffic.stored_sessions(db), scope, filters, answers)
 
 

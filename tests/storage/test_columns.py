@@ -12,7 +12,8 @@ from quart import Quart
 from quart.typing import TestClientProtocol
 
 from app.migrate import upgrade
-from app.queries import columnar
+from app.queries import columnar, planner
+from app.queries.column_cache import ColumnCache
 from app.queries.filters import parse
 from app.queries.period import make_period
 from app.queries.scope import Scope
@@ -42,7 +43,7 @@ async def _mobile_pageviews(url: str, open_limit: int) -> int:
     try:
         async with engine.connect() as conn:
             with pytest.MonkeyPatch.context() as patch:
-                patch.setattr(columnar, "OPEN_LIMIT", open_limit)
+                patch.setattr(planner, "OPEN_LIMIT", open_limit)
                 answer = await summary(conn, scope, compare=False)
     finally:
         await engine.dispose()
@@ -67,7 +68,7 @@ async def test_a_changed_session_unseals_its_hour(db: Database) -> None:
 
     await traffic.write(db.url, later, [])
     assert _sealed_hours(db) == {H + 2: len(columns.NAMES)}  # H's columns went with the change
-    assert await _mobile_pageviews(db.url, open_limit=columnar.OPEN_LIMIT) == 2
+    assert await _mobile_pageviews(db.url, open_limit=planner.OPEN_LIMIT) == 2
     assert await _mobile_pageviews(db.url, open_limit=-1) == 2
 
     engine = create_engine(db.url)
@@ -132,8 +133,9 @@ async def test_columns_of_another_seal_are_not_used(db: Database) -> None:
     try:
         async with engine.connect() as conn:
             names = ["start", "visitor"]
-            stale = await columnar._days(conn, 1, {day: [(H, built["built"] + 1)]}, names)
-            fresh = await columnar._days(conn, 1, {day: [(H, built["built"])]}, names)
+            cache = ColumnCache(1 << 20)
+            stale = await columnar._days(conn, 1, {day: [(H, built["built"] + 1)]}, names, cache)
+            fresh = await columnar._days(conn, 1, {day: [(H, built["built"])]}, names, cache)
     finally:
         await engine.dispose()
     assert stale is None
@@ -143,7 +145,7 @@ async def test_columns_of_another_seal_are_not_used(db: Database) -> None:
 async def test_a_period_past_the_memory_bound_is_scanned(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """More sessions than columnar.MAX_SESSIONS: no arrays (the report scans in SQL), and the
+    """More sessions than planner.MAX_SESSIONS: no arrays (the report scans in SQL), and the
     report's numbers are the same."""
     if db.dialect == "sqlite":
         await asyncio.to_thread(upgrade, db.url)
@@ -153,9 +155,11 @@ async def test_a_period_past_the_memory_bound_is_scanned(
     engine = create_engine(db.url)
     try:
         async with engine.connect() as conn:
-            assert await columnar.load(conn, scope, scope.period) is not None
-            monkeypatch.setattr(columnar, "MAX_SESSIONS", 2)
-            assert await columnar.load(conn, scope, scope.period) is None
+            found = await columnar.load(conn, scope, scope.period, admit=planner.admit)
+            assert isinstance(found, columnar.Frame)
+            monkeypatch.setattr(planner, "MAX_SESSIONS", 2)
+            refused = await columnar.load(conn, scope, scope.period, admit=planner.admit)
+            assert refused == "3 sessions in the period (over 2)"
     finally:
         await engine.dispose()
     assert await _mobile_pageviews(db.url, open_limit=0) == 3
