@@ -85,30 +85,27 @@ class Intake:
             durable = self.writer.submit(results)
         except WriterClosed:
             raise Overloaded from None
+        outcome = _outcome(results)  # split once: the answer and the fan-out share it
         # Fan-out runs when the batch is durable, even if this request's client went away
         # meanwhile (its task cancelled): what is on disk is what the live view shows.
-        durable.add_done_callback(lambda done: self._after_commit(done, results))
+        durable.add_done_callback(lambda done: self._after_commit(done, outcome))
         try:
             await asyncio.shield(durable)
         except Exception as exc:  # neither the database nor the spill file: not acknowledged
             raise Overloaded from exc
-        return _outcome(results)
+        return outcome
 
-    def _after_commit(self, done: asyncio.Future[None], results: Sequence[Event | Drop]) -> None:
-        if done.exception() is None:
-            self._record(results)
+    def _after_commit(self, done: asyncio.Future[None], outcome: Outcome) -> None:
+        if not done.cancelled() and done.exception() is None:
+            self._record(outcome)
 
-    def _record(self, results: Sequence[Event | Drop]) -> None:
-        accepted: list[Event] = []
-        for item in results:
-            if isinstance(item, Drop):
-                self.counters.dropped[item.reason] += 1
-            else:
-                accepted.append(item)
-                self.live(item)
-        self.counters.accepted += len(accepted)
-        if self.broker is not None and accepted:  # one stream entry per request
-            self.broker.publish(accepted)
+    def _record(self, outcome: Outcome) -> None:
+        self.counters.dropped.update(outcome.dropped)
+        for event in outcome.accepted:
+            self.live(event)
+        self.counters.accepted += len(outcome.accepted)
+        if self.broker is not None and outcome.accepted:  # one stream entry per request
+            self.broker.publish(outcome.accepted)
 
 
 def _outcome(results: Sequence[Event | Drop]) -> Outcome:
