@@ -52,6 +52,9 @@ def create_app(
     from app.api import suggest
 
     app.register_blueprint(suggest.bp)  # filter-value suggestions (issue 16)
+    from app.api import goals
+
+    app.register_blueprint(goals.bp)  # goals and the goal report (issue 17)
     app.register_blueprint(original.bp)  # the original /api/analytics/* (issue 5)
     app.register_blueprint(openapi.bp)  # /openapi.json (issue 5)
 

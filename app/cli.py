@@ -1,4 +1,4 @@
-"""The `pulse` command: serve, migrate, site, user, token, demo."""
+"""The `pulse` command: serve, migrate, site, user, token, goal, demo."""
 
 from __future__ import annotations
 
@@ -87,6 +87,12 @@ def cmd_token(args: argparse.Namespace) -> int:
     return asyncio.run(run_token_command(args, _settings(args)))
 
 
+def cmd_goal(args: argparse.Namespace) -> int:
+    from app.goals.cli import run_goal_command
+
+    return asyncio.run(run_goal_command(args, _settings(args)))
+
+
 def _site_rule_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--allowed-hostnames", help="comma-separated, e.g. example.com,*.example.com ('' clears)"
@@ -156,6 +162,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_parsers(sub)
     sub.choices["user"].set_defaults(func=cmd_user)
     sub.choices["token"].set_defaults(func=cmd_token)
+
+    from app.goals.cli import add_parser as add_goal_parser
+
+    add_goal_parser(sub).set_defaults(func=cmd_goal)
 
     demo = sub.add_parser("demo", help="write realistic synthetic traffic through the pipeline")
     demo.add_argument("--site", required=True, help="domain (added when missing)")

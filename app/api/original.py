@@ -18,7 +18,7 @@ from app.api.access import may_read
 from app.api.context import runtime
 from app.api.errors import error_response
 from app.api.params import FILTER, Param, ParamError, parse_all
-from app.api.reports import EXPLAIN, document, find_site, respond
+from app.api.reports import EXPLAIN, document, find_site, respond, with_goals
 from app.queries import planner
 from app.queries.filters import FilterError, parse
 from app.queries.flows import MAX_DEPTH, flows
@@ -60,7 +60,10 @@ async def _answer(params: tuple[Param, ...], run: Run) -> Response:
         period = await legacy_period(
             conn, site.id, values["time_range"], rt.clock.now_ms(), site.timezone
         )
-        scope = Scope(site.id, period, filters, columns=rt.column_cache)
+        try:
+            scope = await with_goals(Scope(site.id, period, filters, columns=rt.column_cache))
+        except FilterError as exc:
+            return error_response(400, str(exc), "filter")
         with planner.explained() as plans:
             result = await run(conn, scope, values)
     return await respond(jsonify({"site": site.domain, **result}), plans)

@@ -9,7 +9,7 @@ import csv
 import io
 import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -20,8 +20,9 @@ from app.api.access import may_read
 from app.api.context import runtime
 from app.api.errors import error_response
 from app.api.params import Param, ParamError, parse_all
+from app.goals.store import find_goals
 from app.queries import planner
-from app.queries.filters import FilterError, parse
+from app.queries.filters import GOAL, FilterError, parse
 from app.queries.history import first_local_day
 from app.queries.period import PeriodError, resolve
 from app.queries.scope import Scope
@@ -73,6 +74,20 @@ def scope_for(site: Site, values: dict[str, Any], first_day: date | None = None)
     return Scope(site.id, period, filters, columns=runtime().column_cache)
 
 
+async def with_goals(scope: Scope) -> Scope:
+    """The scope with each `goal==Name` filter resolved to the site's goal of that name."""
+    named = {f.value for f in scope.filters if f.dim == GOAL}
+    if not named:
+        return scope
+    async with runtime().engine.connect() as conn:
+        found = await find_goals(conn, scope.site_id, named)
+    missing = sorted(named - set(found))
+    if missing:
+        raise FilterError(f"the site has no goal named {missing[0]!r}")
+    resolved = (replace(f, goal=found[f.value]) if f.dim == GOAL else f for f in scope.filters)
+    return replace(scope, filters=tuple(resolved))
+
+
 async def answer(
     domain: str,
     params: Sequence[Param],
@@ -89,7 +104,7 @@ async def answer(
         values = parse_all((*params, EXPLAIN), request.args if args is None else args)
         everything = values.get("range") == "all"
         first_day = await first_local_day(runtime().engine, site) if everything else None
-        scope = scope_for(site, values, first_day)
+        scope = await with_goals(scope_for(site, values, first_day))
     except ParamError as exc:
         return error_response(400, exc.message, exc.field)
     except PeriodError as exc:

@@ -25,11 +25,13 @@ from app.api.reports import answer, document
 from app.queries.breakdown import (
     DIMENSIONS,
     EVENT_SORTS,
+    GOAL_SORTS,
     SESSION_SORTS,
     breakdown,
     is_dimension,
     is_session_dimension,
 )
+from app.queries.filters import GOAL, FilterError, parse
 from app.queries.flows import MAX_DEPTH, flows
 from app.queries.funnel import FunnelError, funnel, parse_steps
 from app.queries.period import mark_partial, previous
@@ -48,7 +50,8 @@ METRICS_PARAM = Param(
 SORT = Param(
     "sort",
     "metric to sort by (session dimensions: visitors, sessions, pageviews, "
-    "bounce_rate, avg_engagement_ms; event dimensions: visitors, count)",
+    "bounce_rate, avg_engagement_ms; event dimensions: visitors, count; with a goal filter "
+    "also total_visitors, conversion_rate)",
 )
 ORDER = Param("order", "sort direction", choices=("desc", "asc"), default="desc")
 LIMIT = Param("limit", "rows per page", kind="integer", default=10, minimum=1, maximum=1000)
@@ -162,6 +165,8 @@ async def breakdown_route(site: str, dimension: str) -> Response:
             400, f"unknown dimension; one of {', '.join(DIMENSIONS)}", "dimension"
         )
     sorts = SESSION_SORTS if is_session_dimension(dimension) else EVENT_SORTS
+    if _goal_filtered(request.args.get("filter")):
+        sorts = (*sorts, *GOAL_SORTS)
     if request.args.get("sort") and request.args["sort"] not in sorts:
         return error_response(400, f"sort must be one of {', '.join(sorts)}", "sort")
 
@@ -182,6 +187,13 @@ async def breakdown_route(site: str, dimension: str) -> Response:
         return header, [[row[h] for h in header] for row in result["results"]]
 
     return await answer(site, BREAKDOWN_PARAMS, run, to_csv if as_csv else None)
+
+
+def _goal_filtered(text: str | None) -> bool:
+    try:
+        return any(f.dim == GOAL for f in parse(text))
+    except FilterError:  # answer() says what is wrong with it
+        return False
 
 
 @bp.get(f"{BASE}/flows")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, literal, select
@@ -16,14 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.dimensions import API_NAMES, SESSION_COLUMNS, lookup, prop_value
 from app.queries import column_items, columnar, rollup_reads
-from app.queries.filters import row_condition
+from app.queries.filters import GOAL, row_condition
 from app.queries.planner import ROLLUPS, Question, plan
-from app.queries.scope import Scope, derive, event_value, metrics_query, s, where
+from app.queries.scope import Scope, derive, event_value, metrics_query, rate, s, where
 from app.queries.summary import period_json
 from app.storage.tables import events, sessions
 
 SESSION_SORTS = ("visitors", "sessions", "pageviews", "bounce_rate", "avg_engagement_ms")
 EVENT_SORTS = ("visitors", "count")
+# With a goal filter every row also has these (`conversions` below).
+GOAL_SORTS = ("total_visitors", "conversion_rate")
 DIMENSIONS = API_NAMES
 
 
@@ -49,13 +52,13 @@ async def breakdown(
 ) -> dict[str, Any]:
     """Rows per value, sorted and paged, with the period's totals (None when `totals` is
     False: the dashboard does not show them, and a filtered report pays a second scan)."""
-    if is_session_dimension(dimension):
-        rows, total = await _by_session(conn, scope, dimension, totals)
-        default = "visitors"
-    else:
-        rows, total = await _by_event(conn, scope, dimension)
-        default = "count"
-    key = sort or default
+    rows, total = await _rows(conn, scope, dimension, totals)
+    if any(f.dim == GOAL for f in scope.filters):
+        # Plausible's goal filter: each row's converted visitors over all its visitors.
+        others = replace(scope, filters=tuple(f for f in scope.filters if f.dim != GOAL))
+        everyone, all_total = await _rows(conn, others, dimension, totals)
+        conversions(rows, total, everyone, all_total)
+    key = sort or ("visitors" if is_session_dimension(dimension) else "count")
     rows.sort(key=lambda r: str(r["value"]))  # ties in a stable order: by value
     rows.sort(key=lambda r: r[key], reverse=descending)
     return {
@@ -69,6 +72,31 @@ async def breakdown(
         "totals": total if totals else None,
         "results": rows[offset : offset + limit],
     }
+
+
+async def _rows(
+    conn: AsyncConnection, scope: Scope, dimension: str, totals: bool
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    if is_session_dimension(dimension):
+        return await _by_session(conn, scope, dimension, totals)
+    return await _by_event(conn, scope, dimension)
+
+
+def conversions(
+    rows: list[dict[str, Any]],
+    total: dict[str, Any] | None,
+    everyone: list[dict[str, Any]],
+    all_total: dict[str, Any] | None,
+) -> None:
+    """Adds `total_visitors` (the row's visitors without the goal filter) and
+    `conversion_rate` (its converted visitors over them, %) to each row and the totals."""
+    of_value = {row["value"]: row["visitors"] for row in everyone}
+    pairs = [(row, of_value.get(row["value"], 0)) for row in rows]
+    if total is not None and all_total is not None:
+        pairs.append((total, all_total["visitors"]))
+    for row, whole in pairs:
+        row["total_visitors"] = whole
+        row["conversion_rate"] = rate(row["visitors"], whole)
 
 
 def _session_column(dimension: str) -> ColumnElement[Any]:

@@ -6,6 +6,8 @@ backslash; a session dimension `==` nothing (`referrer==`) is the sessions witho
 Session dimensions (source, country, entry page, ...) select sessions. Event dimensions (page,
 event, prop:KEY) select the sessions that had such a page view or custom event; an event-grain
 query (the page breakdown, say) applies its own dimension's filter to the rows it counts as well.
+`goal==Name` (or `!=`) selects the sessions with an event completing the site's goal of that name
+(app/goals/definition.py); the API resolves the name to its definition (`Filter.goal`).
 """
 
 from __future__ import annotations
@@ -19,12 +21,16 @@ from sqlalchemy import ColumnElement, and_, func, not_, or_, select, true
 
 from app.dimensions import SESSION_COLUMNS, is_event_grain, lookup
 from app.events import ENGAGEMENT, PAGEVIEW
+from app.goals.definition import EVENT, SCROLL, Goal
 from app.storage import journey
 from app.storage.dialect import contains_exact
 from app.storage.tables import events, sessions
 
 OPS = ("==", "!=", "=~", "!~")
 _FILTER = re.compile(r"^(prop:[^=!~;]{1,64}|[a-z_]+)(==|!=|=~|!~)(.*)$", re.S)
+
+
+GOAL = "goal"
 
 
 class FilterError(ValueError):
@@ -36,10 +42,11 @@ class Filter:
     dim: str
     op: str
     value: str
+    goal: Goal | None = None  # a `goal` filter's definition, resolved by the API
 
     @property
     def event_grain(self) -> bool:
-        return is_event_grain(self.dim)
+        return self.dim == GOAL or is_event_grain(self.dim)
 
     @property
     def negated(self) -> bool:
@@ -85,7 +92,9 @@ def parse(text: str | None) -> list[Filter]:
         if match is None:
             raise FilterError(f"cannot read filter {part!r}: use DIM==VALUE, !=, =~ or !~")
         dim, op, value = match.groups()
-        if lookup(dim) is None:
+        if dim == GOAL and op not in ("==", "!="):
+            raise FilterError("goal filters take == or != only")
+        if lookup(dim) is None and dim != GOAL:
             raise FilterError(f"unknown filter dimension {dim!r}")
         if dim.startswith("prop:") and op in ("=~", "!~"):
             raise FilterError("property filters take == or != only")
@@ -119,6 +128,10 @@ def session_condition(f: Filter) -> ColumnElement[bool]:
 
 def event_row_condition(f: Filter) -> ColumnElement[bool]:
     """The positive form of an event filter on `events` rows."""
+    if f.dim == GOAL:
+        if f.goal is None:
+            raise FilterError(f"goal {f.value!r} is not resolved to a definition")
+        return goal_condition(f.goal)
     if f.dim == "page":
         return and_(events.c.name == PAGEVIEW, _match(events.c.pathname, f.op, f.value))
     if f.dim == "event":
@@ -132,6 +145,23 @@ def event_row_condition(f: Filter) -> ColumnElement[bool]:
         contains_exact(events.c.props, f"{key}:{f.value},"),
         contains_exact(events.c.props, f"{key}:{f.value}}}"),
     )
+
+
+def goal_condition(goal: Goal) -> ColumnElement[bool]:
+    """The `events` rows completing `goal` (Goal.matches in SQL). A wildcard pattern is a
+    regular expression (`~` on PostgreSQL; SQLAlchemy gives SQLite a REGEXP in Python)."""
+    e = events.c
+    if goal.kind == EVENT:
+        named = and_(e.name == goal.event)
+        if goal.prop_key is None or goal.prop_value is None:
+            return named
+        narrowed = Filter(f"prop:{goal.prop_key}", "==", goal.prop_value)
+        return and_(named, e.props.is_not(None), event_row_condition(narrowed))
+    regex = goal.regex
+    path = e.pathname == goal.page if regex is None else e.pathname.regexp_match(regex)
+    if goal.kind == SCROLL:
+        return and_(e.name == ENGAGEMENT, e.scroll_depth >= goal.scroll, path)
+    return and_(e.name == PAGEVIEW, path)
 
 
 def session_conditions(

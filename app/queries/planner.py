@@ -44,6 +44,7 @@ KINDS = (
     "funnel",
     "retention",
     "duration",
+    "goals",
 )
 
 # Open hours' sessions are read as rows: beyond this many the SQL path is cheaper (a big import
@@ -154,13 +155,31 @@ def admit(open_sessions: int, total: int) -> str | None:
 def plan(question: Question, scope: Scope) -> Plan:
     """The path for `question` over `scope`, and the reason (recorded for ?explain=1)."""
     forced = _FORCED.get()
-    if forced in (COLUMNS, SQL):
+    goals = _goal_reason(question, scope)
+    if goals is not None:  # only SQL can answer: not even a forced path may take it
+        chosen = Plan(question, scope, SQL, f"forced {forced}, but {goals}" if forced else goals)
+    elif forced in (COLUMNS, SQL):
         chosen = Plan(question, scope, forced, "forced")
     else:
         path, reason, fallback = _choose(question, scope, question.period or scope.period)
         chosen = Plan(question, scope, path, reason, fallback)
     _remember(chosen)
     return chosen
+
+
+def _goal_reason(q: Question, scope: Scope) -> str | None:
+    """Why SQL alone answers a goal question (None: it is not one). Goals are matched on the
+    stored events: rollups count no goal, and the sealed columns hold neither an engagement's
+    page and scroll depth nor which event carried which property."""
+    named = [f.value for f in scope.filters if f.dim == "goal"]
+    if q.kind == "goals":
+        return (
+            "goal report: goals are matched on the stored events (rollups and sealed columns "
+            "hold no scroll depth or event-property pairs)"
+        )
+    if named:
+        return f"goal filter ({', '.join(named)}): goals are matched on the stored events in SQL"
+    return None
 
 
 def _choose(q: Question, scope: Scope, period: Period) -> tuple[str, str, str]:

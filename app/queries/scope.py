@@ -139,6 +139,11 @@ def derive(row: Any) -> dict[str, Any]:
     }
 
 
+def rate(part: int, whole: int) -> float:
+    """A share in percent with one decimal, as every rate is reported (0 of nobody)."""
+    return round(100 * part / whole, 1) if whole else 0
+
+
 def bucket_of(column: ColumnElement[int], bounds: Sequence[int]) -> ColumnElement[int]:
     """The bucket index of `column` as a balanced CASE tree: ~log2(n) comparisons a row, and
     plain Core (no date functions), so SQLite and PostgreSQL bucket identically."""

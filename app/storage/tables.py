@@ -325,3 +325,21 @@ app_secrets = Table(
     Column("name", String(64), primary_key=True),
     Column("value", LargeBinary(64), nullable=False),
 )
+
+# Goals (issue 17): definitions over stored events, so a goal counts the past too
+# (app/goals/definition.py). kind: "page" | "event" | "scroll".
+goals = Table(
+    "goals",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("site_id", Integer, nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("page", String(2000)),
+    Column("event", String(64)),
+    Column("prop_key", String(64)),
+    Column("prop_value", String(2000)),
+    Column("scroll", SmallInteger),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("site_id", "name", name="uq_goals_site_name"),
+)

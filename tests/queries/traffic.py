@@ -40,6 +40,7 @@ class Hit:
     interactive: bool = True
     engagement_ms: int | None = None
     props: dict[str, Any] = field(default_factory=dict)
+    scroll_depth: int | None = None
 
 
 def to_events(site_id: int, hits: list[Hit]) -> list[Event]:
@@ -69,6 +70,7 @@ def to_events(site_id: int, hits: list[Hit]) -> list[Event]:
                 os="Linux",
                 device=hit.device,
                 engagement_ms=hit.engagement_ms,
+                scroll_depth=hit.scroll_depth,
                 interactive=hit.interactive,
                 props=hit.props,
             )
@@ -150,6 +152,10 @@ def _matches(value: str | None, f: Filter) -> bool:
 
 def event_hit(e: Any, f: Filter) -> bool:
     """Positive form of an event filter on one event row."""
+    if f.dim == "goal":
+        assert f.goal is not None
+        props = json.loads(e["props"]) if e["props"] else {}
+        return f.goal.matches(e["name"], e["pathname"], props, e["scroll_depth"])
     if f.dim == "page":
         return e["name"] == "pageview" and _matches(
             e["pathname"], Filter("", f.op.replace("!", "="), f.value)

@@ -1,0 +1,55 @@
+"""The goal report: per goal, the visitors who completed it in the period (under the other
+filters), its completions, and the conversion rate — those visitors over all the period's
+visitors, in percent. A completion belongs to the session it happened in, and a session to the
+period it starts in (as every report counts). Goals are definitions, so the past counts too."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.goals.definition import Goal
+from app.queries.filters import goal_condition
+from app.queries.planner import Question, plan
+from app.queries.scope import Scope, rate, s, where
+from app.queries.summary import metrics_for, period_json
+from app.storage.tables import events, sessions
+
+
+async def goal_report(conn: AsyncConnection, scope: Scope, goals: Sequence[Goal]) -> dict[str, Any]:
+    everyone = (await metrics_for(conn, scope, scope.period))["visitors"]
+    chosen = plan(Question("goals"), scope)
+    sql_scope = await chosen.sql_scope(conn)
+    results: list[dict[str, Any]] = []
+    for goal in goals:
+        visitors, completions = await _completions(conn, sql_scope, goal)
+        results.append(
+            {
+                "goal": goal.name,
+                "id": goal.id,
+                "kind": goal.kind,
+                "visitors": visitors,
+                "events": completions,
+                "conversion_rate": rate(visitors, everyone),
+            }
+        )
+    results.sort(key=lambda r: (-r["visitors"], r["goal"]))
+    return {"period": period_json(scope.period), "total_visitors": everyone, "results": results}
+
+
+async def _completions(conn: AsyncConnection, scope: Scope, goal: Goal) -> tuple[int, int]:
+    period = scope.period
+    e = events.c
+    condition = and_(
+        e.site_id == scope.site_id,
+        e.ts >= period.start,  # a session's events come after its start
+        goal_condition(goal),
+        where(scope, period.start, period.end),
+    )
+    joined = events.join(sessions, s.session_id == e.session_id)
+    query = select(func.count(func.distinct(e.visitor_id)), func.count()).select_from(joined)
+    visitors, completions = (await conn.execute(query.where(condition))).one()
+    return int(visitors or 0), int(completions or 0)
