@@ -1,4 +1,4 @@
-"""The `pulse` command: serve, migrate, site, user, token, demo."""
+"""The `pulse` command: serve, migrate, site, user, token, backup, restore, demo."""
 
 from __future__ import annotations
 
@@ -95,6 +95,11 @@ def _site_rule_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--excluded-paths", help="comma-separated patterns, e.g. /admin/*")
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """`pulse backup` / `pulse restore` (app/backup.py)."""
+    return int(args.backup_command(args, _settings(args)))
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from app.demo import run_demo
     from app.migrate import upgrade
@@ -156,6 +161,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_parsers(sub)
     sub.choices["user"].set_defaults(func=cmd_user)
     sub.choices["token"].set_defaults(func=cmd_token)
+
+    from app.backup import add_parsers as add_backup_parsers
+
+    add_backup_parsers(sub)
+    sub.choices["backup"].set_defaults(func=cmd_backup)
+    sub.choices["restore"].set_defaults(func=cmd_backup)
 
     demo = sub.add_parser("demo", help="write realistic synthetic traffic through the pipeline")
     demo.add_argument("--site", required=True, help="domain (added when missing)")
