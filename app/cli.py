@@ -1,4 +1,4 @@
-"""The `pulse` command: serve, migrate, site, user, token, backup, restore, demo."""
+"""The `pulse` command: serve, migrate, site, user, token, backup, restore, export, demo."""
 
 from __future__ import annotations
 
@@ -100,6 +100,11 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return int(args.backup_command(args, _settings(args)))
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """`pulse export` (app/export.py)."""
+    return int(args.export_command(args, _settings(args)))
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from app.demo import run_demo
     from app.migrate import upgrade
@@ -167,6 +172,10 @@ def build_parser() -> argparse.ArgumentParser:
     add_backup_parsers(sub)
     sub.choices["backup"].set_defaults(func=cmd_backup)
     sub.choices["restore"].set_defaults(func=cmd_backup)
+    from app.export import add_parser as add_export_parser
+
+    add_export_parser(sub)
+    sub.choices["export"].set_defaults(func=cmd_export)
 
     demo = sub.add_parser("demo", help="write realistic synthetic traffic through the pipeline")
     demo.add_argument("--site", required=True, help="domain (added when missing)")
