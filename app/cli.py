@@ -1,4 +1,4 @@
-"""The `pulse` command: serve, migrate, site, user, token, backup, restore, export, demo."""
+"""The `pulse` command: serve, migrate, site, user, token, backup, restore, export, copy, demo."""
 
 from __future__ import annotations
 
@@ -100,6 +100,11 @@ def cmd_backup(args: argparse.Namespace) -> int:
     return int(args.backup_command(args, _settings(args)))
 
 
+def cmd_copy(args: argparse.Namespace) -> int:
+    """`pulse copy --to postgresql://...` (app/copy.py)."""
+    return int(args.copy_command(args, _settings(args)))
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     """`pulse export` (app/export.py)."""
     return int(args.export_command(args, _settings(args)))
@@ -176,6 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_export_parser(sub)
     sub.choices["export"].set_defaults(func=cmd_export)
+    from app.copy import add_parser as add_copy_parser
+
+    add_copy_parser(sub)
+    sub.choices["copy"].set_defaults(func=cmd_copy)
 
     demo = sub.add_parser("demo", help="write realistic synthetic traffic through the pipeline")
     demo.add_argument("--site", required=True, help="domain (added when missing)")
