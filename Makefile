@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve test check lint types format bench install install-test build chromium clean
+.PHONY: serve test check lint types format bench install install-test build wheel chromium clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,11 @@ frontend/dist/.built: frontend/node_modules/.package-lock.json frontend/compress
 	node frontend/compress.mjs && touch $@
 
 build: sdk/dist/pulse.min.js frontend/node_modules/.package-lock.json frontend/dist/.built
+
+# A wheel that runs without Node or the checkout: it carries what `build` made (setup.py).
+wheel: build | $(VENV)/bin/python
+	$(VENV)/bin/pip wheel . --no-deps -q -w dist
+	@ls dist/pulse_analytics-*.whl
 
 # Debian's chromium for the browser tests (Playwright drives it; nothing is downloaded by npx).
 chromium:

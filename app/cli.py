@@ -30,6 +30,25 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("pulse-analytics")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+def _where(settings: Settings) -> str:
+    from app.settings import sqlite_path
+
+    path = sqlite_path(settings.database_url)
+    if path is None:
+        return settings.database_url.split("@")[-1]  # a server URL, without its credentials
+    return f"SQLite file {path.resolve()}"
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from app.migrate import upgrade
 
@@ -47,6 +66,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Each process would hold its own live windows and sessions: walls would disagree.
         print("pulse serve: --workers > 1 needs PULSE_BROKER_URL (Redis)", file=sys.stderr)
         return 2
+    print(f"pulse {version()}: data in {_where(settings)}", file=sys.stderr)
     if not args.no_migrate:
         from app.migrate import upgrade
 
@@ -123,8 +143,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pulse", description=__doc__)
-    parser.add_argument("--database-url", help="env PULSE_DATABASE_URL (default ./data/pulse.db)")
+    parser.add_argument(
+        "--database-url", help="env PULSE_DATABASE_URL (default $PULSE_DATA_DIR/pulse.db; ./data)"
+    )
     parser.add_argument("--log-level", help="env PULSE_LOG_LEVEL (default INFO)")
+    parser.add_argument("--version", action="version", version=f"pulse {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the server (migrates first)")
