@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve test check lint types format bench install install-test build wheel chromium clean
+.PHONY: serve test check lint types format bench install install-test build wheel chromium proxies clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,11 +47,18 @@ chromium:
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# Debian's nginx and Caddy for the reverse-proxy tests (tests/deploy/test_proxy.py), never
+# started as services: each test runs its own on a free port.
+proxies:
+	@if [ ! -x /usr/sbin/nginx ] || [ ! -x /usr/bin/caddy ]; then \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx-light caddy >/dev/null; \
+	fi
+
 serve: install build
 	$(PY) -m app.cli migrate
 	exec $(PY) -m app.cli serve
 
-test: install-test build chromium
+test: install-test build chromium proxies
 	$(VENV)/bin/pytest -q
 
 lint: install-test
