@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: serve test check lint types format bench install install-test build chromium clean
+.PHONY: serve test check lint types format bench install install-test build wheel chromium proxies clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,17 +36,29 @@ frontend/dist/.built: frontend/node_modules/.package-lock.json frontend/compress
 
 build: sdk/dist/pulse.min.js frontend/node_modules/.package-lock.json frontend/dist/.built
 
+# A wheel that runs without Node or the checkout: it carries what `build` made (setup.py).
+wheel: build | $(VENV)/bin/python
+	$(VENV)/bin/pip wheel . --no-deps -q -w dist
+	@ls dist/pulse_analytics-*.whl
+
 # Debian's chromium for the browser tests (Playwright drives it; nothing is downloaded by npx).
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+# Debian's nginx and Caddy for the reverse-proxy tests (tests/deploy/test_proxy.py), never
+# started as services: each test runs its own on a free port.
+proxies:
+	@if [ ! -x /usr/sbin/nginx ] || [ ! -x /usr/bin/caddy ]; then \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq nginx-light caddy >/dev/null; \
+	fi
+
 serve: install build
 	$(PY) -m app.cli migrate
 	exec $(PY) -m app.cli serve
 
-test: install-test build chromium
+test: install-test build chromium proxies
 	$(VENV)/bin/pytest -q
 
 lint: install-test

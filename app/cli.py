@@ -1,4 +1,5 @@
-"""The `pulse` command: serve, migrate, site, user, token, goal, demo."""
+"""The `pulse` command: serve, migrate, site, user, token, goal, backup, restore, export, copy,
+demo."""
 
 from __future__ import annotations
 
@@ -30,6 +31,25 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
 
 
+def version() -> str:
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("pulse-analytics")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown"
+
+
+def _where(settings: Settings) -> str:
+    from app.settings import sqlite_path
+
+    path = sqlite_path(settings.database_url)
+    if path is None:
+        return settings.database_url.split("@")[-1]  # a server URL, without its credentials
+    return f"SQLite file {path.resolve()}"
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     from app.migrate import upgrade
 
@@ -47,6 +67,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         # Each process would hold its own live windows and sessions: walls would disagree.
         print("pulse serve: --workers > 1 needs PULSE_BROKER_URL (Redis)", file=sys.stderr)
         return 2
+    print(f"pulse {version()}: data in {_where(settings)}", file=sys.stderr)
     if not args.no_migrate:
         from app.migrate import upgrade
 
@@ -101,6 +122,21 @@ def _site_rule_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--excluded-paths", help="comma-separated patterns, e.g. /admin/*")
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """`pulse backup` / `pulse restore` (app/backup.py)."""
+    return int(args.backup_command(args, _settings(args)))
+
+
+def cmd_copy(args: argparse.Namespace) -> int:
+    """`pulse copy --to postgresql://...` (app/copy.py)."""
+    return int(args.copy_command(args, _settings(args)))
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """`pulse export` (app/export.py)."""
+    return int(args.export_command(args, _settings(args)))
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from app.demo import run_demo
     from app.migrate import upgrade
@@ -114,8 +150,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="pulse", description=__doc__)
-    parser.add_argument("--database-url", help="env PULSE_DATABASE_URL (default ./data/pulse.db)")
+    parser.add_argument(
+        "--database-url", help="env PULSE_DATABASE_URL (default $PULSE_DATA_DIR/pulse.db; ./data)"
+    )
     parser.add_argument("--log-level", help="env PULSE_LOG_LEVEL (default INFO)")
+    parser.add_argument("--version", action="version", version=f"pulse {version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the server (migrates first)")
@@ -166,6 +205,19 @@ def build_parser() -> argparse.ArgumentParser:
     from app.goals.cli import add_parser as add_goal_parser
 
     add_goal_parser(sub).set_defaults(func=cmd_goal)
+    from app.backup import add_parsers as add_backup_parsers
+
+    add_backup_parsers(sub)
+    sub.choices["backup"].set_defaults(func=cmd_backup)
+    sub.choices["restore"].set_defaults(func=cmd_backup)
+    from app.export import add_parser as add_export_parser
+
+    add_export_parser(sub)
+    sub.choices["export"].set_defaults(func=cmd_export)
+    from app.copy import add_parser as add_copy_parser
+
+    add_copy_parser(sub)
+    sub.choices["copy"].set_defaults(func=cmd_copy)
 
     demo = sub.add_parser("demo", help="write realistic synthetic traffic through the pipeline")
     demo.add_argument("--site", required=True, help="domain (added when missing)")

@@ -13,6 +13,11 @@ from typing import Any
 DEFAULT_DB_PATH = Path("data") / "pulse.db"
 
 
+def data_dir() -> Path:
+    """Where a SQLite install keeps its files: $PULSE_DATA_DIR, else ./data."""
+    return Path(os.environ.get("PULSE_DATA_DIR") or "data")
+
+
 def _env(name: str, default: str) -> str:
     value = os.environ.get(name)
     return value if value not in (None, "") else default
@@ -124,7 +129,7 @@ class Settings:
     def from_env(cls, **overrides: Any) -> Settings:
         base = cls(
             database_url=normalise_database_url(
-                _env("PULSE_DATABASE_URL", f"sqlite+aiosqlite:///{DEFAULT_DB_PATH}")
+                _env("PULSE_DATABASE_URL", f"sqlite+aiosqlite:///{data_dir() / 'pulse.db'}")
             ),
             host=_env("PULSE_HOST", "127.0.0.1"),
             port=int(_env("PORT", _env("PULSE_PORT", "5270"))),
@@ -162,9 +167,9 @@ class Settings:
 
     @property
     def spill_file(self) -> Path:
-        """Default: next to the SQLite file, else ./data/pulse.spill."""
+        """Default: next to the SQLite file, else in the data directory."""
         if self.spill_path:
             return Path(self.spill_path)
         db = sqlite_path(self.database_url)
-        folder = db.parent if db is not None else Path("data")
+        folder = db.parent if db is not None else data_dir()
         return folder / "pulse.spill"

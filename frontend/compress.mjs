@@ -31,7 +31,11 @@ let after = 0;
 const FLAGS = walk("node_modules/flag-icons/flags/4x3");
 const SOURCE_ICONS = readFileSync(join(root, "dashboard/js/source-icons.js"), "utf8")
   .match(/: "[a-z0-9]+"/g).map((m) => `node_modules/simple-icons/icons/${m.slice(3, -1)}.svg`);
-for (const path of [...walk("dashboard"), ...walk("live"), ...VENDOR, ...FLAGS, ...SOURCE_ICONS]) {
+const LIBRARIES = [...VENDOR, ...FLAGS, ...SOURCE_ICONS];
+// The node_modules files the server sends: a wheel carries these and no others (setup.py).
+mkdirSync(join(root, "dist"), { recursive: true });
+writeFileSync(join(root, "dist", "served-libraries.json"), JSON.stringify(LIBRARIES, null, 0));
+for (const path of [...walk("dashboard"), ...walk("live"), ...LIBRARIES]) {
   const source = readFileSync(join(root, path));
   const out = join(root, "dist", path);
   mkdirSync(dirname(out), { recursive: true });

@@ -28,9 +28,17 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+# Every process may run `pulse migrate` at start at once: on PostgreSQL the first takes this
+# advisory lock inside the migration's transaction and the others wait, then find the schema at
+# head (SQLite: a file lock in app/migrate.py).
+MIGRATE_LOCK = 0x70756C73_65000001  # "puls" e 1
+
+
 def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATE_LOCK})")
         context.run_migrations()
 
 

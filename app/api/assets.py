@@ -3,7 +3,9 @@ F.gz for every file the pages load (frontend/compress.mjs); a request that accep
 gzip gets the copy (the full ECharts build: 1.1 MB -> 299 KB brotli, 369 KB gzip).
 
 A copy is used only while it is at least as new as its source, so an edited file is never
-answered with a stale one (and without `make build` everything is sent as it is). Each variant
+answered with a stale one (and without `make build` everything is sent as it is). An installed
+wheel's files were built together and never edited (app/paths.py): there every copy is used, as
+installers do not keep the files' times. Each variant
 has its own ETag (send_file's, from its file), and `Vary: Accept-Encoding` keeps caches apart.
 """
 
@@ -13,6 +15,8 @@ import mimetypes
 from pathlib import Path
 
 from quart import Response, request, send_file
+
+from app.paths import BUNDLED
 
 ENCODINGS = (("br", ".br"), ("gzip", ".gz"))  # preferred first: brotli is ~20 % smaller
 
@@ -38,7 +42,7 @@ def precompressed(path: Path, frontend: Path, header: str) -> tuple[Path, str] |
             continue
         copy = frontend / "dist" / f"{relative}{suffix}"
         try:
-            if copy.stat().st_mtime >= source_mtime:
+            if copy.stat().st_mtime >= source_mtime or BUNDLED:
                 return copy, coding
         except OSError:
             continue

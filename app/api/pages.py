@@ -17,14 +17,13 @@ from pathlib import Path
 from quart import Blueprint, Response
 from werkzeug.security import safe_join
 
-import app as app_package
 from app.api.assets import send_asset
 from app.api.errors import error_response
+from app.paths import FRONTEND
 
 bp = Blueprint("pages", __name__)
 log = logging.getLogger(__name__)
 
-FRONTEND = Path(app_package.__file__).resolve().parents[1] / "frontend"
 NODE_MODULES = FRONTEND / "node_modules"
 # Only these files of node_modules are reachable, under a stable name. The dashboard (Sankey, heat
 # map, world map) and the wall (its world map) load echarts' full build (299 KB brotli); the

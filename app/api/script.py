@@ -11,14 +11,15 @@ import gzip
 import hashlib
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 
 from quart import Blueprint, Response, jsonify, request
+
+from app.paths import TRACKER
 
 bp = Blueprint("script", __name__)
 log = logging.getLogger(__name__)
 
-SCRIPT_PATH = Path(__file__).resolve().parents[2] / "sdk" / "dist" / "pulse.min.js"
+SCRIPT_PATH = TRACKER
 CONTENT_TYPE = "application/javascript; charset=utf-8"
 MAX_AGE_S = 86_400  # a day: a new tracker reaches every visitor within 24 h of a deploy
 NOT_BUILT = "tracker not built: run make build"

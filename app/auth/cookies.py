@@ -25,9 +25,22 @@ def secure(settings: Settings) -> bool:
         return True
     if settings.cookie_secure == "never":
         return False
+    proto = forwarded_proto(request.headers.get("X-Forwarded-Proto"), settings.trusted_proxy_hops)
+    if proto is not None:  # a trusted proxy says how the browser reached it
+        return proto == "https"
     host = (request.host or "").lower()
     host = host.rsplit(":", 1)[0] if not host.endswith("]") else host
     return not (request.scheme == "http" and host in LOOPBACK)
+
+
+def forwarded_proto(header: str | None, trusted_hops: int) -> str | None:
+    """The scheme the outermost trusted proxy saw (the entry X-Forwarded-For's rule picks:
+    `trusted_hops` from the end), or None without a trusted proxy or a usable value."""
+    if trusted_hops <= 0 or not header:
+        return None
+    entries = header.rsplit(",", trusted_hops)
+    chosen = (entries[-trusted_hops] if len(entries) > trusted_hops else entries[0]).strip()
+    return chosen.lower() if chosen.lower() in ("http", "https") else None
 
 
 def set_cookie(

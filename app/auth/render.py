@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import html
 from functools import lru_cache
-from pathlib import Path
 from string import Template
 
 from quart import Response
 
-import app as app_package
+from app.paths import FRONTEND
 
-FOLDER = Path(app_package.__file__).resolve().parents[1] / "frontend" / "auth"
+FOLDER = FRONTEND / "auth"
 HEAD_MARK = "  <!-- shared head: _head.html -->\n"
 
 

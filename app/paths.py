@@ -1,0 +1,21 @@
+"""Where Pulse's files are: the pages, the built tracker and the migrations.
+
+From a checkout (or an editable install) they are the repository's own folders: `frontend/`,
+`sdk/dist/`, `migrations/`. A wheel carries copies of them inside the package, under
+`app/bundle/` (setup.py puts them there at build time: the tracker as built, the frontend's
+pages with their precompressed copies, and only the node_modules files the server sends), so an
+installed Pulse needs neither the source tree nor Node.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+BUNDLE = PACKAGE / "bundle"
+BUNDLED = (BUNDLE / "frontend").is_dir()
+ROOT = BUNDLE if BUNDLED else PACKAGE.parent
+
+FRONTEND = ROOT / "frontend"
+TRACKER = ROOT / "sdk" / "dist" / "pulse.min.js"
+MIGRATIONS = ROOT / "migrations"
