@@ -144,7 +144,6 @@ def _check(stored: dict[int, Any], scope: Scope, gf: Filter, got: dict[str, Any]
         events = sum(len(_completes(s, goal)) for s in done)
         want[goal.name] = (visitors, events, rate(visitors, everyone))
     found = got["report"]["results"]
-    print("DBG", want["Pricing read"], want["Blog deep"], want["Pro"], want["Blog one"])
     assert {r["goal"]: (r["visitors"], r["events"], r["conversion_rate"]) for r in found} == want
     converted = traffic.in_period(stored, p.start, p.end, [*base, gf])
     assert got["summary"]["metrics"]["visitors"]["value"] == traffic.metrics(converted)["visitors"]
