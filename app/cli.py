@@ -122,19 +122,10 @@ def _site_rule_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--excluded-paths", help="comma-separated patterns, e.g. /admin/*")
 
 
-def cmd_backup(args: argparse.Namespace) -> int:
-    """`pulse backup` / `pulse restore` (app/backup.py)."""
-    return int(args.backup_command(args, _settings(args)))
-
-
-def cmd_copy(args: argparse.Namespace) -> int:
-    """`pulse copy --to postgresql://...` (app/copy.py)."""
-    return int(args.copy_command(args, _settings(args)))
-
-
-def cmd_export(args: argparse.Namespace) -> int:
-    """`pulse export` (app/export.py)."""
-    return int(args.export_command(args, _settings(args)))
+def cmd_module(args: argparse.Namespace) -> int:
+    """A subcommand that lives in its own module, which set `run(args, settings)` as its
+    parser's default (backup, restore, export, copy)."""
+    return int(args.run(args, _settings(args)))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -206,18 +197,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_goal_parser(sub).set_defaults(func=cmd_goal)
     from app.backup import add_parsers as add_backup_parsers
-
-    add_backup_parsers(sub)
-    sub.choices["backup"].set_defaults(func=cmd_backup)
-    sub.choices["restore"].set_defaults(func=cmd_backup)
+    from app.copy import add_parser as add_copy_parser
     from app.export import add_parser as add_export_parser
 
+    add_backup_parsers(sub)
     add_export_parser(sub)
-    sub.choices["export"].set_defaults(func=cmd_export)
-    from app.copy import add_parser as add_copy_parser
-
     add_copy_parser(sub)
-    sub.choices["copy"].set_defaults(func=cmd_copy)
+    for command in sub.choices.values():
+        if command.get_default("run") is not None:
+            command.set_defaults(func=cmd_module)
 
     demo = sub.add_parser("demo", help="write realistic synthetic traffic through the pipeline")
     demo.add_argument("--site", required=True, help="domain (added when missing)")

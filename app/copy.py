@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import Table, delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from app.progress import Progress
 from app.settings import Settings, normalise_database_url, sqlite_path
 from app.storage.database import create_engine
 from app.storage.dialect import bulk_insert
@@ -39,24 +40,6 @@ PROGRESS_TABLE = "_pulse_copy"
 
 class CopyError(Exception):
     """A copy that cannot start or did not end equal; the message says why."""
-
-
-class Progress:
-    """Rows copied of all rows, one line on stderr."""
-
-    def __init__(self, total: int, out: Any = sys.stderr) -> None:
-        self.total, self.done, self.out = max(total, 1), 0, out
-
-    def step(self, n: int, table: str) -> None:
-        self.done += n
-        width = 30
-        filled = width * self.done // self.total
-        pct = 100 * self.done // self.total
-        self.out.write(f"\r[{'#' * filled}{'-' * (width - filled)}] {pct:3d}% {table:<20}")
-        self.out.flush()
-
-    def close(self) -> None:
-        self.out.write("\n")
 
 
 async def _count(conn: AsyncConnection, table: Table) -> int:
@@ -89,7 +72,7 @@ async def _copy_all(
         bar = progress or Progress(sum(counts.values()))
         for table in tables:
             if table.name in done:
-                bar.step(counts[table.name], table.name)  # copied by an interrupted run
+                bar.update(counts[table.name], f"{table.name:<20}")  # copied by an interrupted run
                 continue
             await _copy_table(src, target, table, bar)
         bar.close()
@@ -133,11 +116,11 @@ async def _copy_table(
             batch.append(tuple(row))
             if len(batch) >= BATCH_ROWS:
                 await bulk_insert(dst, table, columns, batch)
-                bar.step(len(batch), table.name)
+                bar.update(len(batch), f"{table.name:<20}")
                 batch = []
         if batch:
             await bulk_insert(dst, table, columns, batch)
-            bar.step(len(batch), table.name)
+            bar.update(len(batch), f"{table.name:<20}")
         await _continue_sequences(dst, table)
         done = text(f"INSERT INTO {PROGRESS_TABLE} (name) VALUES (:name)")
         await dst.execute(done, {"name": table.name})
@@ -180,4 +163,4 @@ def cmd_copy(args: argparse.Namespace, settings: Settings) -> int:
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     copy = sub.add_parser("copy", help="copy every table of this SQLite database to PostgreSQL")
     copy.add_argument("--to", required=True, help="postgresql://user@host/db (an empty database)")
-    copy.set_defaults(copy_command=cmd_copy)
+    copy.set_defaults(run=cmd_copy)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -19,6 +18,7 @@ from app.clock import Clock, SystemClock
 from app.demo_data import COUNTRY_IPS, HOURLY_WEIGHTS, NEXT_PAGES, Visit, pick_source, pick_ua
 from app.ingest.pipeline import RequestContext
 from app.ingest.wire import WireEvent
+from app.progress import Progress
 from app.runtime import Runtime
 from app.settings import Settings
 from app.sites import add_site, normalise_domain
@@ -32,24 +32,6 @@ class Request:
     seq: int
     visit: Visit
     wire: WireEvent
-
-
-class Progress:
-    """A one-line progress bar on stderr (tqdm is not a dependency)."""
-
-    def __init__(self, total: int, width: int = 30) -> None:
-        self.total, self.width, self.done = max(total, 1), width, 0
-
-    def update(self, n: int, note: str) -> None:
-        self.done += n
-        filled = self.width * self.done // self.total
-        bar = "#" * filled + "-" * (self.width - filled)
-        pct = 100 * self.done // self.total
-        sys.stderr.write(f"\r[{bar}] {pct:3d}% {note}")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        sys.stderr.write("\n")
 
 
 def visit_starts(rng: random.Random, day: datetime, per_day: int) -> list[int]:

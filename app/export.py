@@ -45,7 +45,7 @@ from app.data.referrer_hosts import DIRECT
 from app.dimensions import is_bounce
 from app.events import ENGAGEMENT, PAGEVIEW
 from app.settings import Settings
-from app.sites import Site, list_sites, normalise_domain
+from app.sites import Site, find_site
 from app.storage.database import create_engine
 from app.storage.tables import events, sessions
 
@@ -406,12 +406,11 @@ async def write_raw(conn: AsyncConnection, site_id: int, start: int, end: int, o
     return written
 
 
-async def find_site(conn: AsyncConnection, domain: str) -> Site:
-    wanted = normalise_domain(domain)
-    for site in await list_sites(conn):
-        if site.domain == wanted:
-            return site
-    raise ExportError(f"no site {domain!r} (pulse site list shows the sites)")
+async def site_by_domain(conn: AsyncConnection, domain: str) -> Site:
+    site = await find_site(conn, domain)
+    if site is None:
+        raise ExportError(f"no site {domain!r} (pulse site list shows the sites)")
+    return site
 
 
 def _date(text: str | None, flag: str) -> date | None:
@@ -430,7 +429,7 @@ async def run_export(args: argparse.Namespace, settings: Settings) -> str:
     engine = create_engine(settings.database_url)
     try:
         async with engine.connect() as conn:
-            site = await find_site(conn, args.site)
+            site = await site_by_domain(conn, args.site)
             zone = ZoneInfo(site.timezone)
             start, end = day_bounds(first, last, zone)
             out = Path(args.out)
@@ -467,4 +466,4 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     export.add_argument("--from", dest="date_from", help="first local day, YYYY-MM-DD")
     export.add_argument("--to", dest="date_to", help="last local day, YYYY-MM-DD")
     export.add_argument("--raw", action="store_true", help="the raw events as one CSV")
-    export.set_defaults(export_command=cmd_export)
+    export.set_defaults(run=cmd_export)

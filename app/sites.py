@@ -110,6 +110,14 @@ async def list_sites(conn: AsyncConnection) -> list[Site]:
     return [site_from_row(r) for r in result]
 
 
+async def find_site(conn: AsyncConnection, domain: str) -> Site | None:
+    """The site with this domain (normalised as `pulse site add` does), or None."""
+    row = (
+        await conn.execute(select(sites).where(sites.c.domain == normalise_domain(domain)))
+    ).first()
+    return None if row is None else site_from_row(row)
+
+
 def normalise_rules(**rules: Sequence[str] | None) -> dict[str, str]:
     """Validated, comma-joined rule columns for the given (not None) rule lists."""
     from app.ingest.rules import RuleError, normalise_rule_list

@@ -11,7 +11,7 @@ from typing import Any
 from app.goals.definition import GoalError, parse
 from app.goals.store import add_goal, list_goals, remove_goal
 from app.settings import Settings
-from app.sites import list_sites, normalise_domain
+from app.sites import find_site
 from app.storage.database import create_engine
 
 
@@ -51,8 +51,7 @@ async def run_goal_command(args: argparse.Namespace, settings: Settings) -> int:
     engine = create_engine(settings.database_url)
     try:
         async with engine.begin() as conn:
-            domain = normalise_domain(args.site)
-            site = next((s for s in await list_sites(conn) if s.domain == domain), None)
+            site = await find_site(conn, args.site)
             if site is None:
                 print(f"error: no site {args.site}", file=sys.stderr)
                 return 2
