@@ -3,6 +3,7 @@
 GET  /login?next=/path        the form (sets the pre-login CSRF cookie)
 POST /login                   email, password, csrf_token -> session cookie, redirect to next
 POST /logout                  ends the session (CSRF-checked by the guard)
+POST /api/account/password    {"current_password", "new_password"}: ends the other sessions
 GET  /setup/<token>           form for the first (admin) account
 POST /setup/<token>           creates it and logs in; the link then stops working
 GET  /assets/auth/<file>      the pages' CSS and JS
@@ -10,13 +11,14 @@ GET  /assets/auth/<file>      the pages' CSS and JS
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, redirect, request, send_from_directory
+from quart import Blueprint, Response, jsonify, redirect, request, send_from_directory
 from werkzeug.exceptions import NotFound
 
 from app.api.context import runtime
 from app.api.errors import error_response
 from app.auth import cookies, csrf
 from app.auth.passwords import PasswordError
+from app.auth.principal import current
 from app.auth.ratelimit import retry_after_header
 from app.auth.render import FOLDER, render, safe_next
 from app.auth.users import (
@@ -26,6 +28,7 @@ from app.auth.users import (
     count_users,
     create_user,
     end_session,
+    set_password,
     start_session,
 )
 from app.ingest.client_ip import client_ip
@@ -110,6 +113,39 @@ async def setup_open(token: str) -> bool:
             rt.auth.setup_token = None
             return False
     return True
+
+
+@bp.post("/api/account/password")
+async def change_password() -> Response:
+    """{"current_password", "new_password"}: a signed-in user's own password. Every other
+    session of theirs ends; this browser gets a fresh session (cookie) and stays signed in."""
+    rt, principal = runtime(), await current()
+    if principal.user is None:
+        return error_response(403, "only a signed-in user has a password to change")
+    body = await request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    old, new = body.get("current_password"), body.get("new_password")
+    for name, value in (("current_password", old), ("new_password", new)):
+        if not isinstance(value, str) or not value:
+            return error_response(400, f"{name} is required (a string)", name)
+    assert isinstance(old, str) and isinstance(new, str)
+    now, limit = rt.clock.now_ms(), rt.auth.login_by_account
+    if wait := limit.retry_after(principal.user.email, now):
+        response = error_response(429, "too many attempts", "current_password")
+        response.headers["Retry-After"] = retry_after_header(wait)
+        return response
+    try:
+        async with rt.engine.begin() as conn:
+            if await authenticate(conn, principal.user.email, old) is None:
+                limit.record(principal.user.email, now)
+                return error_response(403, "the current password is wrong", "current_password")
+            await set_password(conn, principal.user.id, new)
+            raw = await start_session(conn, principal.user, now)
+    except PasswordError as exc:
+        return error_response(400, str(exc), "new_password")
+    response = jsonify({"changed": True, "other_sessions": "ended"})
+    cookies.set_cookie(response, rt.settings, cookies.SESSION, raw, SESSION_TTL_MS // 1000)
+    return response
 
 
 @bp.get("/setup/<token>")

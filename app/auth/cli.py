@@ -1,4 +1,5 @@
-"""`pulse user create|list|role` and `pulse token create|list|revoke`: direct database access."""
+"""`pulse user create|list|role|password` and `pulse token create|list|revoke`: direct database
+access."""
 
 from __future__ import annotations
 
@@ -39,6 +40,12 @@ async def run_user_command(args: argparse.Namespace, settings: Settings) -> int:
                     conn, args.email, password, is_admin=admin, now_ms=_now()
                 )
                 print(f"created user {user.email} (id {user.id}{', admin' if admin else ''})")
+            elif args.user_command == "password":
+                found = await users.find_user(conn, args.email)
+                if found is None:
+                    raise users.UserError(f"no user {args.email}")
+                await users.set_password(conn, found.id, read_password(args.password_stdin))
+                print(f"password of {found.email} changed; their sessions are ended")
             elif args.user_command == "role":
                 site = {s.domain: s for s in await list_sites(conn)}.get(
                     normalise_domain(args.site)
@@ -110,6 +117,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     create.add_argument("email")
     create.add_argument("--password-stdin", action="store_true", help="read it from stdin")
     create.add_argument("--viewer", action="store_true", help="not an admin: give roles after")
+    password = user_sub.add_parser(
+        "password", help="set a user's password (a reset); ends every session of theirs"
+    )
+    password.add_argument("email")
+    password.add_argument("--password-stdin", action="store_true", help="read it from stdin")
     role = user_sub.add_parser("role", help="give a user a role on a site")
     role.add_argument("email")
     role.add_argument("--site", required=True)

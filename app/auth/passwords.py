@@ -4,6 +4,9 @@ far below the login limit of 5 attempts a minute)."""
 
 from __future__ import annotations
 
+import functools
+import unicodedata
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -20,11 +23,27 @@ class PasswordError(ValueError):
 
 
 def check_strength(password: str) -> str:
-    if len(password) < MIN_LENGTH:
-        raise PasswordError(f"a password needs at least {MIN_LENGTH} characters")
+    """The policy: 10 to 1,024 characters, of which at least 10 are visible (spaces, and
+    invisible format characters such as zero-width spaces or bidi marks, do not count), and
+    not one of the 30,000 most common passwords (zxcvbn's list, in any letter case)."""
     if len(password) > MAX_LENGTH:
         raise PasswordError(f"a password has at most {MAX_LENGTH} characters")
+    visible = [c for c in password if not c.isspace() and unicodedata.category(c)[0] not in "CZ"]
+    if len(visible) < MIN_LENGTH:
+        raise PasswordError(
+            f"a password needs at least {MIN_LENGTH} visible characters (spaces and "
+            "invisible characters do not count)"
+        )
+    if password.strip().lower() in _common_passwords():
+        raise PasswordError("this password is one of the most common ones: choose another")
     return password
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # ~1 MB: loaded when first needed
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
 
 
 def hash_password(password: str) -> str:

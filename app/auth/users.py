@@ -73,6 +73,10 @@ async def authenticate(conn: AsyncConnection, email: str, password: str) -> User
     return User(row.id, row.email, bool(row.is_admin), await _roles(conn, row.id))
 
 
+async def find_user(conn: AsyncConnection, email: str) -> User | None:
+    return {u.email: u for u in await list_users(conn)}.get(normalise_email(email))
+
+
 async def list_users(conn: AsyncConnection) -> list[User]:
     rows = (await conn.execute(select(users).order_by(users.c.id))).all()
     return [User(r.id, r.email, bool(r.is_admin), await _roles(conn, r.id)) for r in rows]
