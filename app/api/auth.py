@@ -3,7 +3,7 @@
 GET  /login?next=/path        the form (sets the pre-login CSRF cookie)
 POST /login                   email, password, csrf_token -> session cookie, redirect to next
 POST /logout                  ends the session (CSRF-checked by the guard)
-POST /api/account/password    {"current_password", "new_password"}: ends the other sessions
+POST /login/totp              the second step when two-factor is on: a code or a recovery code
 GET  /setup/<token>           form for the first (admin) account
 POST /setup/<token>           creates it and logs in; the link then stops working
 GET  /assets/auth/<file>      the pages' CSS and JS
@@ -11,14 +11,15 @@ GET  /assets/auth/<file>      the pages' CSS and JS
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, jsonify, redirect, request, send_from_directory
+import functools
+
+from quart import Blueprint, Response, redirect, request, send_from_directory
 from werkzeug.exceptions import NotFound
 
 from app.api.context import runtime
 from app.api.errors import error_response
-from app.auth import cookies, csrf
+from app.auth import cookies, csrf, totp
 from app.auth.passwords import PasswordError
-from app.auth.principal import current
 from app.auth.ratelimit import retry_after_header
 from app.auth.render import FOLDER, render, safe_next
 from app.auth.users import (
@@ -28,7 +29,7 @@ from app.auth.users import (
     count_users,
     create_user,
     end_session,
-    set_password,
+    find_user_by_id,
     start_session,
 )
 from app.ingest.client_ip import client_ip
@@ -75,11 +76,43 @@ async def login() -> Response:
         limit.record(key, now)
     async with rt.engine.begin() as conn:
         user = await authenticate(conn, email, form.get("password", ""))
-        raw = await start_session(conn, user, now) if user else None
-    if raw is None:
+        second = user is not None and await totp.status(conn, user.id)
+        raw = await start_session(conn, user, now) if user and not second else None
+    if user is None:
         return form_page(
             "login.html", 401, next=target, email=email, error="Wrong email or password."
         )
+    if raw is None:  # the password was right; now the authenticator's code
+        pending = totp.pending_login(rt.auth.key, user.id, now)
+        return form_page("totp.html", next=target, pending=pending, error="")
+    return _logged_in(raw, target)
+
+
+@bp.post("/login/totp")
+async def login_code() -> Response:
+    """The second step: a 6-digit code from the app, or a recovery code."""
+    rt = runtime()
+    form = await request.form
+    target, pending = safe_next(form.get("next")), form.get("pending", "")
+    now = rt.clock.now_ms()
+    user_id = totp.pending_user(rt.auth.key, pending, now)
+    if user_id is None:
+        return form_page("login.html", 401, next=target, email="", error="Log in again.")
+    page = functools.partial(form_page, "totp.html", next=target, pending=pending)
+    if not await csrf.form_valid():
+        return page(403, error="Reload and try again.")
+    limit, key = rt.auth.login_by_account, f"totp:{user_id}"
+    if wait := limit.retry_after(key, now):
+        response = page(429, error="Too many attempts.")
+        response.headers["Retry-After"] = retry_after_header(wait)
+        return response
+    async with rt.engine.begin() as conn:
+        ok = await totp.verify(conn, user_id, form.get("code", ""), now)
+        found = await find_user_by_id(conn, user_id) if ok else None
+        raw = await start_session(conn, found, now) if found else None
+    if raw is None:
+        limit.record(key, now)
+        return page(401, error="That code does not work.")
     return _logged_in(raw, target)
 
 
@@ -113,39 +146,6 @@ async def setup_open(token: str) -> bool:
             rt.auth.setup_token = None
             return False
     return True
-
-
-@bp.post("/api/account/password")
-async def change_password() -> Response:
-    """{"current_password", "new_password"}: a signed-in user's own password. Every other
-    session of theirs ends; this browser gets a fresh session (cookie) and stays signed in."""
-    rt, principal = runtime(), await current()
-    if principal.user is None:
-        return error_response(403, "only a signed-in user has a password to change")
-    body = await request.get_json(silent=True)
-    body = body if isinstance(body, dict) else {}
-    old, new = body.get("current_password"), body.get("new_password")
-    for name, value in (("current_password", old), ("new_password", new)):
-        if not isinstance(value, str) or not value:
-            return error_response(400, f"{name} is required (a string)", name)
-    assert isinstance(old, str) and isinstance(new, str)
-    now, limit = rt.clock.now_ms(), rt.auth.login_by_account
-    if wait := limit.retry_after(principal.user.email, now):
-        response = error_response(429, "too many attempts", "current_password")
-        response.headers["Retry-After"] = retry_after_header(wait)
-        return response
-    try:
-        async with rt.engine.begin() as conn:
-            if await authenticate(conn, principal.user.email, old) is None:
-                limit.record(principal.user.email, now)
-                return error_response(403, "the current password is wrong", "current_password")
-            await set_password(conn, principal.user.id, new)
-            raw = await start_session(conn, principal.user, now)
-    except PasswordError as exc:
-        return error_response(400, str(exc), "new_password")
-    response = jsonify({"changed": True, "other_sessions": "ended"})
-    cookies.set_cookie(response, rt.settings, cookies.SESSION, raw, SESSION_TTL_MS // 1000)
-    return response
 
 
 @bp.get("/setup/<token>")

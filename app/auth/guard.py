@@ -24,6 +24,7 @@ PUBLIC_ENDPOINTS = frozenset(
     {
         "auth.login_page",
         "auth.login",
+        "auth.login_code",  # the second step: carries its own signed proof of the password
         "auth.setup_page",
         "auth.setup",
         "auth.asset",

@@ -73,6 +73,13 @@ async def authenticate(conn: AsyncConnection, email: str, password: str) -> User
     return User(row.id, row.email, bool(row.is_admin), await _roles(conn, row.id))
 
 
+async def find_user_by_id(conn: AsyncConnection, user_id: int) -> User | None:
+    row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
+    if row is None:
+        return None
+    return User(row.id, row.email, bool(row.is_admin), await _roles(conn, row.id))
+
+
 async def find_user(conn: AsyncConnection, email: str) -> User | None:
     return {u.email: u for u in await list_users(conn)}.get(normalise_email(email))
 

@@ -260,7 +260,24 @@ users = Table(
     # Admins manage every site, user and token; others only what their site roles allow.
     Column("is_admin", Boolean, nullable=False, server_default="0"),
     Column("created_at", BigInteger, nullable=False),
+    # Two-factor (app/auth/totp.py): the base32 secret, pending until enabled_at is set; the
+    # last 30 s step a code was accepted for, so one code signs in once.
+    Column("totp_secret", String(64)),
+    Column("totp_enabled_at", BigInteger),
+    Column("totp_last_step", BigInteger),
     UniqueConstraint("email", name="uq_users_email"),
+)
+
+# One-time recovery codes for two-factor sign-in, as SHA-256 hashes (shown once, at enabling).
+recovery_codes = Table(
+    "recovery_codes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("used_at", BigInteger),
+    UniqueConstraint("code_hash", name="uq_recovery_codes_hash"),
+    Index("ix_recovery_codes_user", "user_id"),
 )
 
 site_roles = Table(

@@ -30,6 +30,7 @@ PUBLIC = {
     "/healthz",
     "/readyz",
     "/login",
+    "/login/totp",  # the second step: needs the signed proof the password was right
     "/setup/<token>",
     "/share/<slug>",
     # Public by decision (ARCHITECTURE.md, "Accounts"): the API's description, the same for
