@@ -18,10 +18,12 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from quart import Blueprint, Response, jsonify, request
+from quart import Blueprint, Response, request
 
 from app.api.context import runtime
+from app.api.contract import HTML, TEXT, errors, json_response, ok, responds
 from app.api.errors import error_response
+from app.api.schemas import accounts as bodies
 from app.auth import shares, tokens, users
 from app.auth.passwords import PasswordError
 from app.auth.principal import Principal, current
@@ -48,12 +50,14 @@ async def _site(domain: str) -> Site | None:
 
 
 @bp.get("/admin")
+@responds(ok(TEXT, "the admin page", media=HTML), *errors(401))
 async def admin_page() -> Response:
     principal = await current()
     return render("admin.html", csrf_token=principal.csrf_token or "")
 
 
 @bp.get("/api/me")
+@responds(ok(bodies.Me), *errors(401))
 async def me() -> Response:
     p = await current()
     user = {"id": p.user.id, "email": p.user.email} if p.user else None
@@ -68,18 +72,22 @@ async def me() -> Response:
         for site in runtime().sites.all()
         if p.can_read(site.id)
     ]
-    return jsonify({"kind": p.kind, "admin": p.is_admin, "user": user, "sites": sites})
+    return json_response(
+        bodies.Me, {"kind": p.kind, "admin": p.is_admin, "user": user, "sites": sites}
+    )
 
 
 @bp.get("/api/admin/sites")
+@responds(ok(list[bodies.AdminSite], "the sites the caller manages"), *errors(401))
 async def sites_list() -> Response:
     p = await current()
     async with runtime().engine.connect() as conn:
         found = await list_sites(conn)
-    return jsonify([asdict(s) for s in found if p.can_manage(s.id)])
+    return json_response(list[bodies.AdminSite], [asdict(s) for s in found if p.can_manage(s.id)])
 
 
 @bp.post("/api/admin/sites")
+@responds(ok(bodies.AdminSite, "the site, added"), *errors(400, 401, 403))
 async def sites_add() -> Response:
     if not (await current()).is_admin:
         return _forbidden()
@@ -89,6 +97,7 @@ async def sites_add() -> Response:
 
 
 @bp.patch("/api/admin/sites/<domain>")
+@responds(ok(bodies.AdminSite, "the site, changed"), *errors(400, 401, 403))
 async def sites_update(domain: str) -> Response:
     site = await _site(domain)
     if site is None or not (await current()).can_manage(site.id):
@@ -99,6 +108,7 @@ async def sites_update(domain: str) -> Response:
 
 
 @bp.delete("/api/admin/sites/<domain>")
+@responds(ok(bodies.AdminSite, "the site, removed with its data"), *errors(400, 401, 403))
 async def sites_remove(domain: str) -> Response:
     if not (await current()).is_admin:
         return _forbidden()
@@ -113,19 +123,22 @@ async def _site_change(change: Any) -> Response:
     except Failures as exc:
         return error_response(400, str(exc))
     await rt.sites.reload()  # rules and names take effect on the next event
-    return jsonify(asdict(site))
+    return json_response(bodies.AdminSite, asdict(site))
 
 
 @bp.get("/api/admin/users")
+@responds(ok(list[bodies.AdminUser]), *errors(401, 403))
 async def users_list() -> Response:
     if not (await current()).is_admin:
         return _forbidden()
     async with runtime().engine.connect() as conn:
         found = await users.list_users(conn)
-    return jsonify([{**asdict(u), "roles": {str(k): v for k, v in u.roles.items()}} for u in found])
+    listed = [{**asdict(u), "roles": {str(k): v for k, v in u.roles.items()}} for u in found]
+    return json_response(list[bodies.AdminUser], listed)
 
 
 @bp.post("/api/admin/users")
+@responds(ok(bodies.CreatedUser), *errors(400, 401, 403))
 async def users_create() -> Response:
     if not (await current()).is_admin:
         return _forbidden()
@@ -141,10 +154,12 @@ async def users_create() -> Response:
             )
     except Failures as exc:
         return error_response(400, str(exc))
-    return jsonify({"id": user.id, "email": user.email, "is_admin": user.is_admin})
+    created = {"id": user.id, "email": user.email, "is_admin": user.is_admin}
+    return json_response(bodies.CreatedUser, created)
 
 
 @bp.put("/api/admin/users/<int:user_id>/roles/<domain>")
+@responds(ok(bodies.RoleSet), *errors(400, 401, 403))
 async def users_role(user_id: int, domain: str) -> Response:
     site = await _site(domain)
     if not (await current()).is_admin or site is None:
@@ -155,28 +170,32 @@ async def users_role(user_id: int, domain: str) -> Response:
             await users.set_role(conn, user_id, site.id, role)
     except Failures as exc:
         return error_response(400, str(exc))
-    return jsonify({"user_id": user_id, "site": site.domain, "role": role})
+    return json_response(bodies.RoleSet, {"user_id": user_id, "site": site.domain, "role": role})
 
 
 @bp.delete("/api/admin/users/<int:user_id>")
+@responds(ok(bodies.Deleted), *errors(401, 403))
 async def users_delete(user_id: int) -> Response:
     p = await current()
     if not p.is_admin or (p.user is not None and p.user.id == user_id):
         return _forbidden()  # an admin cannot lock themselves out
     async with runtime().engine.begin() as conn:
         await users.delete_user(conn, user_id)
-    return jsonify({"deleted": user_id})
+    return json_response(bodies.Deleted, {"deleted": user_id})
 
 
 @bp.get("/api/admin/tokens")
+@responds(ok(list[bodies.AdminToken]), *errors(401, 403))
 async def tokens_list() -> Response:
     if not (await current()).is_admin:
         return _forbidden()
     async with runtime().engine.connect() as conn:
-        return jsonify([asdict(t) for t in await tokens.list_tokens(conn)])
+        found = [asdict(t) for t in await tokens.list_tokens(conn)]
+    return json_response(list[bodies.AdminToken], found)
 
 
 @bp.post("/api/admin/tokens")
+@responds(ok(bodies.CreatedToken, "the token, shown this once"), *errors(400, 401, 403))
 async def tokens_create() -> Response:
     if not (await current()).is_admin:
         return _forbidden()
@@ -196,17 +215,19 @@ async def tokens_create() -> Response:
             )
     except Failures as exc:
         return error_response(400, str(exc))
-    return jsonify({"id": token_id, "token": raw, "scope": scope})  # shown this once
+    created = {"id": token_id, "token": raw, "scope": scope}  # shown this once
+    return json_response(bodies.CreatedToken, created)
 
 
 @bp.delete("/api/admin/tokens/<int:token_id>")
+@responds(ok(bodies.Revoked), *errors(401, 403))
 async def tokens_revoke(token_id: int) -> Response:
     if not (await current()).is_admin:
         return _forbidden()
     rt = runtime()
     async with rt.engine.begin() as conn:
         done = await tokens.revoke_token(conn, token_id, rt.clock.now_ms())
-    return jsonify({"revoked": done})
+    return json_response(bodies.Revoked, {"revoked": done})
 
 
 def _share_json(link: shares.ShareLink) -> dict[str, Any]:
@@ -215,15 +236,18 @@ def _share_json(link: shares.ShareLink) -> dict[str, Any]:
 
 
 @bp.get("/api/admin/sites/<domain>/shares")
+@responds(ok(list[bodies.Share]), *errors(401, 403))
 async def shares_list(domain: str) -> Response:
     site = await _site(domain)
     if site is None or not (await current()).can_manage(site.id):
         return _forbidden()
     async with runtime().engine.connect() as conn:
-        return jsonify([_share_json(s) for s in await shares.list_shares(conn, site.id)])
+        found = [_share_json(s) for s in await shares.list_shares(conn, site.id)]
+    return json_response(list[bodies.Share], found)
 
 
 @bp.post("/api/admin/sites/<domain>/shares")
+@responds(ok(bodies.Share, "the share link, created"), *errors(400, 401, 403))
 async def shares_create(domain: str) -> Response:
     site, rt = await _site(domain), runtime()
     if site is None or not (await current()).can_manage(site.id):
@@ -234,10 +258,11 @@ async def shares_create(domain: str) -> Response:
             link = await shares.create_share(conn, site.id, password, rt.clock.now_ms())
     except Failures as exc:
         return error_response(400, str(exc))
-    return jsonify(_share_json(link))
+    return json_response(bodies.Share, _share_json(link))
 
 
 @bp.delete("/api/admin/shares/<int:share_id>")
+@responds(ok(bodies.Revoked), *errors(401, 403))
 async def shares_revoke(share_id: int) -> Response:
     p, rt = await current(), runtime()
     async with rt.engine.begin() as conn:
@@ -245,7 +270,7 @@ async def shares_revoke(share_id: int) -> Response:
         if not found or not _may_manage(p, found[0].site_id):
             return _forbidden()
         done = await shares.revoke_share(conn, share_id, rt.clock.now_ms())
-    return jsonify({"revoked": done})
+    return json_response(bodies.Revoked, {"revoked": done})
 
 
 def _may_manage(p: Principal, site_id: int) -> bool:

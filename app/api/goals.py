@@ -6,14 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, Response, jsonify, request
+from quart import Blueprint, Response, request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.access import may_read
 from app.api.context import runtime
+from app.api.contract import empty, errors, json_response, ok, responds
 from app.api.errors import error_response
 from app.api.params import PERIOD
-from app.api.reports import answer, document, find_site
+from app.api.reports import answer, document, find_site, report_replies
+from app.api.schemas import examples
+from app.api.schemas.accounts import Goal, Goals
+from app.api.schemas.reports import GoalReport
 from app.auth.principal import current
 from app.goals.definition import GoalError, parse
 from app.goals.store import add_goal, list_goals, remove_goal
@@ -30,6 +34,7 @@ document(
 
 
 @bp.get(BASE)
+@responds(ok(Goals), *errors(401, 403, 404))
 async def goals_list(site: str) -> Response:
     """The site's goals (anyone who may read the site)."""
     found = await find_site(site)
@@ -39,10 +44,11 @@ async def goals_list(site: str) -> Response:
         return error_response(403, "not allowed to read this site", "site")
     async with runtime().engine.connect() as conn:
         goals = await list_goals(conn, found.id)
-    return jsonify({"goals": [g.as_json() for g in goals]})
+    return json_response(Goals, {"goals": [g.as_json() for g in goals]})
 
 
 @bp.post(BASE)
+@responds(ok(Goal, "the goal, defined", status=201), *errors(400, 401, 403, 404))
 async def goals_add(site: str) -> Response:
     """Define a goal: {"name", "page": "/blog/**"} | {"name", "event", "property"?: {"key",
     "value"}} | {"name", "page", "scroll": 75} (owners and admins); 400 names the field."""
@@ -58,12 +64,11 @@ async def goals_add(site: str) -> Response:
             goal = await add_goal(conn, found.id, goal, runtime().clock.now_ms())
     except GoalError as exc:
         return error_response(400, exc.message, exc.field)
-    response = jsonify(goal.as_json())
-    response.status_code = 201
-    return response
+    return json_response(Goal, goal.as_json(), status=201)
 
 
 @bp.delete(f"{BASE}/<int:goal_id>")
+@responds(empty(204, "removed"), *errors(401, 403, 404))
 async def goals_remove(site: str, goal_id: int) -> Response:
     """Remove a goal (owners and admins). Its counts go with it: they were never stored."""
     found = await find_site(site)
@@ -81,8 +86,9 @@ async def goals_remove(site: str, goal_id: int) -> Response:
 
 
 @bp.get(f"{BASE}/report")
+@responds(*report_replies(GoalReport, examples.GOAL_REPORT))
 async def goals_report(site: str) -> Response:
     async def run(conn: AsyncConnection, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         return await goal_report(conn, scope, await list_goals(conn, scope.site_id))
 
-    return await answer(site, PERIOD, run)
+    return await answer(site, PERIOD, run, GoalReport)

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, jsonify
+from quart import Blueprint, Response
 
 from app.api.context import runtime
+from app.api.contract import json_response, ok, responds
+from app.api.schemas.service import Healthz, Readyz
 from app.storage.database import ping
 
 bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
+@responds(ok(Healthz, "the process answers", example={"status": "ok"}))
 async def healthz() -> Response:
-    return jsonify({"status": "ok"})
+    """Liveness: the process answers."""
+    return json_response(Healthz, {"status": "ok"})
 
 
 @bp.get("/readyz")
+@responds(
+    ok(Readyz, "the database answers (status degraded: Redis is down)"),
+    ok(Readyz, "the database does not answer", status=503),
+)
 async def readyz() -> Response:
     rt = runtime()
     database_ok, database_error = True, None
@@ -51,6 +59,4 @@ async def readyz() -> Response:
         "sites": len(rt.sites.all()),
         "broker": broker,
     }
-    response = jsonify(body)
-    response.status_code = 200 if database_ok else 503
-    return response
+    return json_response(Readyz, body, status=200 if database_ok else 503)

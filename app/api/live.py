@@ -16,7 +16,10 @@ import contextlib
 from quart import Blueprint, Response, request, websocket
 
 from app.api.context import runtime
+from app.api.contract import empty, errors, ok, responds
 from app.api.errors import error_response
+from app.api.schemas import examples
+from app.api.schemas.service import LiveSnapshot
 from app.auth.principal import credentials_of
 from app.ingest.client_ip import client_ip
 from app.live.access import may_watch, origin_allowed
@@ -33,6 +36,10 @@ async def _site(name: str) -> Site | None:
 
 
 @bp.websocket("/ws/live")
+@responds(
+    empty(101, "websocket: LiveSnapshot frames (JSON text or msgpack binary)"),
+    *errors(400, 401, 403, 404, 503),
+)
 async def live_socket() -> Response | None:
     rt = runtime()
     site = await _site(websocket.args.get("site", ""))
@@ -78,6 +85,7 @@ async def _discard_incoming() -> None:
 
 
 @bp.get("/api/v1/sites/<site_name>/realtime")
+@responds(ok(LiveSnapshot, "the live snapshot", example=examples.REALTIME), *errors(401, 403, 404))
 async def realtime(site_name: str) -> Response:
     rt = runtime()
     site = await _site(site_name)

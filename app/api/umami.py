@@ -15,8 +15,10 @@ from typing import Any
 from quart import Blueprint, Response, jsonify
 
 from app.api.context import runtime
+from app.api.contract import empty, errors, ok, responds
 from app.api.cors import preflight_response
 from app.api.ingest_request import NOTHING, handle
+from app.api.schemas.service import UmamiBatch, UmamiErrorBody, UmamiSent
 from app.events import DROP_BOT, DROP_UNKNOWN_SITE
 from app.ingest.compat import umami
 from app.ingest.intake import Outcome
@@ -33,11 +35,17 @@ ALLOW_HEADERS = "Content-Type, x-umami-cache"
 
 @bp.route("/api/send", methods=["OPTIONS"])
 @bp.route("/api/batch", methods=["OPTIONS"])
+@responds(empty(204, "CORS preflight: allowed methods and headers"))
 async def preflight() -> Response:
     return preflight_response(ALLOW_HEADERS)
 
 
 @bp.post("/api/send")
+@responds(
+    ok(UmamiSent, "recorded (ids), a bot (beep) or nothing to record ({})"),
+    ok(UmamiErrorBody, "unknown website or invalid input, Umami's shape", status=400),
+    *errors(413, 429, 503),
+)
 async def send() -> Response:
     return await handle(_decode_one, _answer_one, _invalid)
 
@@ -61,6 +69,11 @@ def _answer_one(outcome: Outcome) -> Response:
 
 
 @bp.post("/api/batch")
+@responds(
+    ok(UmamiBatch, "per-message outcome"),
+    ok(UmamiErrorBody, "invalid input, Umami's shape", status=400),
+    *errors(413, 429, 503),
+)
 async def batch() -> Response:
     """Umami's batch answer: `{size, processed, errors, details: [{index, response}]}`. Invalid
     input fails the whole batch (Pulse keeps nothing of a bad request); unknown websites are
