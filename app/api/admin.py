@@ -21,7 +21,7 @@ from typing import Any
 from quart import Blueprint, Response, request
 
 from app.api.context import runtime
-from app.api.contract import HTML, TEXT, errors, json_response, ok, responds
+from app.api.contract import HTML, TEXT, empty, errors, json_response, ok, responds
 from app.api.errors import error_response
 from app.api.schemas import accounts as bodies
 from app.auth import shares, tokens, users
@@ -50,7 +50,7 @@ async def _site(domain: str) -> Site | None:
 
 
 @bp.get("/admin")
-@responds(ok(TEXT, "the admin page", media=HTML), *errors(401))
+@responds(ok(TEXT, "the admin page", media=HTML), empty(302, "no credential: to /login"))
 async def admin_page() -> Response:
     principal = await current()
     return render("admin.html", csrf_token=principal.csrf_token or "")

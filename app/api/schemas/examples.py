@@ -129,7 +129,7 @@ DIMENSIONS = {
 REALTIME = {
     "type": "snapshot",
     "v": 1,
-    "site": "example.com",
+    "site": "your-site.test",
     "name": "Example",
     "timezone": "UTC",
     "seq": 1,
@@ -168,7 +168,7 @@ REALTIME = {
     "today": {"date": "2026-12-04", "pageviews": 39, "visitors": 17, "sessions": 17},
 }
 ORIGINAL_STATS = {
-    "site": "example.com",
+    "site": "your-site.test",
     "time_range": "7d",
     "unique_visitors": 95,
     "total_pageviews": 274,
@@ -180,7 +180,7 @@ ORIGINAL_STATS = {
     "top_referrers": [{"referrer": "google.com", "count": 47}],
 }
 ORIGINAL_SANKEY = {
-    "site": "example.com",
+    "site": "your-site.test",
     "time_range": "7d",
     "nodes": [{"name": "0:Google", "label": "Google", "step": 0, "value": 50}],
     "links": [{"source": "0:Google", "target": "1:/docs/", "value": 9}],

@@ -159,7 +159,7 @@ class LiveMinutes(Body):
 
 class LiveTop(Body):
     by: str
-    items: list[tuple[str, int]]
+    items: list[list[str | int]]  # [key, count] pairs
     other: int
 
 
