@@ -8,10 +8,14 @@ document (a new route without a call here fails `test_every_operation_is_called`
 from __future__ import annotations
 
 import base64
+import importlib
 import json
 import os
 import re
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -387,3 +391,59 @@ async def test_503_answers_carry_retry_after(
     )
     assert as_httpx.status_code == 503 and as_httpx.headers["Retry-After"] == "60"
     check_answer(doc, "get", "/js/pulse.js", as_httpx)
+
+
+def test_a_client_generated_from_the_document_reads_the_same_numbers(
+    server: ContractServer, doc: dict[str, Any], tmp_path: Path
+) -> None:
+    """openapi-python-client (a local generator, no network) turns the document into a typed
+    client; its summary and breakdown equal the JSON API's."""
+    spec = tmp_path / "openapi.json"
+    spec.write_text(json.dumps(doc))
+    generator = Path(sys.executable).parent / "openapi-python-client"
+    started = time.monotonic()
+    subprocess.run(
+        [generator, "generate", "--path", spec, "--output-path", tmp_path / "pulse_client"]
+        + ["--meta", "none"],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    seconds = time.monotonic() - started
+    assert seconds < 30, f"generation took {seconds:.1f} s"
+    sys.path.insert(0, str(tmp_path))
+    try:
+        client_module = importlib.import_module("pulse_client")
+        summary_api = importlib.import_module(
+            "pulse_client.api.default.stats_summary_route_api_v1_sites_site_summary_get"
+        )
+        breakdown_api = importlib.import_module(
+            "pulse_client.api.default.stats_breakdown_route_api_v1_sites_site_breakdown_dimension_get"
+        )
+        models = importlib.import_module("pulse_client.models")
+    finally:
+        sys.path.remove(str(tmp_path))
+    client = client_module.AuthenticatedClient(base_url=server.origin, token=server.admin_token)
+    headers = {"Authorization": f"Bearer {server.admin_token}"}
+    json_api = httpx.Client(base_url=f"{server.origin}/api/v1/sites/{SITE}", headers=headers)
+
+    summary = summary_api.sync(
+        SITE, client=client, range_=models.StatsSummaryRouteApiV1SitesSiteSummaryGetRange("28d")
+    )
+    assert isinstance(summary, models.Summary)
+    expected = json_api.get("/summary", params={"range": "28d"}).json()["metrics"]
+    typed = summary.metrics.additional_properties
+    assert {name: m.value for name, m in typed.items()} == {
+        name: m["value"] for name, m in expected.items()
+    }
+    assert typed["visitors"].value > 0 and typed["pageviews"].value >= typed["visitors"].value
+
+    ranges = models.StatsBreakdownRouteApiV1SitesSiteBreakdownDimensionGetRange
+    breakdown = breakdown_api.sync(SITE, "source", client=client, range_=ranges("28d"), limit=5)
+    assert isinstance(breakdown, models.Breakdown)
+    expected = json_api.get("/breakdown/source", params={"range": "28d", "limit": 5}).json()
+    assert [(r.value, r.visitors, r.sessions, r.pageviews) for r in breakdown.results] == [
+        (r["value"], r["visitors"], r["sessions"], r["pageviews"]) for r in expected["results"]
+    ]
+    assert breakdown.total_rows == expected["total_rows"] and len(breakdown.results) == 5
+    assert breakdown.totals.visitors == expected["totals"]["visitors"] == typed["visitors"].value
