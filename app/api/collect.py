@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, jsonify, request
+from quart import Blueprint, Response, request
 
-from app.api.contract import empty, errors, ok, responds
+from app.api.contract import empty, errors, json_response, ok, responds
 from app.api.cors import preflight_response
 from app.api.errors import error_response
 from app.api.ingest_request import dropped_header, handle
@@ -38,8 +38,8 @@ def _decode(body: bytes) -> list[WireEvent]:
 
 def _answer(outcome: Outcome) -> Response:
     dropped = outcome.dropped
-    response = jsonify({"accepted": len(outcome.accepted), "dropped": dict(dropped)})
-    response.status_code = 202
+    counts = {"accepted": len(outcome.accepted), "dropped": dict(dropped)}
+    response = json_response(Accepted, counts, status=202)
     if dropped:
         response.headers[DROPPED_HEADER] = dropped_header(dropped)
     return response

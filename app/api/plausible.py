@@ -8,9 +8,9 @@ own `X-Pulse-Dropped: reason=n`); invalid input `400 {"errors": {"field": ["mess
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, jsonify
+from quart import Blueprint, Response
 
-from app.api.contract import TEXT, empty, errors, ok, responds
+from app.api.contract import TEXT, empty, errors, json_response, ok, responds
 from app.api.cors import preflight_response
 from app.api.ingest_request import dropped_header, handle
 from app.api.schemas.service import PlausibleErrors
@@ -53,6 +53,5 @@ def _answer(outcome: Outcome) -> Response:
 
 
 def _invalid(exc: WireError) -> Response:
-    response = jsonify({"errors": {plausible.field_name(exc.field): [exc.message]}})
-    response.status_code = 400
-    return response
+    body = {"errors": {plausible.field_name(exc.field): [exc.message]}}
+    return json_response(PlausibleErrors, body, status=400)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from msgspec import UNSET, UnsetType
+
 from app.api.schemas.base import Body, Num
 
 
@@ -65,7 +67,7 @@ class UmamiError(Body):
     message: str
     code: str
     status: int
-    field: str | None = None
+    field: str | UnsetType = UNSET
 
 
 class UmamiErrorBody(Body):
@@ -75,9 +77,9 @@ class UmamiErrorBody(Body):
 class UmamiSent(Body):
     """POST /api/send: {} for nothing recorded, {"beep": "boop"} for a bot, else the ids."""
 
-    sessionId: str | None = None  # noqa: N815 -- Umami's spelling
-    visitId: str | None = None  # noqa: N815
-    beep: str | None = None
+    sessionId: str | UnsetType = UNSET  # noqa: N815 -- Umami's spelling
+    visitId: str | UnsetType = UNSET  # noqa: N815
+    beep: str | UnsetType = UNSET
 
 
 class UmamiDetail(Body):
