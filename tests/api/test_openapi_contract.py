@@ -29,6 +29,7 @@ from quart import Blueprint, Quart, Response
 from app.api.contract import json_response
 from app.api.openapi import build
 from app.api.schemas.reports import Summary
+from app.settings import Settings
 from tests.conftest import FIREFOX
 from tests.support.contract import check_answer, schema_validator, undeclared_routes
 from tests.support.server import ServerProcess, pulse_cli, pulse_serve
@@ -103,10 +104,16 @@ def test_document_is_valid_openapi(doc: dict[str, Any]) -> None:
     validate(doc)  # openapi-spec-validator: OpenAPI 3.1 and its JSON Schema dialect
 
 
-def test_every_route_declares_its_responses(doc: dict[str, Any]) -> None:
+def _app(tmp_path: Path) -> Quart:
+    """The app with every route, not started, its files in tmp_path."""
     from app import create_app
 
-    app = create_app()
+    db = f"sqlite+aiosqlite:///{tmp_path / 'pulse.db'}"
+    return create_app(Settings(database_url=db, spill_path=str(tmp_path / "pulse.spill")))
+
+
+def test_every_route_declares_its_responses(doc: dict[str, Any], tmp_path: Path) -> None:
+    app = _app(tmp_path)
     assert undeclared_routes(app) == []
     for path, item in doc["paths"].items():
         for method, op in item.items():
@@ -122,10 +129,8 @@ def test_every_route_declares_its_responses(doc: dict[str, Any]) -> None:
                     assert "Retry-After" in reply["headers"], (method, path, status)
 
 
-def test_a_route_without_a_declaration_is_caught() -> None:
-    from app import create_app
-
-    app = create_app()
+def test_a_route_without_a_declaration_is_caught(tmp_path: Path) -> None:
+    app = _app(tmp_path)
     extra = Blueprint("extra", __name__)
 
     @extra.get("/api/v1/new")
