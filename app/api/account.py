@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, Response, jsonify, request
+from quart import Blueprint, Response, request
 
 from app.api.context import runtime
+from app.api.contract import errors, json_response, ok, responds
 from app.api.errors import Refusal, error_response
+from app.api.schemas import accounts as bodies
 from app.auth import cookies, totp
 from app.auth.passwords import PasswordError
 from app.auth.principal import current
@@ -55,6 +57,7 @@ async def password_checked(user: User, password: str, field: str) -> None:
 
 
 @bp.post("/api/account/password")
+@responds(ok(bodies.PasswordChanged), *errors(400, 401, 403, 429))
 async def change_password() -> Response:
     """A signed-in user's own password. Every other session of theirs ends; this browser gets
     a fresh session (cookie) and stays signed in."""
@@ -67,19 +70,23 @@ async def change_password() -> Response:
             raw = await start_session(conn, user, rt.clock.now_ms())
     except PasswordError as exc:
         return error_response(400, str(exc), "new_password")
-    response = jsonify({"changed": True, "other_sessions": "ended"})
+    changed = {"changed": True, "other_sessions": "ended"}
+    response = json_response(bodies.PasswordChanged, changed)
     cookies.set_cookie(response, rt.settings, cookies.SESSION, raw, SESSION_TTL_MS // 1000)
     return response
 
 
 @bp.get("/api/account/totp")
+@responds(ok(bodies.TwoFactor), *errors(401, 403))
 async def totp_status() -> Response:
     user = await signed_in()
     async with runtime().engine.connect() as conn:
-        return jsonify({"enabled": await totp.status(conn, user.id)})
+        enabled = await totp.status(conn, user.id)
+    return json_response(bodies.TwoFactor, {"enabled": enabled})
 
 
 @bp.post("/api/account/totp")
+@responds(ok(bodies.TwoFactorSecret), *errors(401, 403, 409))
 async def totp_begin() -> Response:
     user = await signed_in()
     try:
@@ -87,10 +94,11 @@ async def totp_begin() -> Response:
             secret, uri = await totp.begin(conn, user.id, user.email)
     except totp.TotpError as exc:
         return error_response(409, str(exc))
-    return jsonify({"secret": secret, "uri": uri})
+    return json_response(bodies.TwoFactorSecret, {"secret": secret, "uri": uri})
 
 
 @bp.post("/api/account/totp/enable")
+@responds(ok(bodies.TwoFactorEnabled), *errors(400, 401, 403))
 async def totp_enable() -> Response:
     rt, user = runtime(), await signed_in()
     code = (await text_fields("code"))["code"]
@@ -99,13 +107,14 @@ async def totp_enable() -> Response:
             codes = await totp.enable(conn, user.id, code, rt.clock.now_ms())
     except totp.TotpError as exc:
         return error_response(400, str(exc), "code")
-    return jsonify({"enabled": True, "recovery_codes": codes})
+    return json_response(bodies.TwoFactorEnabled, {"enabled": True, "recovery_codes": codes})
 
 
 @bp.delete("/api/account/totp")
+@responds(ok(bodies.TwoFactor), *errors(400, 401, 403, 429))
 async def totp_disable() -> Response:
     user = await signed_in()
     await password_checked(user, (await text_fields("password"))["password"], "password")
     async with runtime().engine.begin() as conn:
         await totp.disable(conn, user.id)
-    return jsonify({"enabled": False})
+    return json_response(bodies.TwoFactor, {"enabled": False})

@@ -20,11 +20,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import Any, ParamSpec
 
-from quart import Blueprint, Response, jsonify, request
+from quart import Blueprint, Response, request
 
 from app.api.access import managed_site
 from app.api.context import runtime
+from app.api.contract import HTML, TEXT, empty, errors, json_response, ok, responds
 from app.api.errors import Refusal, error_response
+from app.api.schemas import accounts as bodies
 from app.auth import shares, tokens, users
 from app.auth.passwords import PasswordError
 from app.auth.principal import Principal, current
@@ -82,12 +84,14 @@ async def _site(domain: str) -> Site:
 
 
 @bp.get("/admin")
+@responds(ok(TEXT, "the admin page", media=HTML), empty(302, "no credential: to /login"))
 async def admin_page() -> Response:
     principal = await current()
     return render("admin.html", csrf_token=principal.csrf_token or "")
 
 
 @bp.get("/api/me")
+@responds(ok(bodies.Me), *errors(401))
 async def me() -> Response:
     p = await current()
     user = {"id": p.user.id, "email": p.user.email} if p.user else None
@@ -102,18 +106,22 @@ async def me() -> Response:
         for site in runtime().sites.all()
         if p.can_read(site.id)
     ]
-    return jsonify({"kind": p.kind, "admin": p.is_admin, "user": user, "sites": sites})
+    return json_response(
+        bodies.Me, {"kind": p.kind, "admin": p.is_admin, "user": user, "sites": sites}
+    )
 
 
 @bp.get("/api/admin/sites")
+@responds(ok(list[bodies.AdminSite], "the sites the caller manages"), *errors(401))
 async def sites_list() -> Response:
     p = await current()
     async with runtime().engine.connect() as conn:
         found = await list_sites(conn)
-    return jsonify([asdict(s) for s in found if p.can_manage(s.id)])
+    return json_response(list[bodies.AdminSite], [asdict(s) for s in found if p.can_manage(s.id)])
 
 
 @bp.post("/api/admin/sites")
+@responds(ok(bodies.AdminSite, "the site, added"), *errors(400, 401, 403))
 @admin_only
 async def sites_add() -> Response:
     body = await _body()
@@ -123,6 +131,7 @@ async def sites_add() -> Response:
 
 
 @bp.patch("/api/admin/sites/<domain>")
+@responds(ok(bodies.AdminSite, "the site, changed"), *errors(400, 401, 403))
 async def sites_update(domain: str) -> Response:
     site = await managed_site(domain, "change the site")
     body = await _body()
@@ -131,6 +140,7 @@ async def sites_update(domain: str) -> Response:
 
 
 @bp.delete("/api/admin/sites/<domain>")
+@responds(ok(bodies.AdminSite, "the site, removed with its data"), *errors(400, 401, 403))
 @admin_only
 async def sites_remove(domain: str) -> Response:
     return await _site_change(lambda conn: remove_site(conn, domain))
@@ -144,18 +154,21 @@ async def _site_change(change: Any) -> Response:
     except Failures as exc:
         return error_response(400, str(exc))
     await rt.sites.reload()  # rules and names take effect on the next event
-    return jsonify(asdict(site))
+    return json_response(bodies.AdminSite, asdict(site))
 
 
 @bp.get("/api/admin/users")
+@responds(ok(list[bodies.AdminUser]), *errors(401, 403))
 @admin_only
 async def users_list() -> Response:
     async with runtime().engine.connect() as conn:
         found = await users.list_users(conn)
-    return jsonify([{**asdict(u), "roles": {str(k): v for k, v in u.roles.items()}} for u in found])
+    listed = [{**asdict(u), "roles": {str(k): v for k, v in u.roles.items()}} for u in found]
+    return json_response(list[bodies.AdminUser], listed)
 
 
 @bp.post("/api/admin/users")
+@responds(ok(bodies.CreatedUser), *errors(400, 401, 403))
 @admin_only
 async def users_create() -> Response:
     body, rt = await _body(), runtime()
@@ -170,10 +183,12 @@ async def users_create() -> Response:
             )
     except Failures as exc:
         return error_response(400, str(exc))
-    return jsonify({"id": user.id, "email": user.email, "is_admin": user.is_admin})
+    created = {"id": user.id, "email": user.email, "is_admin": user.is_admin}
+    return json_response(bodies.CreatedUser, created)
 
 
 @bp.put("/api/admin/users/<id:user_id>/roles/<domain>")
+@responds(ok(bodies.RoleSet), *errors(400, 401, 403))
 @admin_only
 async def users_role(user_id: int, domain: str) -> Response:
     site = await _site(domain)
@@ -183,27 +198,31 @@ async def users_role(user_id: int, domain: str) -> Response:
             await users.set_role(conn, user_id, site.id, role)
     except Failures as exc:
         return error_response(400, str(exc))
-    return jsonify({"user_id": user_id, "site": site.domain, "role": role})
+    return json_response(bodies.RoleSet, {"user_id": user_id, "site": site.domain, "role": role})
 
 
 @bp.delete("/api/admin/users/<id:user_id>")
+@responds(ok(bodies.Deleted), *errors(401, 403))
 async def users_delete(user_id: int) -> Response:
     p = await current()
     if not p.is_admin or (p.user is not None and p.user.id == user_id):
         return _forbidden()  # an admin cannot lock themselves out
     async with runtime().engine.begin() as conn:
         await users.delete_user(conn, user_id)
-    return jsonify({"deleted": user_id})
+    return json_response(bodies.Deleted, {"deleted": user_id})
 
 
 @bp.get("/api/admin/tokens")
+@responds(ok(list[bodies.AdminToken]), *errors(401, 403))
 @admin_only
 async def tokens_list() -> Response:
     async with runtime().engine.connect() as conn:
-        return jsonify([asdict(t) for t in await tokens.list_tokens(conn)])
+        found = [asdict(t) for t in await tokens.list_tokens(conn)]
+    return json_response(list[bodies.AdminToken], found)
 
 
 @bp.post("/api/admin/tokens")
+@responds(ok(bodies.CreatedToken, "the token, shown this once"), *errors(400, 401, 403))
 @admin_only
 async def tokens_create() -> Response:
     body, rt = await _body(), runtime()
@@ -223,16 +242,18 @@ async def tokens_create() -> Response:
             )
     except Failures as exc:
         return error_response(400, str(exc))
-    return jsonify({"id": token_id, "token": raw, "scope": scope})  # shown this once
+    created = {"id": token_id, "token": raw, "scope": scope}  # shown this once
+    return json_response(bodies.CreatedToken, created)
 
 
 @bp.delete("/api/admin/tokens/<id:token_id>")
+@responds(ok(bodies.Revoked), *errors(401, 403))
 @admin_only
 async def tokens_revoke(token_id: int) -> Response:
     rt = runtime()
     async with rt.engine.begin() as conn:
         done = await tokens.revoke_token(conn, token_id, rt.clock.now_ms())
-    return jsonify({"revoked": done})
+    return json_response(bodies.Revoked, {"revoked": done})
 
 
 def _share_json(link: shares.ShareLink) -> dict[str, Any]:
@@ -241,13 +262,16 @@ def _share_json(link: shares.ShareLink) -> dict[str, Any]:
 
 
 @bp.get("/api/admin/sites/<domain>/shares")
+@responds(ok(list[bodies.Share]), *errors(401, 403))
 async def shares_list(domain: str) -> Response:
     site = await managed_site(domain, "see share links")
     async with runtime().engine.connect() as conn:
-        return jsonify([_share_json(s) for s in await shares.list_shares(conn, site.id)])
+        found = [_share_json(s) for s in await shares.list_shares(conn, site.id)]
+    return json_response(list[bodies.Share], found)
 
 
 @bp.post("/api/admin/sites/<domain>/shares")
+@responds(ok(bodies.Share, "the share link, created"), *errors(400, 401, 403))
 async def shares_create(domain: str) -> Response:
     site, rt = await managed_site(domain, "create share links"), runtime()
     password = field(await _body(), "password", str) or None
@@ -256,10 +280,11 @@ async def shares_create(domain: str) -> Response:
             link = await shares.create_share(conn, site.id, password, rt.clock.now_ms())
     except Failures as exc:
         return error_response(400, str(exc))
-    return jsonify(_share_json(link))
+    return json_response(bodies.Share, _share_json(link))
 
 
 @bp.delete("/api/admin/shares/<id:share_id>")
+@responds(ok(bodies.Revoked), *errors(401, 403))
 async def shares_revoke(share_id: int) -> Response:
     p, rt = await current(), runtime()
     async with rt.engine.begin() as conn:
@@ -267,7 +292,7 @@ async def shares_revoke(share_id: int) -> Response:
         if not found or not _may_manage(p, found[0].site_id):
             return _forbidden()
         done = await shares.revoke_share(conn, share_id, rt.clock.now_ms())
-    return jsonify({"revoked": done})
+    return json_response(bodies.Revoked, {"revoked": done})
 
 
 def _may_manage(p: Principal, site_id: int) -> bool:

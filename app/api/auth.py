@@ -17,6 +17,7 @@ from quart import Blueprint, Response, redirect, request, send_from_directory
 from werkzeug.exceptions import NotFound
 
 from app.api.context import runtime
+from app.api.contract import ANY_MEDIA, HTML, TEXT, empty, errors, ok, responds
 from app.api.errors import error_response
 from app.auth import cookies, csrf, totp
 from app.auth.passwords import PasswordError
@@ -52,11 +53,18 @@ def form_page(template: str, status: int = 200, **values: str) -> Response:
 
 
 @bp.get("/login")
+@responds(ok(TEXT, "the sign-in form", media=HTML))
 async def login_page() -> Response:
     return form_page("login.html", next=safe_next(request.args.get("next")), error="", email="")
 
 
 @bp.post("/login")
+@responds(
+    empty(303, "signed in: a session cookie, on to `next`", headers={"Location": {"schema": TEXT}}),
+    ok(TEXT, "the form again, saying what was wrong", status=401, media=HTML),
+    ok(TEXT, "the form again, saying what was wrong", status=403, media=HTML),
+    ok(TEXT, "too many attempts; see Retry-After", status=429, media=HTML),
+)
 async def login() -> Response:
     rt = runtime()
     form = await request.form
@@ -89,6 +97,17 @@ async def login() -> Response:
 
 
 @bp.post("/login/totp")
+@responds(
+    empty(303, "signed in: a session cookie, on to `next`", headers={"Location": {"schema": TEXT}}),
+    ok(
+        TEXT,
+        "the form again, saying what was wrong (or the login form: log in again)",
+        status=401,
+        media=HTML,
+    ),
+    ok(TEXT, "the form again: reload", status=403, media=HTML),
+    ok(TEXT, "too many attempts; see Retry-After", status=429, media=HTML),
+)
 async def login_code() -> Response:
     """The second step: a 6-digit code from the app, or a recovery code."""
     rt = runtime()
@@ -125,6 +144,7 @@ def _logged_in(raw: str, target: str) -> Response:
 
 
 @bp.post("/logout")
+@responds(empty(303, "signed out, on to /login", headers={"Location": {"schema": TEXT}}))
 async def logout() -> Response:
     rt = runtime()
     if raw := request.cookies.get(cookies.SESSION):
@@ -149,6 +169,7 @@ async def setup_open(token: str) -> bool:
 
 
 @bp.get("/setup/<token>")
+@responds(ok(TEXT, "the first account's form", media=HTML), *errors(404))
 async def setup_page(token: str) -> Response:
     if not await setup_open(token):
         return error_response(404, "this setup link was used or has expired")
@@ -156,6 +177,12 @@ async def setup_page(token: str) -> Response:
 
 
 @bp.post("/setup/<token>")
+@responds(
+    empty(303, "signed in: a session cookie, on to `next`", headers={"Location": {"schema": TEXT}}),
+    ok(TEXT, "the form again, saying what was wrong", status=400, media=HTML),
+    ok(TEXT, "the form again, saying what was wrong", status=403, media=HTML),
+    *errors(404),
+)
 async def setup(token: str) -> Response:
     rt = runtime()
     form = await request.form
@@ -180,6 +207,7 @@ async def setup(token: str) -> Response:
 
 
 @bp.get("/assets/auth/<path:name>")
+@responds(ok(TEXT, "the file", media=ANY_MEDIA), *errors(404))
 async def asset(name: str) -> Response:
     if name.endswith(".html"):
         return error_response(404, "not found")  # templates are rendered, never served raw

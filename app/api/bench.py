@@ -5,10 +5,14 @@ from __future__ import annotations
 
 from quart import Blueprint, Response, request
 
+from app.api.contract import empty as no_body
+from app.api.contract import responds
+
 bp = Blueprint("bench", __name__)
 
 
 @bp.post("/bench/empty")
+@responds(no_body(204, "nothing"))
 async def empty() -> Response:
     await request.get_data(cache=False)  # read the body like /api/collect does
     return Response("", status=204)

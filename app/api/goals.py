@@ -6,14 +6,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from quart import Blueprint, Response, jsonify, request
+from quart import Blueprint, Response, request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.access import managed_site, readable_site
 from app.api.context import runtime
+from app.api.contract import empty, errors, json_response, ok, responds
 from app.api.errors import error_response
 from app.api.params import PERIOD
-from app.api.reports import answer, document
+from app.api.reports import answer, document, report_replies
+from app.api.schemas import examples
+from app.api.schemas.accounts import Goal, Goals
+from app.api.schemas.reports import GoalReport
 from app.goals.definition import GoalError, parse
 from app.goals.store import add_goal, list_goals, remove_goal
 from app.queries.goal_report import goal_report
@@ -29,15 +33,17 @@ document(
 
 
 @bp.get(BASE)
+@responds(ok(Goals), *errors(401, 403, 404))
 async def goals_list(site: str) -> Response:
     """The site's goals (anyone who may read the site)."""
     found = await readable_site(site)
     async with runtime().engine.connect() as conn:
         goals = await list_goals(conn, found.id)
-    return jsonify({"goals": [g.as_json() for g in goals]})
+    return json_response(Goals, {"goals": [g.as_json() for g in goals]})
 
 
 @bp.post(BASE)
+@responds(ok(Goal, "the goal, defined", status=201), *errors(400, 401, 403, 404))
 async def goals_add(site: str) -> Response:
     """Define a goal: {"name", "page": "/blog/**"} | {"name", "event", "property"?: {"key",
     "value"}} | {"name", "page", "scroll": 75} (owners and admins); 400 names the field."""
@@ -49,12 +55,11 @@ async def goals_add(site: str) -> Response:
             goal = await add_goal(conn, found.id, goal, runtime().clock.now_ms())
     except GoalError as exc:
         return error_response(400, exc.message, exc.field)
-    response = jsonify(goal.as_json())
-    response.status_code = 201
-    return response
+    return json_response(Goal, goal.as_json(), status=201)
 
 
 @bp.delete(f"{BASE}/<id:goal_id>")
+@responds(empty(204, "removed"), *errors(401, 403, 404))
 async def goals_remove(site: str, goal_id: int) -> Response:
     """Remove a goal (owners and admins). Its counts go with it: they were never stored."""
     found = await managed_site(site, "change goals")
@@ -66,8 +71,9 @@ async def goals_remove(site: str, goal_id: int) -> Response:
 
 
 @bp.get(f"{BASE}/report")
+@responds(*report_replies(GoalReport, examples.GOAL_REPORT))
 async def goals_report(site: str) -> Response:
     async def run(conn: AsyncConnection, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         return await goal_report(conn, scope, await list_goals(conn, scope.site_id))
 
-    return await answer(site, PERIOD, run)
+    return await answer(site, PERIOD, run, GoalReport)

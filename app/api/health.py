@@ -6,9 +6,11 @@ they name internals and may quote SQL, which is no one else's business."""
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, jsonify
+from quart import Blueprint, Response
 
 from app.api.context import runtime
+from app.api.contract import json_response, ok, responds
+from app.api.schemas.service import Healthz, Readiness, Readyz
 from app.auth.principal import current
 from app.storage.database import ping
 
@@ -16,11 +18,20 @@ bp = Blueprint("health", __name__)
 
 
 @bp.get("/healthz")
+@responds(ok(Healthz, "the process answers", example={"status": "ok"}))
 async def healthz() -> Response:
-    return jsonify({"status": "ok"})
+    """Liveness: the process answers."""
+    return json_response(Healthz, {"status": "ok"})
 
 
 @bp.get("/readyz")
+@responds(
+    ok(
+        (Readiness, Readyz),
+        "the database answers (status degraded: Redis is down); the details only to an admin",
+    ),
+    ok((Readiness, Readyz), "the database does not answer", status=503),
+)
 async def readyz() -> Response:
     rt = runtime()
     database_ok, database_error = True, None
@@ -57,8 +68,9 @@ async def readyz() -> Response:
         "broker": broker,
     }
     if not (await current()).is_admin:
-        body = {"status": body["status"]}
-    response = jsonify(body)
+        response = json_response(Readiness, {"status": body["status"]})
+    else:
+        response = json_response(Readyz, body)
     response.headers["Cache-Control"] = "no-store"
     response.status_code = 200 if database_ok else 503
     return response

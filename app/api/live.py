@@ -17,7 +17,10 @@ from quart import Blueprint, Response, websocket
 
 from app.api.access import visible_site
 from app.api.context import runtime
+from app.api.contract import empty, errors, ok, responds
 from app.api.errors import error_response
+from app.api.schemas import examples
+from app.api.schemas.service import LiveSnapshot
 from app.auth.principal import credentials_of
 from app.ingest.client_ip import client_ip
 from app.live.access import origin_allowed
@@ -29,6 +32,10 @@ bp = Blueprint("live", __name__)
 
 
 @bp.websocket("/ws/live")
+@responds(
+    empty(101, "websocket: LiveSnapshot frames (JSON text or msgpack binary)"),
+    *errors(400, 401, 403, 404, 503),
+)
 async def live_socket() -> Response | None:
     rt = runtime()
     site = await visible_site(websocket.args.get("site", ""))
@@ -72,6 +79,7 @@ async def _discard_incoming() -> None:
 
 
 @bp.get("/api/v1/sites/<site_name>/realtime")
+@responds(ok(LiveSnapshot, "the live snapshot", example=examples.REALTIME), *errors(401, 403, 404))
 async def realtime(site_name: str) -> Response:
     rt = runtime()
     site = await visible_site(site_name)

@@ -11,14 +11,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from quart import Blueprint, Response, jsonify, request
+from quart import Blueprint, Response, request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.access import readable_site
 from app.api.context import runtime
+from app.api.contract import errors, json_response, ok, responds
 from app.api.errors import error_response
 from app.api.params import FILTER, Param, ParamError, parse_all
 from app.api.reports import EXPLAIN, document, respond, with_goals
+from app.api.schemas import examples
+from app.api.schemas.reports import Explained
+from app.api.schemas.service import OriginalSankey, OriginalStats
 from app.queries import planner
 from app.queries.filters import FilterError, parse
 from app.queries.flows import MAX_DEPTH, flows
@@ -40,7 +44,7 @@ document("/api/analytics/sankey", "The original system's Sankey (nodes, links)",
 Run = Callable[[AsyncConnection, Scope, dict[str, Any]], Awaitable[dict[str, Any]]]
 
 
-async def _answer(params: tuple[Param, ...], run: Run) -> Response:
+async def _answer(params: tuple[Param, ...], run: Run, body: Any) -> Response:
     try:
         values = parse_all((*params, EXPLAIN), request.args)
         filters = tuple(parse(values["filter"]))
@@ -62,18 +66,24 @@ async def _answer(params: tuple[Param, ...], run: Run) -> Response:
             return error_response(400, str(exc), "filter")
         with planner.explained() as plans:
             result = await run(conn, scope, values)
-    return await respond(jsonify({"site": site.domain, **result}), plans)
+    return await respond(json_response(body, {"site": site.domain, **result}), plans)
 
 
 @bp.get("/api/analytics/stats")
+@responds(
+    ok((OriginalStats, Explained), example=examples.ORIGINAL_STATS), *errors(400, 401, 403, 404)
+)
 async def stats() -> Response:
     async def run(conn: AsyncConnection, scope: Scope, values: dict[str, Any]) -> dict[str, Any]:
         return await legacy_stats(conn, scope, values["time_range"])
 
-    return await _answer(STATS_PARAMS, run)
+    return await _answer(STATS_PARAMS, run, OriginalStats)
 
 
 @bp.get("/api/analytics/sankey")
+@responds(
+    ok((OriginalSankey, Explained), example=examples.ORIGINAL_SANKEY), *errors(400, 401, 403, 404)
+)
 async def sankey() -> Response:
     async def run(conn: AsyncConnection, scope: Scope, values: dict[str, Any]) -> dict[str, Any]:
         found = await flows(conn, scope, values["depth"])
@@ -89,4 +99,4 @@ async def sankey() -> Response:
             ],
         }
 
-    return await _answer(SANKEY_PARAMS, run)
+    return await _answer(SANKEY_PARAMS, run, OriginalSankey)

@@ -18,6 +18,7 @@ from quart import Blueprint, Response
 from werkzeug.security import safe_join
 
 from app.api.assets import send_asset
+from app.api.contract import ANY_MEDIA, HTML, TEXT, empty, errors, ok, responds
 from app.api.errors import error_response
 from app.paths import FRONTEND
 
@@ -49,6 +50,7 @@ VENDOR_MAX_AGE_S = 7 * 86_400
 
 
 @bp.get("/")
+@responds(ok(TEXT, "the dashboard", media=HTML), empty(302, "no credential: to /login"))
 async def dashboard_page() -> Response:
     """Needs a login or a share link's cookie: the guard sends anyone else to /login?next=/."""
     response = await send_asset(FRONTEND / "dashboard" / "index.html", FRONTEND)
@@ -58,6 +60,7 @@ async def dashboard_page() -> Response:
 
 
 @bp.get("/live")
+@responds(ok(TEXT, "the wall display", media=HTML), empty(302, "no credential: to /login"))
 async def live_page() -> Response:
     response = await send_asset(FRONTEND / "live" / "index.html", FRONTEND)
     response.headers["Cache-Control"] = PAGE_CACHE
@@ -65,6 +68,7 @@ async def live_page() -> Response:
 
 
 @bp.get("/assets/<any(dashboard, live):folder>/<path:name>")
+@responds(ok(TEXT, "the file", media=ANY_MEDIA), *errors(404))
 async def page_asset(folder: str, name: str) -> Response:
     path = _file_in(FRONTEND / folder, name)
     if path is None:
@@ -82,6 +86,7 @@ def _file_in(folder: Path, name: str) -> Path | None:
 
 
 @bp.get("/assets/vendor/<path:name>")
+@responds(ok(TEXT, "the file", media=ANY_MEDIA), *errors(404, 503))
 async def vendor(name: str) -> Response:
     """The pinned libraries under their stable names, flag-icons' flags/<code>.svg and
     simple-icons' icons/<slug>.svg (a two-letter code, a lowercase slug: no path)."""

@@ -8,10 +8,12 @@ own `X-Pulse-Dropped: reason=n`); invalid input `400 {"errors": {"field": ["mess
 
 from __future__ import annotations
 
-from quart import Blueprint, Response, jsonify
+from quart import Blueprint, Response
 
+from app.api.contract import TEXT, empty, errors, json_response, ok, responds
 from app.api.cors import preflight_response
 from app.api.ingest_request import dropped_header, handle
+from app.api.schemas.service import PlausibleErrors
 from app.ingest.compat import plausible
 from app.ingest.intake import Outcome
 from app.ingest.wire import WireError
@@ -24,6 +26,7 @@ EXPOSE = f"{DROPPED_HEADER}, {PULSE_DROPPED_HEADER}"
 
 
 @bp.route("/api/event", methods=["OPTIONS"])
+@responds(empty(204, "CORS preflight: allowed methods and headers"))
 async def preflight() -> Response:
     """Plausible's script posts text/plain (no preflight); the Events API's documented
     examples and the npm tracker post application/json, which needs one."""
@@ -31,6 +34,11 @@ async def preflight() -> Response:
 
 
 @bp.post("/api/event")
+@responds(
+    ok(TEXT, "`ok`, as Plausible answers", status=202, media="text/plain"),
+    ok(PlausibleErrors, "invalid input, by field", status=400),
+    *errors(413, 429, 503),
+)
 async def event() -> Response:
     return await handle(plausible.to_wires, _answer, _invalid, expose=EXPOSE)
 
@@ -45,6 +53,5 @@ def _answer(outcome: Outcome) -> Response:
 
 
 def _invalid(exc: WireError) -> Response:
-    response = jsonify({"errors": {plausible.field_name(exc.field): [exc.message]}})
-    response.status_code = 400
-    return response
+    body = {"errors": {plausible.field_name(exc.field): [exc.message]}}
+    return json_response(PlausibleErrors, body, status=400)

@@ -13,13 +13,15 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
-from quart import Response, jsonify, request
+from quart import Response, request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.access import readable_site
 from app.api.context import runtime
+from app.api.contract import CSV, TEXT, Reply, errors, json_response, ok
 from app.api.errors import error_response
 from app.api.params import Param, ParamError, parse_all
+from app.api.schemas.reports import Explained
 from app.goals.store import find_goals
 from app.queries import planner
 from app.queries.filters import GOAL, FilterError, parse
@@ -55,6 +57,19 @@ def document(path: str, summary: str, params: Sequence[Param], csv: bool = False
     ENDPOINTS.append(Endpoint(path, summary, (*params, EXPLAIN), csv))
 
 
+def report_replies(body: Any, example: Any, csv: bool = False) -> tuple[Reply, ...]:
+    """A report's answers: `body` (or, with ?explain=1, `Explained`), optionally CSV, and the
+    errors `answer` gives."""
+    also = {CSV: TEXT} if csv else None
+    success = ok(
+        (body, Explained),
+        "the report (with explain=1 wrapped in `result`)",
+        example=example,
+        also=also,
+    )
+    return (success, *errors(400, 401, 403, 404))
+
+
 def scope_for(site: Site, values: dict[str, Any], first_day: date | None = None) -> Scope:
     period = resolve(
         values["range"],
@@ -88,6 +103,7 @@ async def answer(
     domain: str,
     params: Sequence[Param],
     query: Query,
+    body: Any,
     as_csv: Callable[..., Any] | None = None,
     args: Mapping[str, str] | None = None,
 ) -> Response:
@@ -108,7 +124,7 @@ async def answer(
             result = await query(conn, scope, values)
     if as_csv is not None:
         return await respond(csv_response(*as_csv(result)), plans)
-    return await respond(jsonify(result), plans)
+    return await respond(json_response(body, result), plans)
 
 
 async def respond(response: Response, plans: list[dict[str, Any]]) -> Response:
@@ -118,7 +134,7 @@ async def respond(response: Response, plans: list[dict[str, Any]]) -> Response:
     text = await response.get_data(as_text=True)
     result = json.loads(text) if response.mimetype == "application/json" else text
     shown = [{k: v for k, v in p.items() if k != "_id"} for p in plans]
-    return jsonify({"result": result, "plans": shown})
+    return json_response(Explained, {"result": result, "plans": shown})
 
 
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").

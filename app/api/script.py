@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from quart import Blueprint, Response, jsonify, request
 
+from app.api.contract import JAVASCRIPT, TEXT, empty, errors, ok, responds
 from app.paths import TRACKER
 
 bp = Blueprint("script", __name__)
@@ -94,6 +95,11 @@ def _headers(variant: Variant) -> dict[str, str]:
 @bp.get("/sdk.js")
 @bp.get("/js/script.js")  # Plausible's path: switching is a change of host only (issue 9)
 @bp.get("/script.js")  # Umami's path
+@responds(
+    ok(TEXT, "the tracker (gzip when accepted)", media=JAVASCRIPT),
+    empty(304, "unchanged (If-None-Match)"),
+    *errors(503, s503="the tracker is not built; see Retry-After"),
+)
 async def serve_tracker() -> Response:
     tracker = load()
     if tracker is None:

@@ -13,6 +13,7 @@ from quart import Blueprint, Response, redirect, request
 
 from app.api.auth import form_page, request_ip
 from app.api.context import runtime
+from app.api.contract import HTML, TEXT, empty, errors, ok, responds
 from app.api.errors import error_response
 from app.auth import cookies, csrf
 from app.auth.ratelimit import retry_after_header
@@ -42,6 +43,13 @@ def _enter(link: ShareLink) -> Response:
 
 
 @bp.get("/share/<slug>")
+@responds(
+    empty(
+        303, "a share cookie, on to the shared dashboard", headers={"Location": {"schema": TEXT}}
+    ),
+    ok(TEXT, "the password form", media=HTML),
+    *errors(404),
+)
 async def open_share(slug: str) -> Response:
     link = await _link(slug)
     if link is None:
@@ -54,6 +62,15 @@ async def open_share(slug: str) -> Response:
 
 
 @bp.post("/share/<slug>")
+@responds(
+    empty(
+        303, "unlocked: a share cookie, on to the dashboard", headers={"Location": {"schema": TEXT}}
+    ),
+    ok(TEXT, "wrong password: the form again", status=401, media=HTML),
+    ok(TEXT, "stale form: the form again", status=403, media=HTML),
+    ok(TEXT, "too many attempts; see Retry-After", status=429, media=HTML),
+    *errors(404),
+)
 async def unlock(slug: str) -> Response:
     rt = runtime()
     link = await _link(slug)

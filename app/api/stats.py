@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from quart import Blueprint, Response, jsonify, request
+from quart import Blueprint, Response, request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import dimensions
+from app.api.contract import errors, json_response, ok, responds
 from app.api.errors import error_response
 from app.api.params import (
     COMPARE,
@@ -21,7 +22,9 @@ from app.api.params import (
     Param,
     ParamError,
 )
-from app.api.reports import answer, document
+from app.api.reports import answer, document, report_replies
+from app.api.schemas import examples
+from app.api.schemas import reports as bodies
 from app.queries.breakdown import (
     DIMENSIONS,
     EVENT_SORTS,
@@ -112,17 +115,19 @@ document(f"{OPEN}/properties", "Custom-event property keys in the period, busies
 
 
 @bp.get("/api/v1/dimensions")
+@responds(ok(bodies.Dimensions, example=examples.DIMENSIONS), *errors(401))
 async def dimensions_route() -> Response:
     """The dimensions every report, filter and breakdown accepts (app/dimensions.py)."""
-    return jsonify({"dimensions": dimensions.as_json()})
+    return json_response(bodies.Dimensions, {"dimensions": dimensions.as_json()})
 
 
 @bp.get(f"{BASE}/summary")
+@responds(*report_replies(bodies.Summary, examples.SUMMARY))
 async def summary_route(site: str) -> Response:
     async def run(conn: AsyncConnection, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         return await summary(conn, scope, compare=p["compare"] != "none")
 
-    return await answer(site, SUMMARY_PARAMS, run)
+    return await answer(site, SUMMARY_PARAMS, run, bodies.Summary)
 
 
 def _metrics(text: str) -> list[str]:
@@ -135,6 +140,7 @@ def _metrics(text: str) -> list[str]:
 
 @bp.get(f"{BASE}/timeseries")
 @bp.get(f"{BASE}/timeseries.csv")
+@responds(*report_replies(bodies.Timeseries, examples.TIMESERIES, csv=True))
 async def timeseries_route(site: str) -> Response:
     try:
         metrics = _metrics(request.args.get("metrics") or METRICS_PARAM.default)
@@ -153,10 +159,11 @@ async def timeseries_route(site: str) -> Response:
         return header, [[point[h] for h in header] for point in result["points"]]
 
     csv = as_csv if request.path.endswith(".csv") else None
-    return await answer(site, TIMESERIES_PARAMS, run, csv)
+    return await answer(site, TIMESERIES_PARAMS, run, bodies.Timeseries, csv)
 
 
 @bp.get(f"{BASE}/breakdown/<path:dimension>")
+@responds(*report_replies(bodies.Breakdown, examples.BREAKDOWN, csv=True))
 async def breakdown_route(site: str, dimension: str) -> Response:
     as_csv = dimension.endswith(".csv")
     dimension = dimension.removesuffix(".csv")
@@ -186,7 +193,7 @@ async def breakdown_route(site: str, dimension: str) -> Response:
         header = ["value", *sorts]
         return header, [[row[h] for h in header] for row in result["results"]]
 
-    return await answer(site, BREAKDOWN_PARAMS, run, to_csv if as_csv else None)
+    return await answer(site, BREAKDOWN_PARAMS, run, bodies.Breakdown, to_csv if as_csv else None)
 
 
 def _goal_filtered(text: str | None) -> bool:
@@ -197,6 +204,7 @@ def _goal_filtered(text: str | None) -> bool:
 
 
 @bp.get(f"{BASE}/flows")
+@responds(*report_replies(bodies.Flows, examples.FLOWS))
 async def flows_route(site: str) -> Response:
     args = request.args.copy()
     start_page = args.pop("start", None) or None
@@ -211,26 +219,29 @@ async def flows_route(site: str) -> Response:
     async def run(conn: AsyncConnection, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         return await flows(conn, scope, p["depth"], start_page, p["limit"])
 
-    return await answer(site, FLOWS_PARAMS, run, args=args)
+    return await answer(site, FLOWS_PARAMS, run, bodies.Flows, args=args)
 
 
 @bp.get(f"{BASE}/retention")
+@responds(*report_replies(bodies.Retention, examples.RETENTION))
 async def retention_route(site: str) -> Response:
     async def run(conn: AsyncConnection, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         return await retention(conn, scope, p["cohort"])
 
-    return await answer(site, RETENTION_PARAMS, run)
+    return await answer(site, RETENTION_PARAMS, run, bodies.Retention)
 
 
 @bp.get(f"{BASE}/properties")
+@responds(*report_replies(bodies.Properties, examples.PROPERTIES))
 async def properties_route(site: str) -> Response:
     async def run(conn: AsyncConnection, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         return await property_keys(conn, scope)
 
-    return await answer(site, PERIOD, run)
+    return await answer(site, PERIOD, run, bodies.Properties)
 
 
 @bp.get(f"{BASE}/funnel")
+@responds(*report_replies(bodies.Funnel, examples.FUNNEL))
 async def funnel_route(site: str) -> Response:
     try:
         steps = parse_steps(request.args.get("steps"))
@@ -240,4 +251,4 @@ async def funnel_route(site: str) -> Response:
     async def run(conn: AsyncConnection, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
         return await funnel(conn, scope, steps)
 
-    return await answer(site, FUNNEL_PARAMS, run)
+    return await answer(site, FUNNEL_PARAMS, run, bodies.Funnel)

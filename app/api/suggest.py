@@ -7,9 +7,12 @@ from typing import Any
 from quart import Blueprint, Response
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.api.contract import responds
 from app.api.errors import error_response
 from app.api.params import PERIOD, Param
-from app.api.reports import answer, document
+from app.api.reports import answer, document, report_replies
+from app.api.schemas import examples
+from app.api.schemas.reports import Suggestions
 from app.queries.breakdown import DIMENSIONS, is_dimension
 from app.queries.scope import Scope
 from app.queries.suggestions import suggestions
@@ -28,6 +31,7 @@ document(
 
 
 @bp.get("/api/v1/sites/<site>/suggestions/<path:dimension>")
+@responds(*report_replies(Suggestions, examples.SUGGESTIONS))
 async def suggestions_route(site: str, dimension: str) -> Response:
     if not is_dimension(dimension):
         return error_response(
@@ -38,4 +42,4 @@ async def suggestions_route(site: str, dimension: str) -> Response:
         typed = (p["q"] or "").strip()[:200]
         return await suggestions(conn, scope, dimension, typed, p["limit"])
 
-    return await answer(site, PARAMS, run)
+    return await answer(site, PARAMS, run, Suggestions)

@@ -12,11 +12,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from quart import Blueprint, Response, jsonify
+from quart import Blueprint, Response
 
 from app.api.context import runtime
+from app.api.contract import empty, errors, json_response, ok, responds
 from app.api.cors import preflight_response
 from app.api.ingest_request import NOTHING, handle
+from app.api.schemas.service import UmamiBatch, UmamiErrorBody, UmamiSent
 from app.events import DROP_BOT, DROP_UNKNOWN_SITE
 from app.ingest.compat import umami
 from app.ingest.intake import Outcome
@@ -33,11 +35,17 @@ ALLOW_HEADERS = "Content-Type, x-umami-cache"
 
 @bp.route("/api/send", methods=["OPTIONS"])
 @bp.route("/api/batch", methods=["OPTIONS"])
+@responds(empty(204, "CORS preflight: allowed methods and headers"))
 async def preflight() -> Response:
     return preflight_response(ALLOW_HEADERS)
 
 
 @bp.post("/api/send")
+@responds(
+    ok(UmamiSent, "recorded (ids), a bot (beep) or nothing to record ({})"),
+    ok(UmamiErrorBody, "unknown website or invalid input, Umami's shape", status=400),
+    *errors(413, 429, 503),
+)
 async def send() -> Response:
     return await handle(_decode_one, _answer_one, _invalid)
 
@@ -49,18 +57,23 @@ def _decode_one(body: bytes) -> list[WireEvent]:
 
 def _answer_one(outcome: Outcome) -> Response:
     if outcome is NOTHING:
-        return jsonify({})
+        return json_response(UmamiSent, {})
     if outcome.dropped[DROP_UNKNOWN_SITE]:
         return _bad_request(WEBSITE_NOT_FOUND)
     if outcome.dropped[DROP_BOT] or not outcome.accepted:
         # Umami's own answer to a bot; also for events a site rule dropped (spam, excluded IP):
         # telling a spammer which rule caught it would only help them.
-        return jsonify({"beep": "boop"})
+        return json_response(UmamiSent, {"beep": "boop"})
     visit = str(uuid.UUID(int=outcome.accepted[0].session_id))
-    return jsonify({"sessionId": visit, "visitId": visit})
+    return json_response(UmamiSent, {"sessionId": visit, "visitId": visit})
 
 
 @bp.post("/api/batch")
+@responds(
+    ok(UmamiBatch, "per-message outcome"),
+    ok(UmamiErrorBody, "invalid input, Umami's shape", status=400),
+    *errors(413, 429, 503),
+)
 async def batch() -> Response:
     """Umami's batch answer: `{size, processed, errors, details: [{index, response}]}`. Invalid
     input fails the whole batch (Pulse keeps nothing of a bad request); unknown websites are
@@ -91,7 +104,7 @@ class _Batch:
         ]
         errors = len(details)
         summary = {"size": self.size, "processed": self.size - errors, "errors": errors}
-        return jsonify({**summary, "details": details})
+        return json_response(UmamiBatch, {**summary, "details": details})
 
 
 def _unknown(wire: WireEvent) -> bool:
@@ -107,9 +120,7 @@ def _error_body(message: str, field: str | None = None) -> dict[str, Any]:
 
 
 def _bad_request(message: str, field: str | None = None) -> Response:
-    response = jsonify(_error_body(message, field))
-    response.status_code = 400
-    return response
+    return json_response(UmamiErrorBody, _error_body(message, field), status=400)
 
 
 def _invalid(exc: WireError) -> Response:
