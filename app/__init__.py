@@ -39,6 +39,10 @@ def create_app(
     app.extensions["pulse"] = runtime
 
     errors.register(app)
+    from app.api import metrics
+
+    metrics.install(app)  # before the guard: a refused request is timed and counted too
+    app.register_blueprint(metrics.bp)  # GET /metrics (issue 21)
     app.register_blueprint(collect.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(script.bp)

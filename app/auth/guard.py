@@ -32,6 +32,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "pages.page_asset",  # the wall's CSS and JS: no data in them
         "pages.vendor",  # pinned npm libraries
         "openapi.openapi_json",  # the API's description; every answer it documents is guarded
+        "metrics.metrics",  # checks its own credential: an admin or PULSE_METRICS_TOKEN
     }
 )
 POLICY_VIOLATION = 1008  # RFC 6455 7.4.1
