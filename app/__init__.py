@@ -61,6 +61,9 @@ def create_app(
     app.register_blueprint(goals.bp)  # goals and the goal report (issue 17)
     app.register_blueprint(original.bp)  # the original /api/analytics/* (issue 5)
     app.register_blueprint(openapi.bp)  # /openapi.json (issue 5)
+    from app.api import statsapi
+
+    app.register_blueprint(statsapi.bp)  # Plausible's Stats API v1 + v2 (issue 21)
 
     from app import security
     from app.api import admin, auth, share
