@@ -92,11 +92,16 @@ def _compare(args: Any) -> bool:
     return True
 
 
-async def _v1_question(site: Site, compare: bool = False) -> answers.Asked:
+async def _v1_question(site: Site, compare: bool = False, series: bool = False) -> answers.Asked:
+    """The scope of a v1 request; `interval` matters to (and is checked for) a series only,
+    as Plausible ignores it elsewhere."""
     rt = runtime()
     today = today_in(site.timezone, rt.clock.now_ms())
     args = request.args
-    found = v1_range(args.get("period"), args.get("date"), args.get("interval"), today)
+    if args.get("with_imported") not in (None, "", "false"):
+        raise StatsApiError("with_imported: Pulse has no imported stats", "with_imported")
+    interval = args.get("interval") if series else None
+    found = v1_range(args.get("period"), args.get("date"), interval, today)
     return await answers.asked(rt, site, found, v1_filters(args.get("filters")), compare, "date")
 
 
@@ -142,7 +147,7 @@ async def timeseries() -> Response:
     site = await site_for(request.args.get("site_id"))
     metrics = metric_names(request.args.get("metrics") or "visitors")
     answers.pulse_series_metrics(metrics)  # refuse before querying
-    question = await _v1_question(site)
+    question = await _v1_question(site, series=True)
 
     async def query(conn: AsyncConnection, scope: Scope) -> dict[str, Any]:
         return {"results": await answers.series_points(conn, scope, metrics)}

@@ -147,6 +147,9 @@ async def test_periods_relative_to_date_and_custom(plausible: Api, pulse: Api) -
     assert day["results"]["visitors"]["value"] == 1  # v2, yesterday
     _, month = await plausible.get(v1("aggregate", "period=month&date=2025-12-10"))
     assert month["results"]["visitors"]["value"] == 3  # v5, v1, v4 in December
+    # `interval` shapes a series only; an aggregate ignores it, as Plausible does.
+    status, year = await plausible.get(v1("aggregate", "period=12mo&interval=hour"))
+    assert status == 200 and year["results"]["visitors"]["value"] == 6
     _, week = await plausible.get(v1("aggregate", "period=7d&date=2026-01-12"))
     assert week["results"]["visitors"]["value"] == 1  # v3 (3 days before now: Jan 11)
 
@@ -189,6 +192,7 @@ async def test_bad_parameters_are_400_naming_them(plausible: Api) -> None:
         "breakdown?property=visit:source&limit=0": "limit",
         "breakdown?property=visit:source&limit=1001": "limit",
         "breakdown?property=visit:source&page=0": "page",
+        "aggregate?with_imported=true": "with_imported",
     }
     for query, field in cases.items():
         endpoint, _, args = query.partition("?")
