@@ -24,7 +24,18 @@ def create_app(
     # Imported here so `import app.settings` (CLI, migrations) stays light.
     from quart import Quart
 
-    from app.api import collect, errors, health, openapi, original, plausible, script, stats, umami
+    from app.api import (
+        collect,
+        converters,
+        errors,
+        health,
+        openapi,
+        original,
+        plausible,
+        script,
+        stats,
+        umami,
+    )
     from app.clock import SystemClock
     from app.runtime import Runtime
     from app.settings import Settings
@@ -38,6 +49,7 @@ def create_app(
     runtime = Runtime(settings, clock or SystemClock(), geo)
     app.extensions["pulse"] = runtime
 
+    converters.install(app.url_map)  # before any route that uses <id:...>
     errors.register(app)
     from app.api import metrics
 

@@ -12,23 +12,24 @@ import logging
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.auth.ratelimit import TokenBucket
 from app.auth.state import AuthState
 from app.clock import Clock
 from app.ingest.geo import GeoLookup
-from app.ingest.identity import Identity
+from app.ingest.identity import Identity, SaltBook
 from app.ingest.intake import Counters, Intake
 from app.ingest.pipeline import Pipeline
 from app.ingest.rules import SiteRules
+from app.ingest.salts import SaltKeeper
 from app.ingest.sessions import SessionIndex, VisitorState
 from app.live.hub import LiveHub
 from app.live.sockets import Caps, Grant, SocketGuard
 from app.queries.column_cache import ColumnCache
 from app.settings import Settings
 from app.sites import SiteRegistry
-from app.storage import columns, salts, spill
+from app.storage import columns, spill
 from app.storage.database import create_engine, create_writer_engine, ping
 from app.storage.tables import visitors
 from app.storage.writer import Writer
@@ -59,7 +60,7 @@ class Runtime:
         self.engine: AsyncEngine = create_engine(settings.database_url)
         self.sites = SiteRegistry(self.engine)
         self.sessions = SessionIndex(settings.visitor_cap)
-        self.identity = Identity(salts.SaltBook())
+        self.identity = Identity(SaltBook())
         self.geo = geo or GeoLookup()
         self.pipeline = Pipeline(self.sites, self.sessions, self.identity, self.geo, SiteRules())
         # Per client IP, checked before decoding (issue 6); 0 requests/s turns it off.
@@ -99,6 +100,10 @@ class Runtime:
         self.broker: Broker | None = None
         if settings.broker_url:
             self._attach_broker()
+        redis = self.broker.client if self.broker is not None else None
+        self.salts = SaltKeeper(
+            self.identity.salts, settings.salt_secret, redis, settings.broker_prefix
+        )
 
     def _attach_broker(self) -> None:
         from app.broker.broker import Broker
@@ -117,9 +122,7 @@ class Runtime:
             log.warning("replayed %d spilled events", replayed)
         await self.sites.reload()
         await self.auth.start(self.engine)
-        async with self.engine.begin() as conn:
-            self.identity.salts = await salts.load(conn)
-            await salts.maintain(conn, self.identity.salts, self.clock.now_ms())
+        await self.salts.refresh(self.clock.now_ms())
         await self._warm_sessions()
         if self.broker is not None:
             self.broker.mark_start()  # stream entries from here on are applied, none missed
@@ -178,9 +181,6 @@ class Runtime:
             )
             self.sessions.restore(row.site_id, row.visitor_id, state)
 
-    async def _maintain_salts(self, conn: AsyncConnection) -> None:
-        await salts.maintain(conn, self.identity.salts, self.clock.now_ms())
-
     async def seal_pending(self) -> int:
         """Seal every past hour not sealed yet, one writer job per hour (batches go in
         between); the number of hours sealed."""
@@ -210,6 +210,6 @@ class Runtime:
         while True:
             await asyncio.sleep(MAINTENANCE_INTERVAL_S)
             try:
-                await self.writer.run_job(self._maintain_salts)
+                await self.salts.refresh(self.clock.now_ms())
             except Exception:
                 log.exception("salt maintenance failed; retrying in an hour")

@@ -101,6 +101,9 @@ class Settings:
     # Signs share-link cookies. Empty: the random key migration 0004 stored in the database
     # (shared by every instance); set PULSE_SECRET_KEY to manage it yourself.
     secret_key: str = ""
+    # Derives the cookieless daily salts (app/ingest/salts.py); never stored by Pulse. Empty:
+    # salts in Redis with PULSE_BROKER_URL, else in memory (a restart forgets them).
+    salt_secret: str = field(default="", repr=False)
     # Secure flag of session cookies: auto | always | never (see app/auth/cookies.py).
     cookie_secure: str = "auto"
     # The address users reach Pulse at (for the logged setup link), e.g. https://pulse.example.
@@ -152,6 +155,7 @@ class Settings:
             live_sockets_max=int(_env("PULSE_LIVE_SOCKETS_MAX", "20000")),
             ingest_rate_limit=float(_env("PULSE_INGEST_RATE_LIMIT", "30")),
             secret_key=_env("PULSE_SECRET_KEY", ""),
+            salt_secret=_env("PULSE_SALT_SECRET", ""),
             cookie_secure=_cookie_policy(_env("PULSE_COOKIE_SECURE", "auto")),
             public_url=_env("PULSE_PUBLIC_URL", ""),
             broker_url=_env("PULSE_BROKER_URL", ""),

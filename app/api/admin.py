@@ -15,13 +15,16 @@ cookie sessions) and refused to read-only credentials.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from typing import Any
+from typing import Any, ParamSpec
 
 from quart import Blueprint, Response, jsonify, request
 
+from app.api.access import managed_site
 from app.api.context import runtime
-from app.api.errors import error_response
+from app.api.errors import Refusal, error_response
 from app.auth import shares, tokens, users
 from app.auth.passwords import PasswordError
 from app.auth.principal import Principal, current
@@ -34,8 +37,24 @@ RULE_FIELDS = ("allowed_hostnames", "excluded_ips", "excluded_paths")
 Failures = (SiteError, users.UserError, tokens.TokenError, PasswordError, ValueError, TypeError)
 
 
+P = ParamSpec("P")
+Handler = Callable[P, Awaitable[Response]]
+
+
 def _forbidden() -> Response:
     return error_response(403, "not allowed")
+
+
+def admin_only(handler: Handler[P]) -> Handler[P]:
+    """The route answers 403 to anyone but an admin, before the handler runs."""
+
+    @functools.wraps(handler)
+    async def checked(*args: P.args, **kwargs: P.kwargs) -> Response:
+        if not (await current()).is_admin:
+            return _forbidden()
+        return await handler(*args, **kwargs)
+
+    return checked
 
 
 async def _body() -> dict[str, Any]:
@@ -43,8 +62,23 @@ async def _body() -> dict[str, Any]:
     return body if isinstance(body, dict) else {}
 
 
-async def _site(domain: str) -> Site | None:
-    return await runtime().sites.find(domain)
+def field(body: dict[str, Any], name: str, kind: type, default: Any = None) -> Any:
+    """A JSON body's field, of exactly its JSON type: `"is_admin": "false"` is refused (400
+    naming it), never read as a truthy string."""
+    value = body.get(name, default)
+    if value is None or value is default:
+        return value
+    if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
+        names = {bool: "a boolean (true or false)", str: "a string", int: "an integer"}
+        raise Refusal(400, f"{name} must be {names.get(kind, kind.__name__)}", name)
+    return value
+
+
+async def _site(domain: str) -> Site:
+    site = await runtime().sites.find(domain)
+    if site is None:
+        raise Refusal(404, f"no site {domain}", "site")
+    return site
 
 
 @bp.get("/admin")
@@ -80,28 +114,25 @@ async def sites_list() -> Response:
 
 
 @bp.post("/api/admin/sites")
+@admin_only
 async def sites_add() -> Response:
-    if not (await current()).is_admin:
-        return _forbidden()
     body = await _body()
     options = {k: body[k] for k in (*SITE_FIELDS[:3], *RULE_FIELDS) if body.get(k) is not None}
-    return await _site_change(lambda conn: add_site(conn, str(body.get("domain", "")), **options))
+    domain = field(body, "domain", str, "")
+    return await _site_change(lambda conn: add_site(conn, domain, **options))
 
 
 @bp.patch("/api/admin/sites/<domain>")
 async def sites_update(domain: str) -> Response:
-    site = await _site(domain)
-    if site is None or not (await current()).can_manage(site.id):
-        return _forbidden()
+    site = await managed_site(domain, "change the site")
     body = await _body()
     options = {k: body[k] for k in (*SITE_FIELDS, *RULE_FIELDS) if k in body}
     return await _site_change(lambda conn: update_site(conn, site.domain, **options))
 
 
 @bp.delete("/api/admin/sites/<domain>")
+@admin_only
 async def sites_remove(domain: str) -> Response:
-    if not (await current()).is_admin:
-        return _forbidden()
     return await _site_change(lambda conn: remove_site(conn, domain))
 
 
@@ -117,26 +148,24 @@ async def _site_change(change: Any) -> Response:
 
 
 @bp.get("/api/admin/users")
+@admin_only
 async def users_list() -> Response:
-    if not (await current()).is_admin:
-        return _forbidden()
     async with runtime().engine.connect() as conn:
         found = await users.list_users(conn)
     return jsonify([{**asdict(u), "roles": {str(k): v for k, v in u.roles.items()}} for u in found])
 
 
 @bp.post("/api/admin/users")
+@admin_only
 async def users_create() -> Response:
-    if not (await current()).is_admin:
-        return _forbidden()
     body, rt = await _body(), runtime()
     try:
         async with rt.engine.begin() as conn:
             user = await users.create_user(
                 conn,
-                str(body.get("email", "")),
-                str(body.get("password", "")),
-                is_admin=bool(body.get("is_admin")),
+                field(body, "email", str, ""),
+                field(body, "password", str, ""),
+                is_admin=field(body, "is_admin", bool, False),
                 now_ms=rt.clock.now_ms(),
             )
     except Failures as exc:
@@ -144,12 +173,11 @@ async def users_create() -> Response:
     return jsonify({"id": user.id, "email": user.email, "is_admin": user.is_admin})
 
 
-@bp.put("/api/admin/users/<int:user_id>/roles/<domain>")
+@bp.put("/api/admin/users/<id:user_id>/roles/<domain>")
+@admin_only
 async def users_role(user_id: int, domain: str) -> Response:
     site = await _site(domain)
-    if not (await current()).is_admin or site is None:
-        return _forbidden()
-    role = (await _body()).get("role")
+    role = field(await _body(), "role", str)
     try:
         async with runtime().engine.begin() as conn:
             await users.set_role(conn, user_id, site.id, role)
@@ -158,7 +186,7 @@ async def users_role(user_id: int, domain: str) -> Response:
     return jsonify({"user_id": user_id, "site": site.domain, "role": role})
 
 
-@bp.delete("/api/admin/users/<int:user_id>")
+@bp.delete("/api/admin/users/<id:user_id>")
 async def users_delete(user_id: int) -> Response:
     p = await current()
     if not p.is_admin or (p.user is not None and p.user.id == user_id):
@@ -169,20 +197,19 @@ async def users_delete(user_id: int) -> Response:
 
 
 @bp.get("/api/admin/tokens")
+@admin_only
 async def tokens_list() -> Response:
-    if not (await current()).is_admin:
-        return _forbidden()
     async with runtime().engine.connect() as conn:
         return jsonify([asdict(t) for t in await tokens.list_tokens(conn)])
 
 
 @bp.post("/api/admin/tokens")
+@admin_only
 async def tokens_create() -> Response:
-    if not (await current()).is_admin:
-        return _forbidden()
     body, rt = await _body(), runtime()
-    site = await _site(str(body["site"])) if body.get("site") else None
-    if body.get("site") and site is None:
+    domain = field(body, "site", str)
+    site = await runtime().sites.find(domain) if domain else None
+    if domain and site is None:
         return error_response(400, "no such site", "site")
     scope = "read" if site else "admin"
     try:
@@ -191,7 +218,7 @@ async def tokens_create() -> Response:
                 conn,
                 scope=scope,
                 site_id=site.id if site else None,
-                label=str(body.get("label", "")),
+                label=field(body, "label", str, ""),
                 now_ms=rt.clock.now_ms(),
             )
     except Failures as exc:
@@ -199,10 +226,9 @@ async def tokens_create() -> Response:
     return jsonify({"id": token_id, "token": raw, "scope": scope})  # shown this once
 
 
-@bp.delete("/api/admin/tokens/<int:token_id>")
+@bp.delete("/api/admin/tokens/<id:token_id>")
+@admin_only
 async def tokens_revoke(token_id: int) -> Response:
-    if not (await current()).is_admin:
-        return _forbidden()
     rt = runtime()
     async with rt.engine.begin() as conn:
         done = await tokens.revoke_token(conn, token_id, rt.clock.now_ms())
@@ -216,19 +242,15 @@ def _share_json(link: shares.ShareLink) -> dict[str, Any]:
 
 @bp.get("/api/admin/sites/<domain>/shares")
 async def shares_list(domain: str) -> Response:
-    site = await _site(domain)
-    if site is None or not (await current()).can_manage(site.id):
-        return _forbidden()
+    site = await managed_site(domain, "see share links")
     async with runtime().engine.connect() as conn:
         return jsonify([_share_json(s) for s in await shares.list_shares(conn, site.id)])
 
 
 @bp.post("/api/admin/sites/<domain>/shares")
 async def shares_create(domain: str) -> Response:
-    site, rt = await _site(domain), runtime()
-    if site is None or not (await current()).can_manage(site.id):
-        return _forbidden()
-    password = (await _body()).get("password") or None
+    site, rt = await managed_site(domain, "create share links"), runtime()
+    password = field(await _body(), "password", str) or None
     try:
         async with rt.engine.begin() as conn:
             link = await shares.create_share(conn, site.id, password, rt.clock.now_ms())
@@ -237,7 +259,7 @@ async def shares_create(domain: str) -> Response:
     return jsonify(_share_json(link))
 
 
-@bp.delete("/api/admin/shares/<int:share_id>")
+@bp.delete("/api/admin/shares/<id:share_id>")
 async def shares_revoke(share_id: int) -> Response:
     p, rt = await current(), runtime()
     async with rt.engine.begin() as conn:

@@ -23,6 +23,7 @@ from app.auth.users import (
     SESSION_TTL_MS,
     UserError,
     authenticate,
+    count_users,
     create_user,
     end_session,
     start_session,
@@ -98,9 +99,22 @@ async def logout() -> Response:
     return response
 
 
+async def setup_open(token: str) -> bool:
+    """The link works while it is this process's and no account exists: once `pulse user
+    create` (or another process) made one, the link is spent everywhere."""
+    rt = runtime()
+    if rt.auth.setup_token is None or rt.auth.setup_token != token:
+        return False
+    async with rt.engine.connect() as conn:
+        if await count_users(conn):
+            rt.auth.setup_token = None
+            return False
+    return True
+
+
 @bp.get("/setup/<token>")
 async def setup_page(token: str) -> Response:
-    if runtime().auth.setup_token != token:
+    if not await setup_open(token):
         return error_response(404, "this setup link was used or has expired")
     return form_page("setup.html", token=token, error="", email="")
 
@@ -110,13 +124,14 @@ async def setup(token: str) -> Response:
     rt = runtime()
     form = await request.form
     email = form.get("email", "")
-    if rt.auth.setup_token != token:
+    if not await setup_open(token):
         return error_response(404, "this setup link was used or has expired")
     if not await csrf.form_valid():
         return form_page("setup.html", 403, token=token, email=email, error="Reload and try again.")
     try:
         async with rt.engine.begin() as conn:
-            if not rt.auth.use_setup_token(token):
+            if not rt.auth.use_setup_token(token) or await count_users(conn):
+                rt.auth.setup_token = None
                 return error_response(404, "this setup link was used or has expired")
             user = await create_user(
                 conn, email, form.get("password", ""), is_admin=True, now_ms=rt.clock.now_ms()

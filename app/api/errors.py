@@ -19,7 +19,19 @@ def error_response(status: int, message: str, field: str | None = None) -> Respo
     return response
 
 
+class Refusal(Exception):
+    """Raised by a handler's helpers (e.g. app/api/access.py) to answer a JSON error at once."""
+
+    def __init__(self, status: int, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status, self.message, self.field = status, message, field
+
+
 def register(app: Quart) -> None:
+    @app.errorhandler(Refusal)
+    async def _refused(exc: Refusal) -> Response:
+        return error_response(exc.status, exc.message, exc.field)
+
     @app.errorhandler(HTTPException)
     async def _http_error(exc: HTTPException) -> Response:
         status = exc.code or 500

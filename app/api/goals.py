@@ -9,12 +9,11 @@ from typing import Any
 from quart import Blueprint, Response, jsonify, request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.api.access import may_read
+from app.api.access import managed_site, readable_site
 from app.api.context import runtime
 from app.api.errors import error_response
 from app.api.params import PERIOD
-from app.api.reports import answer, document, find_site
-from app.auth.principal import current
+from app.api.reports import answer, document
 from app.goals.definition import GoalError, parse
 from app.goals.store import add_goal, list_goals, remove_goal
 from app.queries.goal_report import goal_report
@@ -32,11 +31,7 @@ document(
 @bp.get(BASE)
 async def goals_list(site: str) -> Response:
     """The site's goals (anyone who may read the site)."""
-    found = await find_site(site)
-    if found is None:
-        return error_response(404, f"no site {site}", "site")
-    if not await may_read(found):
-        return error_response(403, "not allowed to read this site", "site")
+    found = await readable_site(site)
     async with runtime().engine.connect() as conn:
         goals = await list_goals(conn, found.id)
     return jsonify({"goals": [g.as_json() for g in goals]})
@@ -46,11 +41,7 @@ async def goals_list(site: str) -> Response:
 async def goals_add(site: str) -> Response:
     """Define a goal: {"name", "page": "/blog/**"} | {"name", "event", "property"?: {"key",
     "value"}} | {"name", "page", "scroll": 75} (owners and admins); 400 names the field."""
-    found = await find_site(site)
-    if found is None:
-        return error_response(404, f"no site {site}", "site")
-    if not (await current()).can_manage(found.id):
-        return error_response(403, "only the site's owners and admins change goals", "site")
+    found = await managed_site(site, "change goals")
     body = await request.get_json(silent=True)
     try:
         goal = parse(body)
@@ -63,18 +54,12 @@ async def goals_add(site: str) -> Response:
     return response
 
 
-@bp.delete(f"{BASE}/<int:goal_id>")
+@bp.delete(f"{BASE}/<id:goal_id>")
 async def goals_remove(site: str, goal_id: int) -> Response:
     """Remove a goal (owners and admins). Its counts go with it: they were never stored."""
-    found = await find_site(site)
-    if found is None:
-        return error_response(404, f"no site {site}", "site")
-    if not (await current()).can_manage(found.id):
-        return error_response(403, "only the site's owners and admins change goals", "site")
-    removed = False
-    if goal_id < 2**63:  # a larger id is no row's, and no 64-bit parameter's
-        async with runtime().engine.begin() as conn:
-            removed = await remove_goal(conn, found.id, goal_id)
+    found = await managed_site(site, "change goals")
+    async with runtime().engine.begin() as conn:
+        removed = await remove_goal(conn, found.id, goal_id)
     if not removed:
         return error_response(404, f"no goal {goal_id} on {found.domain}", "id")
     return Response(status=204)

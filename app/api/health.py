@@ -1,10 +1,15 @@
-"""Liveness and readiness."""
+"""Liveness and readiness.
+
+/readyz answers everyone its status (200 ok or degraded, 503 when the database is unreachable);
+the details (queue, writer and its last error, counters, broker) only to an admin credential:
+they name internals and may quote SQL, which is no one else's business."""
 
 from __future__ import annotations
 
 from quart import Blueprint, Response, jsonify
 
 from app.api.context import runtime
+from app.auth.principal import current
 from app.storage.database import ping
 
 bp = Blueprint("health", __name__)
@@ -51,6 +56,9 @@ async def readyz() -> Response:
         "sites": len(rt.sites.all()),
         "broker": broker,
     }
+    if not (await current()).is_admin:
+        body = {"status": body["status"]}
     response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
     response.status_code = 200 if database_ok else 503
     return response

@@ -13,29 +13,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from quart import Blueprint, Response, request, websocket
+from quart import Blueprint, Response, websocket
 
+from app.api.access import visible_site
 from app.api.context import runtime
 from app.api.errors import error_response
 from app.auth.principal import credentials_of
 from app.ingest.client_ip import client_ip
-from app.live.access import may_watch, origin_allowed
+from app.live.access import origin_allowed
 from app.live.broadcaster import pump
 from app.live.snapshot import FORMATS
 from app.live.sockets import TRY_AGAIN_LATER
-from app.sites import Site
 
 bp = Blueprint("live", __name__)
-
-
-async def _site(name: str) -> Site | None:
-    return await runtime().sites.find(name)
 
 
 @bp.websocket("/ws/live")
 async def live_socket() -> Response | None:
     rt = runtime()
-    site = await _site(websocket.args.get("site", ""))
+    site = await visible_site(websocket.args.get("site", ""))
     fmt = websocket.args.get("format", "json")
     # Refusals are HTTP answers to the handshake (before accept), so clients see a status.
     if site is None:
@@ -45,8 +41,6 @@ async def live_socket() -> Response | None:
     origin = websocket.headers.get("Origin")
     if not origin_allowed(origin, websocket.headers.get("Host"), rt.settings.live_origins):
         return error_response(403, "origin not allowed: set PULSE_LIVE_ORIGINS", "origin")
-    if not await may_watch(site, websocket._get_current_object()):  # type: ignore[attr-defined]
-        return error_response(403, "not allowed to watch this site")
     if rt.live.closing:
         return error_response(503, "shutting down")
     credentials = credentials_of(websocket)
@@ -80,10 +74,8 @@ async def _discard_incoming() -> None:
 @bp.get("/api/v1/sites/<site_name>/realtime")
 async def realtime(site_name: str) -> Response:
     rt = runtime()
-    site = await _site(site_name)
+    site = await visible_site(site_name)
     if site is None:
         return error_response(404, "unknown site", "site")
-    if not await may_watch(site, request._get_current_object()):  # type: ignore[attr-defined]
-        return error_response(403, "not allowed to watch this site")
     body = rt.live.current(site).encoded("json")
     return Response(body, content_type="application/json", headers={"Cache-Control": "no-store"})

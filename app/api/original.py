@@ -14,11 +14,11 @@ from typing import Any
 from quart import Blueprint, Response, jsonify, request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.api.access import may_read
+from app.api.access import readable_site
 from app.api.context import runtime
 from app.api.errors import error_response
 from app.api.params import FILTER, Param, ParamError, parse_all
-from app.api.reports import EXPLAIN, document, find_site, respond, with_goals
+from app.api.reports import EXPLAIN, document, respond, with_goals
 from app.queries import planner
 from app.queries.filters import FilterError, parse
 from app.queries.flows import MAX_DEPTH, flows
@@ -50,11 +50,7 @@ async def _answer(params: tuple[Param, ...], run: Run) -> Response:
         return error_response(400, str(exc), "filter")
     if not values["site"]:
         return error_response(400, "site is required", "site")
-    site = await find_site(values["site"])
-    if site is None:
-        return error_response(404, f"no site {values['site']}", "site")
-    if not await may_read(site):
-        return error_response(403, "not allowed to read this site", "site")
+    site = await readable_site(values["site"])
     rt = runtime()
     async with rt.engine.connect() as conn:
         period = await legacy_period(

@@ -10,6 +10,11 @@ from typing import Any
 
 from app.queries.period import COMPARES, INTERVALS, RANGES
 
+# The days a report may name: far enough out for any real site, near enough that a period's
+# comparison (a year or a whole period earlier) and its epoch milliseconds stay valid dates.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2199, 12, 31)
+
 
 class ParamError(ValueError):
     def __init__(self, message: str, field: str) -> None:
@@ -36,11 +41,17 @@ class Param:
         if self.kind == "integer":
             return self._integer(raw)
         if self.kind == "date":
-            try:
-                return date.fromisoformat(raw)
-            except ValueError:
-                raise ParamError(f"{self.name} must be a date, YYYY-MM-DD", self.name) from None
+            return self._date(raw)
         return raw
+
+    def _date(self, raw: str) -> date:
+        try:
+            day = date.fromisoformat(raw)
+        except ValueError:
+            raise ParamError(f"{self.name} must be a date, YYYY-MM-DD", self.name) from None
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ParamError(f"{self.name} must be between {FIRST_DAY} and {LAST_DAY}", self.name)
+        return day
 
     def _integer(self, raw: str) -> int:
         try:

@@ -17,7 +17,7 @@ from typing import Any
 from quart import Response, jsonify, request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.api.access import may_read
+from app.api.access import readable_site
 from app.api.context import runtime
 from app.api.errors import error_response
 from app.api.params import Param, ParamError, parse_all
@@ -56,10 +56,6 @@ def document(path: str, summary: str, params: Sequence[Param], csv: bool = False
     ENDPOINTS.append(Endpoint(path, summary, (*params, EXPLAIN), csv))
 
 
-async def find_site(domain: str) -> Site | None:
-    return await runtime().sites.find(domain)
-
-
 def scope_for(site: Site, values: dict[str, Any], first_day: date | None = None) -> Scope:
     period = resolve(
         values["range"],
@@ -96,11 +92,7 @@ async def answer(
     as_csv: Callable[..., Any] | None = None,
     args: Mapping[str, str] | None = None,
 ) -> Response:
-    site = await find_site(domain)
-    if site is None:
-        return error_response(404, f"no site {domain}", "site")
-    if not await may_read(site):
-        return error_response(403, "not allowed to read this site", "site")
+    site = await readable_site(domain)
     try:
         values = parse_all((*params, EXPLAIN), request.args if args is None else args)
         everything = values.get("range") == "all"
@@ -143,9 +135,21 @@ async def respond(response: Response, plans: list[dict[str, Any]]) -> Response:
     return jsonify({"result": result, "plans": shown})
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: Any) -> Any:
+    """A visitor-sent text (a page, a referrer, a property) that would start a formula gets a
+    leading apostrophe, which spreadsheets show as text; numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_response(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows([spreadsheet_safe(v) for v in row] for row in rows)
     return Response(buffer.getvalue(), content_type="text/csv; charset=utf-8")

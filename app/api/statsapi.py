@@ -3,7 +3,7 @@ breakdown` and v2 `POST /api/v2/query`, for a Pulse API token (Bearer) that may 
 
 Thin: credential and site, then app/statsapi translates the parameters, asks Pulse's queries
 and shapes the answer. Errors are Plausible's `{"error": ...}` (with Pulse's `field`): 400 for a
-parameter Pulse cannot answer as asked, 401 without a token for the site, 404 for no such site.
+parameter Pulse cannot answer as asked, 401 without a token, 404 for a site it may not read.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 from quart import Blueprint, Response, jsonify, request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.api.access import visible_site
 from app.api.context import runtime
 from app.api.errors import error_response
 from app.api.reports import run_report
@@ -29,7 +30,6 @@ from app.statsapi.vocabulary import GOAL_PROPERTY, StatsApiError, metric_names, 
 bp = Blueprint("statsapi", __name__)
 V1 = "/api/v1/stats"
 NO_TOKEN = "Missing API key. Please use a valid Pulse API token as a Bearer token."
-NO_ACCESS = "Invalid API key or site ID. Please make sure you're using a valid API key with access to the site you've requested."  # noqa: E501
 MAX_LIMIT = 1000
 
 Handler = Callable[..., Awaitable[Response]]
@@ -51,7 +51,8 @@ def plausible_errors(handler: Handler) -> Handler:
 
 
 async def site_for(site_id: object) -> Site:
-    """The site a token may read: 401 without a Pulse API token or without access, 404 none."""
+    """The site a token may read: 401 without a Pulse API token; 404 for a site that does not
+    exist or that the token may not read (the same answer, so a token cannot probe domains)."""
     from app.auth.principal import current  # auth reaches the runtime
 
     principal = await current()
@@ -59,11 +60,9 @@ async def site_for(site_id: object) -> Site:
         raise StatsApiError(NO_TOKEN, "authorization", 401)
     if not isinstance(site_id, str) or not site_id:
         raise StatsApiError("site_id is required", "site_id")
-    site = await runtime().sites.find(site_id)
+    site = await visible_site(site_id)  # one 404 for missing and not-yours (app/api/access.py)
     if site is None:
         raise StatsApiError(f"Site could not be found: {site_id}", "site_id", 404)
-    if not principal.can_read(site.id):
-        raise StatsApiError(NO_ACCESS, "site_id", 401)
     return site
 
 

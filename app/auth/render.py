@@ -9,6 +9,7 @@ referrer policy). The partial is never served: /assets/auth/ refuses *.html."""
 from __future__ import annotations
 
 import html
+import re
 from functools import lru_cache
 from string import Template
 
@@ -36,8 +37,16 @@ def render(name: str, status: int = 200, **values: str) -> Response:
     return response
 
 
+# Control characters (NUL, tab, CR, LF ...) and any whitespace: never in a redirect target.
+_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\s]")
+
+
 def safe_next(target: str | None, default: str = "/") -> str:
-    """Only a local path: `//evil.example` and `/\\evil.example` would leave the site."""
-    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+    """Only a same-origin path: `//evil.example`, `/\\evil.example` and `/%09/evil.example`
+    (browsers drop tabs and newlines, reading `//evil.example`) would leave the site, and a
+    control character or space in a Location header is refused by the server itself."""
+    if not target or not target.startswith("/") or _UNSAFE.search(target):
+        return default
+    if target.startswith(("//", "/\\")):
         return default
     return target

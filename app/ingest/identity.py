@@ -20,19 +20,22 @@ def _hash63(key: bytes, *parts: str) -> int:
     return int.from_bytes(digest, "big") & MASK_63
 
 
+def _random_salt(day: int) -> bytes:
+    return secrets.token_bytes(32)
+
+
 class SaltBook:
-    """Daily secrets, loaded from and persisted to the `salts` table by storage.salts."""
+    """Daily secrets, kept in memory and filled by app/ingest/salts.py (never the database)."""
 
     def __init__(self, salts: dict[int, bytes] | None = None) -> None:
         self.salts: dict[int, bytes] = dict(salts or {})
-        self.unsaved: set[int] = set()
+        self.make: Callable[[int], bytes] = _random_salt
 
     def for_day(self, day: int) -> bytes:
         salt = self.salts.get(day)
         if salt is None:
             # Normally made a day ahead by the maintenance task; this is the fallback.
-            salt = self.salts[day] = secrets.token_bytes(32)
-            self.unsaved.add(day)
+            salt = self.salts[day] = self.make(day)
         return salt
 
     def previous(self, day: int) -> bytes | None:

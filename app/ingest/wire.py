@@ -72,9 +72,39 @@ def decode(body: bytes, content_type: str) -> list[WireEvent]:
         raise WireError("body is nested too deeply", "body") from None
     events = decoded if isinstance(decoded, list) else [decoded]
     for event in events:
+        _scrub(event)
         if event.data:
             _check_props(event.data)
     return events
+
+
+# NUL and the bidirectional overrides/isolates (U+202A-202E, U+2066-2069): a visitor could
+# otherwise store a page name that renders reversed or hides text in every report and CSV.
+_INVISIBLE = re.compile("[\x00\u202a-\u202e\u2066-\u2069]")
+_TEXT_FIELDS = ("url", "event_type", "referrer", "session_id", "visitor_id", "language", "site")
+
+
+def _strip(text: str) -> str:
+    return _INVISIBLE.sub("", text) if _INVISIBLE.search(text) else text
+
+
+def _scrub(event: WireEvent) -> None:
+    """Strip the invisible characters from every text the event carries, keys included."""
+    for name in _TEXT_FIELDS:
+        value = getattr(event, name)
+        if isinstance(value, str) and _INVISIBLE.search(value):
+            setattr(event, name, _INVISIBLE.sub("", value))
+    if event.data and any(
+        _INVISIBLE.search(k) or (isinstance(v, str) and _INVISIBLE.search(v))
+        for k, v in event.data.items()
+    ):
+        event.data = {
+            _strip(k): _strip(v) if isinstance(v, str) else v
+            for k, v in event.data.items()
+            if _strip(k)
+        }
+    if not event.event_type:
+        raise WireError("event_type has no visible characters", "event_type")
 
 
 def _check_props(data: dict[str, Any]) -> None:

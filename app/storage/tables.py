@@ -100,15 +100,6 @@ visitors = Table(
     Index("ix_visitors_last_seen", "last_seen"),
 )
 
-# Secrets for cookieless identity, one per UTC day; deleted after 48 hours.
-salts = Table(
-    "salts",
-    metadata,
-    Column("day", Integer, primary_key=True),  # days since the epoch (UTC)
-    Column("secret", LargeBinary(32), nullable=False),
-    Column("created_at", BigInteger, nullable=False),
-)
-
 # Dropped events per site, day and reason (bots today; spam and excluded IPs later).
 drop_counts = Table(
     "drop_counts",

@@ -259,10 +259,12 @@ async def test_full_queue_answers_503_with_retry_after(make_app, db: Database) -
     assert len(rows(db)) == 3
 
 
-async def test_readyz_reports_counters(client: TestClientProtocol, db: Database) -> None:
+async def test_readyz_reports_counters(
+    client: TestClientProtocol, db: Database, admin_headers: dict[str, str]
+) -> None:
     await post(client, [event(), event(url="https://stranger.org/")])
     await wait_for_rows(db, 1)
-    ready = await (await client.get("/readyz")).get_json()
+    ready = await (await client.get("/readyz", headers=admin_headers)).get_json()
     assert ready["database"]["ok"] is True
     assert ready["events"]["accepted"] == 1
     assert ready["events"]["dropped"] == {"unknown_site": 1}

@@ -35,7 +35,7 @@ async def _sample(server: ServerProcess, until: float) -> list[dict[str, dict[st
     """/readyz while the load runs: what was accepted, persisted, and the queue depth."""
     samples = []
     loop = asyncio.get_running_loop()
-    async with httpx.AsyncClient(timeout=30) as client:
+    async with httpx.AsyncClient(timeout=30, headers=server.admin_headers()) as client:
         while loop.time() < until:
             samples.append((await client.get(f"{server.origin}/readyz")).json())
             await asyncio.sleep(0.25)

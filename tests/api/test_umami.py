@@ -132,14 +132,14 @@ async def test_custom_event_keeps_data_as_props(
 
 
 async def test_unknown_website_is_400_and_counted(
-    umami_client: TestClientProtocol, db: Database
+    umami_client: TestClientProtocol, db: Database, admin_headers: dict[str, str]
 ) -> None:
     response = await send(umami_client, message(website=str(uuid.uuid4())))
     assert response.status_code == 400
     assert await response.get_json() == {
         "error": {"message": "Website not found.", "code": "bad-request", "status": 400}
     }
-    ready = await (await umami_client.get("/readyz")).get_json()
+    ready = await (await umami_client.get("/readyz", headers=admin_headers)).get_json()
     assert ready["events"]["dropped"] == {"unknown_site": 1}
     assert rows(db) == []
 

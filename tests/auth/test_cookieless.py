@@ -1,20 +1,19 @@
 """Cookieless identity through the real pipeline and the stored salts (issue 6): stable within a
 day, carried across midnight only for a visit in progress, different the next day; salts are
-made a day ahead and deleted after 48 hours."""
+made a day ahead, forgotten after 48 hours, and never written to the database."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
+import pytest
 from quart import Quart
-from sqlalchemy import select
 
 from app.clock import FakeClock
-from app.ingest.identity import DAY_MS
+from app.ingest.identity import DAY_MS, SaltBook
+from app.ingest.salts import SaltKeeper, derived
 from app.settings import Settings
-from app.storage import salts
-from app.storage.database import create_engine
-from app.storage.tables import salts as salts_table
 from tests.conftest import FIREFOX, add_sites
 
 SITE = "cookieless.example"
@@ -70,18 +69,64 @@ async def test_identity_within_a_day_across_midnight_and_the_next_day(
         assert await visitor(app) == later
 
 
-async def test_salts_are_made_ahead_and_deleted_after_48_hours(migrated: Settings) -> None:
-    engine = create_engine(migrated.database_url)
+async def test_salts_are_made_ahead_and_forgotten_after_48_hours() -> None:
+    book = SaltBook()
+    keeper = SaltKeeper(book)
     day = MIDNIGHT // DAY_MS
-    async with engine.begin() as conn:
-        book = await salts.load(conn)
-        await salts.maintain(conn, book, MIDNIGHT + 1000)
-        assert set(book.salts) == {day, day + 1}
-        secret_today = book.salts[day]
-        await salts.maintain(conn, book, MIDNIGHT + DAY_MS + 1000)
-        assert set(book.salts) == {day, day + 1, day + 2}  # yesterday kept for midnight visits
-        assert book.salts[day] == secret_today  # never regenerated
-        await salts.maintain(conn, book, MIDNIGHT + 2 * DAY_MS + 1000)
-        stored = {r.day for r in await conn.execute(select(salts_table.c.day))}
-    await engine.dispose()
-    assert day not in stored and stored == {day + 1, day + 2, day + 3}
+    await keeper.refresh(MIDNIGHT + 1000)
+    assert set(book.salts) == {day, day + 1}
+    secret_today = book.salts[day]
+    await keeper.refresh(MIDNIGHT + DAY_MS + 1000)
+    assert set(book.salts) == {day, day + 1, day + 2}  # yesterday kept for midnight visits
+    assert book.salts[day] == secret_today  # never regenerated
+    await keeper.refresh(MIDNIGHT + 2 * DAY_MS + 1000)
+    assert set(book.salts) == {day + 1, day + 2, day + 3}
+
+
+async def test_no_salt_is_in_the_database_file(
+    migrated: Settings, make_app: Callable[..., Quart], clock: FakeClock, db_path: Path
+) -> None:
+    """A copy of the database alone cannot brute-force a cookieless visitor's IP."""
+    if not migrated.database_url.startswith("sqlite"):
+        pytest.skip("reads the SQLite file's bytes")
+    await add_sites(migrated, SITE, identity_mode="cookieless")
+    clock.set(MIDNIGHT + 3_600_000)
+    app = make_app(trusted_proxy_hops=1)
+    async with app.test_app():
+        await visitor_row(app)
+        salts = list(app.extensions["pulse"].identity.salts.salts.values())
+    assert len(salts) == 2
+    stored = b"".join(p.read_bytes() for p in db_path.parent.glob(db_path.name + "*"))
+    assert stored and not any(salt in stored for salt in salts)
+
+
+async def test_a_salt_secret_keeps_visitors_across_a_restart_and_memory_does_not(
+    migrated: Settings, make_app: Callable[..., Quart], clock: FakeClock
+) -> None:
+    await add_sites(migrated, SITE, identity_mode="cookieless")
+    clock.set(MIDNIGHT + 3_600_000)
+
+    async def two_runs(**options: str) -> tuple[int, int]:
+        ids = []
+        for _ in range(2):  # two processes' lives on one day
+            app = make_app(trusted_proxy_hops=1, **options)
+            async with app.test_app():
+                spy(app)
+                ids.append(await visitor(app))
+            clock.advance(minutes=5)
+        return ids[0], ids[1]
+
+    before, after = await two_runs(salt_secret="an operator's secret, kept apart")
+    assert before == after
+    before, after = await two_runs()  # no secret: the restart forgot the day's salt
+    assert before != after
+    assert derived("x", 1) == derived("x", 1) != derived("x", 2) != derived("y", 2)
+
+
+async def visitor_row(app: Quart) -> None:
+    response = await app.test_client().post(
+        "/api/collect",
+        json={"url": f"https://{SITE}/"},
+        headers={"User-Agent": FIREFOX, "X-Forwarded-For": "203.0.113.9"},
+    )
+    assert (await response.get_json())["accepted"] == 1

@@ -85,6 +85,9 @@ def load(port: int, path: str, body_file: Path, **opts: float) -> dict:
     return json.loads(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
 
 
+ADMIN_TOKENS: dict[int, str] = {}
+
+
 def start(tmp: Path, **env_extra: str) -> tuple[subprocess.Popen[bytes], int, Path]:
     """A fresh database and `pulse serve` on a free port (SQLite, one worker)."""
     tmp.mkdir(parents=True, exist_ok=True)
@@ -100,7 +103,11 @@ def start(tmp: Path, **env_extra: str) -> tuple[subprocess.Popen[bytes], int, Pa
     cli = [sys.executable, "-m", "app.cli"]
     subprocess.run([*cli, "migrate"], env=env, cwd=ROOT, check=True, capture_output=True)
     subprocess.run([*cli, "site", "add", SITE], env=env, cwd=ROOT, check=True, capture_output=True)
+    made = subprocess.run(
+        [*cli, "token", "create", "--admin"], env=env, cwd=ROOT, check=True, capture_output=True
+    )
     port = free_port()
+    ADMIN_TOKENS[port] = made.stdout.decode().split()[-1]  # /readyz's details need one
     server = subprocess.Popen(
         [*cli, "serve", "--port", str(port), "--no-migrate"], env=env, cwd=ROOT
     )
@@ -119,7 +126,11 @@ def stored(db: Path) -> int:
 
 
 def persisted(port: int) -> int:
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=30) as answer:
+    ready = urllib.request.Request(
+        f"http://127.0.0.1:{port}/readyz",
+        headers={"Authorization": f"Bearer {ADMIN_TOKENS[port]}"},
+    )
+    with urllib.request.urlopen(ready, timeout=30) as answer:
         return int(json.loads(answer.read())["events"]["persisted"])
 
 

@@ -189,8 +189,17 @@ async def snapshot_until(
         pytest.fail(f"no snapshot within {timeout} s satisfied the test; last: {last}")
 
 
+_ADMIN_TOKENS: dict[str, str] = {}
+
+
 async def readiness(client: TestClientProtocol) -> dict[str, Any]:
-    body: dict[str, Any] = await (await client.get("/readyz")).get_json()
+    """/readyz's details, read with an admin token of the instance's database."""
+    settings = client.app.extensions["pulse"].settings  # type: ignore[attr-defined]
+    url = settings.database_url
+    if url not in _ADMIN_TOKENS:
+        _ADMIN_TOKENS[url] = await make_token(settings)
+    headers = {"Authorization": f"Bearer {_ADMIN_TOKENS[url]}"}
+    body: dict[str, Any] = await (await client.get("/readyz", headers=headers)).get_json()
     return body
 
 

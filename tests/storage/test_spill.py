@@ -31,7 +31,11 @@ async def _until(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
 
 
 async def test_spilled_events_are_replayed_once(
-    make_app: Callable[..., Quart], db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    make_app: Callable[..., Quart],
+    db: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    admin_headers: dict[str, str],
 ) -> None:
     spill_file = tmp_path / "pulse.spill"
     failing = make_app()
@@ -43,7 +47,7 @@ async def test_spilled_events_are_replayed_once(
         assert (await post(client, [event() for _ in range(5)])).status_code == 202
         assert (await post(client, [event() for _ in range(2)])).status_code == 202
         await _until(lambda: writer.stats.spilled == 7)
-        ready = await (await client.get("/readyz")).get_json()
+        ready = await (await client.get("/readyz", headers=admin_headers)).get_json()
         assert "disk I/O error" in ready["writer"]["last_error"]
         assert ready["writer"]["spilled"] == 7
     assert spill_file.exists() and rows(db) == []

@@ -82,6 +82,7 @@ class ServerProcess:
     log_path: Path
     env: dict[str, str] = field(repr=False)
     proc: subprocess.Popen[bytes] = field(repr=False)
+    _admin_token: str = field(default="", repr=False)
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=5)
@@ -94,6 +95,12 @@ class ServerProcess:
     def cli(self, *args: str, stdin: str | None = None) -> str:
         """`pulse ARGS` against this server's database (another process, as an operator's)."""
         return pulse_cli(self.env, *args, stdin=stdin)
+
+    def admin_headers(self) -> dict[str, str]:
+        """An admin token's header (made once, with the CLI): e.g. for /readyz's details."""
+        if not self._admin_token:
+            self._admin_token = self.cli("token", "create", "--admin").split()[-1]
+        return {"Authorization": f"Bearer {self._admin_token}"}
 
 
 S = TypeVar("S", bound=ServerProcess)
