@@ -51,6 +51,10 @@ def create_app(
 
     converters.install(app.url_map)  # before any route that uses <id:...>
     errors.register(app)
+    from app.api import metrics
+
+    metrics.install(app)  # before the guard: a refused request is timed and counted too
+    app.register_blueprint(metrics.bp)  # GET /metrics (issue 21)
     app.register_blueprint(collect.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(script.bp)
@@ -69,6 +73,9 @@ def create_app(
     app.register_blueprint(goals.bp)  # goals and the goal report (issue 17)
     app.register_blueprint(original.bp)  # the original /api/analytics/* (issue 5)
     app.register_blueprint(openapi.bp)  # /openapi.json (issue 5)
+    from app.api import statsapi
+
+    app.register_blueprint(statsapi.bp)  # Plausible's Stats API v1 + v2 (issue 21)
 
     from app import security
     from app.api import account, admin, auth, share

@@ -33,6 +33,7 @@ from app.storage import columns, spill
 from app.storage.database import create_engine, create_writer_engine, ping
 from app.storage.tables import visitors
 from app.storage.writer import Writer
+from app.telemetry import Telemetry
 
 if TYPE_CHECKING:
     from app.broker.broker import Broker
@@ -92,6 +93,8 @@ class Runtime:
         self._sealer: asyncio.Task[None] | None = None
         # Sealed hours' decoded columns, shared by every report of this process.
         self.column_cache = ColumnCache(settings.column_cache_mb << 20)
+        # GET /metrics: this process's Prometheus registry (app/telemetry.py).
+        self.telemetry = Telemetry(self)
         # Scale-out (issue 8): None without PULSE_BROKER_URL, and then nothing below costs more
         # than this attribute's check.
         self.broker: Broker | None = None

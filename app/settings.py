@@ -126,6 +126,8 @@ class Settings:
     broker_visitor_ttl_days: int = 30
     # Processes `pulse serve` starts on one port (>1 needs PULSE_BROKER_URL).
     workers: int = 1
+    # A Bearer token a Prometheus scraper may present to GET /metrics (admins may always).
+    metrics_token: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
@@ -163,6 +165,7 @@ class Settings:
             broker_outbox=int(_env("PULSE_BROKER_OUTBOX", "20000")),
             broker_visitor_ttl_days=int(_env("PULSE_BROKER_VISITOR_TTL_DAYS", "30")),
             workers=int(_env("PULSE_WORKERS", "1")),
+            metrics_token=_env("PULSE_METRICS_TOKEN", ""),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "database_url" in clean:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -119,12 +120,25 @@ async def answer(
         return error_response(400, str(exc), exc.field)
     except FilterError as exc:
         return error_response(400, str(exc), "filter")
-    async with runtime().engine.connect() as conn:
-        with planner.explained() as plans:
-            result = await query(conn, scope, values)
+    result, plans = await run_report(query, scope, values)
     if as_csv is not None:
         return await respond(csv_response(*as_csv(result)), plans)
     return await respond(json_response(body, result), plans)
+
+
+async def run_report(
+    query: Query, scope: Scope, values: dict[str, Any]
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The report's answer and its plans; its time is observed per read path (/metrics)."""
+    started = time.perf_counter()
+    async with runtime().engine.connect() as conn:
+        with planner.explained() as plans:
+            result = await query(conn, scope, values)
+    rule = request.url_rule
+    report = rule.rule if rule is not None else "(unmatched)"
+    paths = [str(p["path"]) for p in plans]
+    runtime().telemetry.observe_report(report, paths, time.perf_counter() - started)
+    return result, plans
 
 
 async def respond(response: Response, plans: list[dict[str, Any]]) -> Response:

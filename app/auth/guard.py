@@ -33,8 +33,11 @@ PUBLIC_ENDPOINTS = frozenset(
         "pages.page_asset",  # the wall's CSS and JS: no data in them
         "pages.vendor",  # pinned npm libraries
         "openapi.openapi_json",  # the API's description; every answer it documents is guarded
+        "metrics.metrics",  # checks its own credential: an admin or PULSE_METRICS_TOKEN
     }
 )
+# POSTs that only read: a read-only token may send them (Plausible's v2 query is a POST).
+READING_POSTS = frozenset({"statsapi.query_v2"})
 POLICY_VIOLATION = 1008  # RFC 6455 7.4.1
 
 
@@ -69,7 +72,7 @@ async def check_request() -> Response | None:
     principal = await current()
     if not principal.authenticated:
         return _unauthorized(principal)
-    if request.method in csrf.UNSAFE:
+    if request.method in csrf.UNSAFE and request.endpoint not in READING_POSTS:
         if principal.read_only:
             return error_response(403, "read-only credential")
         # Cookie-authenticated changes need the session's CSRF token; Bearer ones do not.

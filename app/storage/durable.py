@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from bisect import bisect_left
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,6 +18,8 @@ from app.storage import spill
 from app.storage.batch import BatchRows, write_rows
 
 log = logging.getLogger(__name__)
+# Upper bounds (seconds) of the flush-latency histogram /metrics exposes (app/telemetry.py).
+FLUSH_BUCKETS_S = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 
 
 @dataclass
@@ -27,6 +30,14 @@ class WriterStats:
     last_flush_ms: float = 0.0
     last_error: str | None = None
     deepest: int = 0  # most events ever waiting at once (the bound is the ceiling)
+    # Durable flushes per FLUSH_BUCKETS_S slot (the last slot: slower than every bound), and
+    # their summed seconds. Written on the writer thread, copied by a scrape.
+    flush_counts: list[int] = field(default_factory=lambda: [0] * (len(FLUSH_BUCKETS_S) + 1))
+    flush_seconds: float = 0.0
+
+    def observe_flush(self, seconds: float) -> None:
+        self.flush_counts[bisect_left(FLUSH_BUCKETS_S, seconds)] += 1
+        self.flush_seconds += seconds
 
 
 async def write_durably(
@@ -41,7 +52,9 @@ async def write_durably(
     if await write_with_retries(engine, rows, stats, retry_delays):
         stats.persisted += len(rows.events)
         stats.batches += 1
-        stats.last_flush_ms = (time.perf_counter() - started) * 1000
+        elapsed = time.perf_counter() - started
+        stats.last_flush_ms = elapsed * 1000
+        stats.observe_flush(elapsed)
         stats.last_error = None
         return
     spill.append(spill_path, rows)  # fsynced before the 202s go out
