@@ -13,6 +13,7 @@ import time
 from quart import Blueprint, Quart, Response, g, request
 
 from app.api.context import runtime
+from app.api.contract import TEXT, errors, ok, responds
 from app.api.errors import error_response
 from app.telemetry import CONTENT_TYPE, UNMATCHED
 
@@ -20,6 +21,7 @@ bp = Blueprint("metrics", __name__)
 
 
 @bp.get("/metrics")
+@responds(ok(TEXT, "Prometheus text exposition format 0.0.4", media="text/plain"), *errors(401))
 async def metrics() -> Response:
     """Prometheus metrics: ingest, writer, live sockets, broker, request and report latency."""
     if not await _may_scrape():

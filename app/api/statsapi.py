@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.api.access import visible_site
 from app.api.context import runtime
+from app.api.contract import errors, ok, responds
 from app.api.errors import error_response
 from app.api.reports import run_report
 from app.queries.filters import FilterError
@@ -33,6 +34,52 @@ NO_TOKEN = "Missing API key. Please use a valid Pulse API token as a Bearer toke
 MAX_LIMIT = 1000
 
 Handler = Callable[..., Awaitable[Response]]
+
+# Plausible's answer shapes, as JSON Schema: their keys are the metrics the caller asked for,
+# so they are declared by shape (a metric is a number, or null where Pulse has none).
+_NUMBER = {"type": ["number", "null"]}
+_ROW = {"type": "object", "additionalProperties": {"type": ["number", "string", "null"]}}
+REALTIME = {"type": "integer", "minimum": 0}
+AGGREGATE = {
+    "type": "object",
+    "required": ["results"],
+    "properties": {
+        "results": {
+            "type": "object",
+            "additionalProperties": {
+                "type": "object",
+                "required": ["value"],
+                "properties": {"value": _NUMBER, "change": _NUMBER},
+                "additionalProperties": False,
+            },
+        }
+    },
+}
+ROWS = {
+    "type": "object",
+    "required": ["results"],
+    "properties": {"results": {"type": "array", "items": _ROW}},
+}
+QUERY = {
+    "type": "object",
+    "required": ["results", "meta", "query"],
+    "properties": {
+        "results": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["metrics", "dimensions"],
+                "properties": {
+                    "metrics": {"type": "array", "items": _NUMBER},
+                    "dimensions": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+        "meta": {"type": "object"},
+        "query": {"type": "object"},
+    },
+}
+FAILURES = errors(400, 401, 404)
 
 
 def plausible_errors(handler: Handler) -> Handler:
@@ -115,6 +162,7 @@ async def _run(
 
 
 @bp.get(f"{V1}/realtime/visitors")
+@responds(ok(REALTIME, "visitors in the last 5 minutes"), *FAILURES)
 @plausible_errors
 async def realtime_visitors() -> Response:
     """Plausible v1: visitors seen in the last 5 minutes, a bare number."""
@@ -124,6 +172,7 @@ async def realtime_visitors() -> Response:
 
 
 @bp.get(f"{V1}/aggregate")
+@responds(ok(AGGREGATE, "each metric's value (and change)"), *FAILURES)
 @plausible_errors
 async def aggregate() -> Response:
     """Plausible v1: metrics over the period, with `change` for compare=previous_period."""
@@ -140,6 +189,7 @@ async def aggregate() -> Response:
 
 
 @bp.get(f"{V1}/timeseries")
+@responds(ok(ROWS, "one row per bucket: date and the metrics"), *FAILURES)
 @plausible_errors
 async def timeseries() -> Response:
     """Plausible v1: metrics per bucket (`date`), hours for period=day, months for 6mo/12mo."""
@@ -155,6 +205,7 @@ async def timeseries() -> Response:
 
 
 @bp.get(f"{V1}/breakdown")
+@responds(ok(ROWS, "one row per value: the property and the metrics"), *FAILURES)
 @plausible_errors
 async def breakdown() -> Response:
     """Plausible v1: metrics per value of `property`, sorted by the first metric, paged."""
@@ -178,6 +229,7 @@ async def breakdown() -> Response:
 
 
 @bp.post("/api/v2/query")
+@responds(ok(QUERY, "the rows, meta and the query as understood"), *FAILURES)
 @plausible_errors
 async def query_v2() -> Response:
     """Plausible v2: one query body -> {"results": [{"metrics", "dimensions"}], "meta", "query"}."""

@@ -379,6 +379,31 @@ def test_every_endpoint_answers_as_documented(server: ContractServer, doc: dict[
     call("get", "/healthz", "/healthz", 200, headers=none)
     assert call("get", "/readyz", "/readyz", 200, headers=none).json() == {"status": "ok"}
     assert call("get", "/readyz", "/readyz", 200).json()["database"]["ok"] is True
+    metrics = call("get", "/metrics", "/metrics", 200)
+    assert "pulse_ingest_events_accepted" in metrics.text
+    call("get", "/metrics", "/metrics", 401, headers=none)
+
+    # Plausible's Stats API, with the site's read token.
+    v1 = "/api/v1/stats"
+    asked = f"site_id={SITE}&period=30d"
+    for name, query in (
+        ("realtime/visitors", f"site_id={SITE}"),
+        ("aggregate", f"{asked}&metrics=visitors,pageviews,bounce_rate&compare=previous_period"),
+        ("timeseries", f"{asked}&metrics=visitors"),
+        ("breakdown", f"{asked}&property=event:page&metrics=visitors"),
+    ):
+        call("get", f"{v1}/{name}", f"{v1}/{name}?{query}", 200, headers=call.reader)
+        call("get", f"{v1}/{name}", f"{v1}/{name}?site_id={OTHER}", 404, headers=call.reader)
+        call("get", f"{v1}/{name}", f"{v1}/{name}?{query}", 401, headers=none)
+    call("get", f"{v1}/aggregate", f"{v1}/aggregate?{asked}&metrics=nope", 400, headers=call.reader)
+    v2 = {
+        "site_id": SITE,
+        "metrics": ["visitors"],
+        "date_range": "7d",
+        "dimensions": ["event:page"],
+    }
+    call("post", "/api/v2/query", "/api/v2/query", 200, headers=call.reader, json=v2)
+    call("post", "/api/v2/query", "/api/v2/query", 400, headers=call.reader, json={"site_id": SITE})
     call("get", "/openapi.json", "/openapi.json", 200, headers=none)
 
     # Ingest: Pulse's, Plausible's and Umami's, preflights included.
