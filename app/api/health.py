@@ -50,6 +50,8 @@ async def readyz() -> Response:
         },
         "sites": len(rt.sites.all()),
         "broker": broker,
+        # Periodic jobs: last run, next run, last error (app/scheduler.py).
+        "scheduler": rt.scheduler.status(),
     }
     response = jsonify(body)
     response.status_code = 200 if database_ok else 503
