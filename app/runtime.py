@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from app.alerts.engine import BASELINE_INTERVAL_S, RELOAD_INTERVAL_S, AlertEngine
 from app.auth.ratelimit import TokenBucket
 from app.auth.state import AuthState
 from app.clock import Clock
@@ -94,6 +95,19 @@ class Runtime:
         self.scheduler.add(
             "salts", MAINTENANCE_INTERVAL_S, self._salts_job, delay_s=MAINTENANCE_INTERVAL_S
         )
+        # Alerts (issue 20): rules evaluated on the live windows at every tick.
+        self.alerts = AlertEngine(settings, clock, self.engine, self.sites, self.live)
+        self.live.on_event = self.alerts.observe
+        self.live.on_tick = self.alerts.tick
+        self.scheduler.add(
+            "alert-rules", RELOAD_INTERVAL_S, self.alerts.reload, delay_s=RELOAD_INTERVAL_S
+        )
+        self.scheduler.add(
+            "alert-baselines",
+            BASELINE_INTERVAL_S,
+            self.alerts.refresh_baselines,
+            delay_s=BASELINE_INTERVAL_S,
+        )
         # Sealed hours' decoded columns, shared by every report of this process.
         self.column_cache = ColumnCache(settings.column_cache_mb << 20)
         # Scale-out (issue 8): None without PULSE_BROKER_URL, and then nothing below costs more
@@ -110,6 +124,7 @@ class Runtime:
         self.intake.broker = self.broker
         self.pipeline.shared = RedisSessions(self.broker, self.settings.broker_visitor_ttl_days)
         self.scheduler.lock = RedisLock(self.broker.client, self.settings.broker_prefix)
+        self.alerts.lock = self.scheduler.lock
 
     async def start(self) -> None:
         await ping(self.engine)
@@ -128,6 +143,7 @@ class Runtime:
             self.broker.mark_start()  # stream entries from here on are applied, none missed
             await self.broker.start()
         live_events = await self.live.warm_start(self.engine)
+        await self.alerts.reload()
         if self.settings.tune_gc:
             _tune_garbage_collector()
         self.writer.start()
@@ -149,6 +165,7 @@ class Runtime:
         if self.broker is not None:
             await self.broker.stop()
         await self.scheduler.stop()
+        await self.alerts.stop()
         await self.writer.stop()
         log.info("writer drained: %d events persisted", self.writer.stats.persisted)
         await self.engine.dispose()

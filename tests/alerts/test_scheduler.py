@@ -41,7 +41,7 @@ async def test_jobs_run_on_their_interval_and_failures_are_noted() -> None:
 async def test_readyz_lists_the_runtime_jobs(client: Any) -> None:
     body = await (await client.get("/readyz")).get_json()
     jobs = body["scheduler"]
-    assert {"seal", "salts"} <= set(jobs)
+    assert {"seal", "salts", "alert-rules", "alert-baselines"} <= set(jobs)
     assert jobs["seal"]["exclusive"] is True
     assert jobs["salts"]["runs"] == 0 and jobs["salts"]["next_run_ms"] is not None
 
