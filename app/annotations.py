@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.storage.tables import notes
@@ -140,7 +140,8 @@ async def list_annotations(
     """The site's annotations overlapping [start_ms, end_ms), oldest first."""
     query = select(notes).where(n.site_id == site_id)
     if start_ms is not None:
-        query = query.where(n.end_ts >= start_ms)
+        # Ends are exclusive (a day ends at the next midnight); an instant's end is its start.
+        query = query.where(or_(n.end_ts > start_ms, n.start_ts >= start_ms))
     if end_ms is not None:
         query = query.where(n.start_ts < end_ms)
     query = query.order_by(n.start_ts, n.id).limit(MAX_LIST)
