@@ -2,12 +2,15 @@
 
 The live hub calls `observe(event)` for every event it adds (own and, scaled out, other
 processes' from the Redis stream) and `tick(now)` once a tick after the windows moved on.
-`observe` is one dict lookup for a site without event rules; a matching event is noted and fired
-at the next tick. `tick` reads each rule's number from its site's window — distinct visitors in
-the last N minutes (`SiteWindow.visitors_since`), active now — compares it with the threshold
-or the usual level (`baseline.py`, refreshed every 5 minutes by a scheduler job), and fires.
+`observe` is one dict lookup for a site without rules; otherwise a matching event is noted for
+the event rules and the site's rules are evaluated on the leading edge — at once (a callback on
+the loop), then at most every 100 ms while events keep coming — so an alert does not wait for
+the next tick (what only time changes, a drop, waits for the tick). Evaluating reads each
+rule's number from its site's window — distinct visitors in the last N minutes
+(`SiteWindow.visitors_since`), active now — compares it with the threshold or the usual level
+(`baseline.py`, refreshed every 5 minutes by a scheduler job), and fires.
 
-Firing (`_fire`, a task off the tick): claim, then note it (`alerts.last_fired_at`, an
+Firing (`_fire`, a task off the evaluation): claim, then note it (`alerts.last_fired_at`, an
 annotation over the span looked at), then the webhook with its retries (`webhook.py`). A rule
 fires at most once per cool-down: locally (the last firing, also read back from the table at each
 reload, so a restart does not re-fire) and, scaled out, across processes — every process sees
@@ -47,6 +50,9 @@ log = logging.getLogger(__name__)
 RELOAD_INTERVAL_S = 5.0  # CLI changes reach a running server within this
 BASELINE_INTERVAL_S = 300.0
 DAY_CLAIM_MS = 2 * 86_400_000
+# An event evaluates its site's rules at once (not at the next tick, up to a second away), and
+# then at most this often while events keep coming; the tick still evaluates every rule.
+EAGER_GAP_S = 0.1
 
 
 @dataclass
@@ -79,6 +85,8 @@ class AlertEngine:
         self.event_rules: dict[int, list[Armed]] = {}
         self.usual: dict[tuple[int, int], float | None] = {}
         self.tasks: set[asyncio.Task[None]] = set()
+        self._soon: set[int] = set()  # sites with an evaluation scheduled by an event
+        self._evaluated_at: dict[int, float] = {}  # loop time of each site's last one
         self.counts = {"fired": 0, "claims_lost": 0, "delivered": 0, "failed": 0}
 
     # --- rules -------------------------------------------------------------------------------
@@ -135,10 +143,10 @@ class AlertEngine:
     # --- the hub's hooks ---------------------------------------------------------------------
 
     def observe(self, event: Event) -> None:
-        arms = self.event_rules.get(event.site_id)
-        if arms is None:
-            return
-        for armed in arms:
+        site_id = event.site_id
+        if site_id not in self.by_site:
+            return  # a site without rules: one dict lookup
+        for armed in self.event_rules.get(site_id, ()):
             rule = armed.rule
             if rule.event is not None:
                 hit = event.name == rule.event
@@ -150,17 +158,34 @@ class AlertEngine:
                 hit = False
             if hit and len(armed.seen) < 100:
                 armed.seen.append(event)
+        if site_id not in self._soon:  # leading edge: evaluate now, then at most every 100 ms
+            self._soon.add(site_id)
+            loop = asyncio.get_running_loop()
+            delay = self._evaluated_at.get(site_id, -EAGER_GAP_S) + EAGER_GAP_S - loop.time()
+            loop.call_later(max(0.0, delay), self._evaluate_soon, site_id)
+
+    def _evaluate_soon(self, site_id: int) -> None:
+        self._soon.discard(site_id)
+        self._evaluated_at[site_id] = asyncio.get_running_loop().time()
+        try:
+            self._evaluate(site_id, self.clock.now_ms())
+        except Exception:
+            log.exception("alert evaluation failed")
 
     def tick(self, now: int) -> None:
-        for site_id, arms in self.by_site.items():
-            site = self.live.site(site_id)
-            if site is None:
-                continue
-            window = self.live.window(site_id)
-            for armed in arms:
-                facts = self._check(armed, site, window, now)
-                if facts is not None:
-                    self._arm_fire(armed, site, facts, now)
+        for site_id in list(self.by_site):
+            self._evaluate(site_id, now)
+
+    def _evaluate(self, site_id: int, now: int) -> None:
+        arms = self.by_site.get(site_id)
+        site = self.live.site(site_id)
+        if arms is None or site is None:
+            return
+        window = self.live.window(site_id)
+        for armed in arms:
+            facts = self._check(armed, site, window, now)
+            if facts is not None:
+                self._arm_fire(armed, site, facts, now)
 
     def _check(self, armed: Armed, site: Site, window: Any, now: int) -> dict[str, Any] | None:
         rule = armed.rule

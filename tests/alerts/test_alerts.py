@@ -302,3 +302,21 @@ async def test_only_managers_change_alerts(client: Any, migrated: Any) -> None:
     assert (await client.post(f"{BASE}/alerts", json=body, headers=reader)).status_code == 403
     assert (await client.get(f"{BASE}/alerts", headers=reader)).status_code == 200
     assert (await client.get(f"{BASE}/alerts/1/deliveries", headers=reader)).status_code == 403
+
+
+async def test_the_crossing_event_fires_without_waiting_for_a_tick(
+    make_app: Callable[..., Quart], admin_headers: dict[str, str], receiver: Receiver
+) -> None:
+    slow = make_app(live_tick_ms=60_000)  # no tick during this test
+    async with slow.test_app():
+        client = slow.test_client()
+        body = {"name": "Spike", "kind": "spike", "minutes": 1, "threshold": 1,
+                "channel": hook(receiver)}  # fmt: skip
+        await add_rule(client, admin_headers, body)
+        await visit(client, "a")
+        await asyncio.sleep(0.15)  # past the 100 ms gap of eager evaluations
+        await visit(client, "b")
+        started = asyncio.get_running_loop().time()
+        (got,) = await receiver.wait_for(1, timeout=1.0)
+        assert got.json["value"] == 2
+        assert asyncio.get_running_loop().time() - started < 0.5
