@@ -13,6 +13,7 @@ from app.alerts.store import add_rule, get_rule, list_deliveries, list_rules, re
 from app.api.access import may_read
 from app.api.context import runtime
 from app.api.errors import error_response
+from app.api.params import DELIVERY_LIMIT, ParamError
 from app.api.reports import find_site
 from app.auth.principal import current
 from app.goals.store import find_goals
@@ -88,13 +89,14 @@ async def alerts_deliveries(site: str, alert_id: int) -> Response:
     found = await _managed(site)
     if isinstance(found, Response):
         return found
-    raw = request.args.get("limit", "100")
-    if not raw.isdigit() or not 1 <= int(raw) <= 500:
-        return error_response(400, "limit is a whole number from 1 to 500", "limit")
+    try:
+        limit = DELIVERY_LIMIT.parse(request.args.get("limit"))
+    except ParamError as exc:
+        return error_response(400, exc.message, exc.field)
     async with runtime().engine.connect() as conn:
         if await get_rule(conn, found.id, alert_id) is None:
             return error_response(404, f"no alert {alert_id} on {found.domain}", "id")
-        rows = await list_deliveries(conn, alert_id, int(raw))
+        rows = await list_deliveries(conn, alert_id, limit)
     return jsonify({"deliveries": rows})
 
 

@@ -4,8 +4,6 @@ remove them. Firing alerts add their own (app/alerts/engine.py)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from quart import Blueprint, Response, jsonify, request
 
 from app.annotations import (
@@ -19,6 +17,7 @@ from app.annotations import (
 from app.api.access import may_read
 from app.api.context import runtime
 from app.api.errors import error_response
+from app.api.params import NOTES_FROM, NOTES_TO, ParamError
 from app.api.reports import find_site
 from app.auth.principal import current
 
@@ -34,16 +33,17 @@ async def annotations_list(site: str) -> Response:
         return error_response(404, f"no site {site}", "site")
     if not await may_read(found):
         return error_response(403, "not allowed to read this site", "site")
-    bounds: list[int | None] = []
-    for key, edge in (("from", 0), ("to", 1)):
-        raw = request.args.get(key)
-        if raw is None:
-            bounds.append(None)
-            continue
-        try:
-            bounds.append(local_day_ms(date.fromisoformat(raw), found.timezone)[edge])
-        except ValueError:
-            return error_response(400, f"{key} is a date, YYYY-MM-DD", key)
+    try:
+        first, last = (
+            NOTES_FROM.parse(request.args.get("from")),
+            NOTES_TO.parse(request.args.get("to")),
+        )
+    except ParamError as exc:
+        return error_response(400, exc.message, exc.field)
+    bounds = (
+        None if first is None else local_day_ms(first, found.timezone)[0],
+        None if last is None else local_day_ms(last, found.timezone)[1],
+    )
     async with runtime().engine.connect() as conn:
         notes = await list_annotations(conn, found.id, bounds[0], bounds[1])
     return jsonify({"annotations": [n.as_json() for n in notes]})

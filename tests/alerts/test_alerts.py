@@ -320,3 +320,13 @@ async def test_the_crossing_event_fires_without_waiting_for_a_tick(
         (got,) = await receiver.wait_for(1, timeout=1.0)
         assert got.json["value"] == 2
         assert asyncio.get_running_loop().time() - started < 0.5
+
+
+async def test_openapi_documents_the_alert_routes(client: Any) -> None:
+    spec = await (await client.get("/openapi.json")).get_json()
+    deliveries = spec["paths"]["/api/v1/sites/{site}/alerts/{alert_id}/deliveries"]["get"]
+    limit = next(p for p in deliveries["parameters"] if p["name"] == "limit")
+    assert limit["schema"] == {"type": "integer", "default": 100, "minimum": 1, "maximum": 500}
+    notes = spec["paths"]["/api/v1/sites/{site}/annotations"]
+    assert {"get", "post"} <= set(notes)
+    assert {"get", "post"} <= set(spec["paths"]["/api/v1/sites/{site}/alerts"])
