@@ -330,3 +330,26 @@ async def test_openapi_documents_the_alert_routes(client: Any) -> None:
     notes = spec["paths"]["/api/v1/sites/{site}/annotations"]
     assert {"get", "post"} <= set(notes)
     assert {"get", "post"} <= set(spec["paths"]["/api/v1/sites/{site}/alerts"])
+
+
+async def test_a_restart_inside_the_cooldown_does_not_fire_again(
+    make_app: Callable[..., Quart], admin_headers: dict[str, str], receiver: Receiver
+) -> None:
+    body = {"name": "Busy", "kind": "active", "threshold": 0, "channel": hook(receiver)}
+    first = make_app(live_tick_ms=TICK_MS)
+    async with first.test_app():
+        client = first.test_client()
+        rule = await add_rule(client, admin_headers, body)
+        await visit(client, "a")
+        await receiver.wait_for(1, timeout=1.0)
+        for _ in range(50):  # the firing's row is written before its webhook; the log after
+            if await deliveries(client, admin_headers, rule["id"]):
+                break
+            await asyncio.sleep(0.02)
+    second = make_app(live_tick_ms=TICK_MS)  # same database, same fake "now"
+    async with second.test_app():
+        client = second.test_client()
+        await visit(client, "b")  # the window (warmed from the events) has 2 active visitors
+        await quiet(receiver, 1)
+        listed = await (await client.get(f"{BASE}/alerts", headers=admin_headers)).get_json()
+        assert listed["alerts"][0]["last_fired_at"] is not None
