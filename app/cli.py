@@ -1,5 +1,5 @@
-"""The `pulse` command: serve, migrate, site, user, token, goal, backup, restore, export, copy,
-demo."""
+"""The `pulse` command: serve, migrate, site, user, token, goal, alert, backup, restore, export,
+copy, demo."""
 
 from __future__ import annotations
 
@@ -114,6 +114,12 @@ def cmd_goal(args: argparse.Namespace) -> int:
     return asyncio.run(run_goal_command(args, _settings(args)))
 
 
+def cmd_alert(args: argparse.Namespace) -> int:
+    from app.alerts.cli import run_alert_command
+
+    return asyncio.run(run_alert_command(args, _settings(args)))
+
+
 def _site_rule_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--allowed-hostnames", help="comma-separated, e.g. example.com,*.example.com ('' clears)"
@@ -196,6 +202,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.goals.cli import add_parser as add_goal_parser
 
     add_goal_parser(sub).set_defaults(func=cmd_goal)
+    from app.alerts.cli import add_parser as add_alert_parser
+
+    add_alert_parser(sub).set_defaults(func=cmd_alert)
     from app.backup import add_parsers as add_backup_parsers
     from app.copy import add_parser as add_copy_parser
     from app.export import add_parser as add_export_parser

@@ -4,8 +4,6 @@ wired to its sinks) and maintenance tasks."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import functools
 import gc
 import logging
@@ -14,6 +12,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.alerts.engine import BASELINE_INTERVAL_S, RELOAD_INTERVAL_S, AlertEngine
 from app.auth.ratelimit import TokenBucket
 from app.auth.state import AuthState
 from app.clock import Clock
@@ -27,6 +26,7 @@ from app.ingest.sessions import SessionIndex, VisitorState
 from app.live.hub import LiveHub
 from app.live.sockets import Caps, Grant, SocketGuard
 from app.queries.column_cache import ColumnCache
+from app.scheduler import RedisLock, Scheduler
 from app.settings import Settings
 from app.sites import SiteRegistry
 from app.storage import columns, spill
@@ -89,8 +89,27 @@ class Runtime:
         )
         self.sockets = SocketGuard(caps, settings.live_reauth_ms / 1000, self._recheck)
         self.intake = Intake(self.ingest_limit, self.pipeline, self.writer, self.live.add)
-        self._maintenance: asyncio.Task[None] | None = None
-        self._sealer: asyncio.Task[None] | None = None
+        # Periodic jobs (app/scheduler.py), shown in /readyz; exclusive ones run once across
+        # processes when a broker gives them a lock.
+        self.scheduler = Scheduler()
+        self.scheduler.add("seal", SEAL_INTERVAL_S, self._seal_job, exclusive=True)
+        # Salts are per process (each adopts the stored ones into its own book): not exclusive.
+        self.scheduler.add(
+            "salts", MAINTENANCE_INTERVAL_S, self._salts_job, delay_s=MAINTENANCE_INTERVAL_S
+        )
+        # Alerts (issue 20): rules evaluated on the live windows at every tick.
+        self.alerts = AlertEngine(settings, clock, self.engine, self.sites, self.live)
+        self.live.on_event = self.alerts.observe
+        self.live.on_tick = self.alerts.tick
+        self.scheduler.add(
+            "alert-rules", RELOAD_INTERVAL_S, self.alerts.reload, delay_s=RELOAD_INTERVAL_S
+        )
+        self.scheduler.add(
+            "alert-baselines",
+            BASELINE_INTERVAL_S,
+            self.alerts.refresh_baselines,
+            delay_s=BASELINE_INTERVAL_S,
+        )
         # Sealed hours' decoded columns, shared by every report of this process.
         self.column_cache = ColumnCache(settings.column_cache_mb << 20)
         # GET /metrics: this process's Prometheus registry (app/telemetry.py).
@@ -112,6 +131,8 @@ class Runtime:
         self.broker = Broker(self.settings, self.live.add)
         self.intake.broker = self.broker
         self.pipeline.shared = RedisSessions(self.broker, self.settings.broker_visitor_ttl_days)
+        self.scheduler.lock = RedisLock(self.broker.client, self.settings.broker_prefix)
+        self.alerts.lock = self.scheduler.lock
 
     async def start(self) -> None:
         await ping(self.engine)
@@ -128,14 +149,14 @@ class Runtime:
             self.broker.mark_start()  # stream entries from here on are applied, none missed
             await self.broker.start()
         live_events = await self.live.warm_start(self.engine)
+        await self.alerts.reload()
         if self.settings.tune_gc:
             _tune_garbage_collector()
         self.writer.start()
         self.live.start()
         self.sockets.start()
         self.sites.start_refresh()  # CLI updates and removals reach the registry within 5 s
-        self._maintenance = asyncio.create_task(self._maintain(), name="pulse-maintenance")
-        self._sealer = asyncio.create_task(self._seal_forever(), name="pulse-sealer")
+        self.scheduler.start()
         log.info(
             "Pulse ready: %d sites, %d visitors warm, %d live events replayed",
             len(self.sites.all()),
@@ -149,11 +170,8 @@ class Runtime:
         await self.sites.stop_refresh()
         if self.broker is not None:
             await self.broker.stop()
-        for task in (self._maintenance, self._sealer):
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+        await self.scheduler.stop()
+        await self.alerts.stop()
         await self.writer.stop()
         log.info("writer drained: %d events persisted", self.writer.stats.persisted)
         await self.engine.dispose()
@@ -196,20 +214,10 @@ class Runtime:
             if not todo:
                 return done
 
-    async def _seal_forever(self) -> None:
-        while True:
-            try:
-                sealed = await self.seal_pending()
-                if sealed:
-                    log.info("sealed %d hours of sessions as columns", sealed)
-            except Exception:
-                log.exception("sealing hours failed; retrying in %d s", SEAL_INTERVAL_S)
-            await asyncio.sleep(SEAL_INTERVAL_S)
+    async def _seal_job(self) -> None:
+        sealed = await self.seal_pending()
+        if sealed:
+            log.info("sealed %d hours of sessions as columns", sealed)
 
-    async def _maintain(self) -> None:
-        while True:
-            await asyncio.sleep(MAINTENANCE_INTERVAL_S)
-            try:
-                await self.salts.refresh(self.clock.now_ms())
-            except Exception:
-                log.exception("salt maintenance failed; retrying in an hour")
+    async def _salts_job(self) -> None:
+        await self.salts.refresh(self.clock.now_ms())

@@ -124,6 +124,11 @@ class Settings:
     broker_outbox: int = 20_000
     # How long Redis remembers a visitor for sessions and first-seen (days since last seen).
     broker_visitor_ttl_days: int = 30
+    # Alert webhooks (issue 20): attempts per firing, the first retry's delay (doubling after),
+    # and how long one attempt may take.
+    alert_attempts: int = 5
+    alert_backoff_ms: int = 1000
+    alert_timeout_ms: int = 10_000
     # Processes `pulse serve` starts on one port (>1 needs PULSE_BROKER_URL).
     workers: int = 1
     # A Bearer token a Prometheus scraper may present to GET /metrics (admins may always).
@@ -166,6 +171,9 @@ class Settings:
             broker_visitor_ttl_days=int(_env("PULSE_BROKER_VISITOR_TTL_DAYS", "30")),
             workers=int(_env("PULSE_WORKERS", "1")),
             metrics_token=_env("PULSE_METRICS_TOKEN", ""),
+            alert_attempts=int(_env("PULSE_ALERT_ATTEMPTS", "5")),
+            alert_backoff_ms=int(_env("PULSE_ALERT_BACKOFF_MS", "1000")),
+            alert_timeout_ms=int(_env("PULSE_ALERT_TIMEOUT_MS", "10000")),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "database_url" in clean:

@@ -45,6 +45,9 @@ SITE_DATA_TABLES = (
     "api_tokens",
     "share_links",
     "goals",
+    "alerts",
+    "alert_deliveries",
+    "annotations",
 )
 
 

@@ -66,6 +66,8 @@ async def readyz() -> Response:
         },
         "sites": len(rt.sites.all()),
         "broker": broker,
+        # Periodic jobs: last run, next run, last error (app/scheduler.py).
+        "scheduler": rt.scheduler.status(),
     }
     if not (await current()).is_admin:
         response = json_response(Readiness, {"status": body["status"]})

@@ -123,4 +123,13 @@ PERIOD = (RANGE, FROM, TO, INTERVAL, FILTER)
 # handlers themselves are owned elsewhere and validate these on their own).
 LIVE_SITE = Param("site", "the site's domain (required)")
 LIVE_FORMAT = Param("format", "frame encoding", choices=("json", "msgpack"), default="json")
-ROUTE_PARAMS: dict[str, tuple[Param, ...]] = {"/ws/live": (LIVE_SITE, LIVE_FORMAT)}
+DELIVERY_LIMIT = Param(
+    "limit", "attempts to list, newest first", kind="integer", default=100, minimum=1, maximum=500
+)
+NOTES_FROM = Param("from", "first local date (annotations overlapping it or later)", kind="date")
+NOTES_TO = Param("to", "last local date, inclusive", kind="date")
+ROUTE_PARAMS: dict[str, tuple[Param, ...]] = {
+    "/ws/live": (LIVE_SITE, LIVE_FORMAT),
+    "/api/v1/sites/{site}/alerts/{alert_id}/deliveries": (DELIVERY_LIMIT,),
+    "/api/v1/sites/{site}/annotations": (NOTES_FROM, NOTES_TO),
+}

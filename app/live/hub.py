@@ -60,6 +60,10 @@ class LiveHub:
         self._task: asyncio.Task[None] | None = None
         self.closing = False
         self._drained = asyncio.Event()  # set when the last subscriber leaves while closing
+        # The alerts' hooks (app/alerts/engine.py): each event as it is added, and each tick
+        # after the windows have moved on. None: nothing is called.
+        self.on_event: Callable[[Event], None] | None = None
+        self.on_tick: Callable[[int], None] | None = None
 
     # --- ingest (hot path) -------------------------------------------------------------------
 
@@ -68,6 +72,8 @@ class LiveHub:
         if window is None:
             window = self.window(event.site_id)
         window.add(event)
+        if self.on_event is not None:
+            self.on_event(event)
         channel = self.channels.get(event.site_id)
         if channel is not None and channel.subscribers and not channel.push_scheduled:
             self._schedule_push(event.site_id, channel)
@@ -201,6 +207,11 @@ class LiveHub:
         now = self.clock.now_ms()
         for window in self.windows.values():
             window.advance(now)
+        if self.on_tick is not None:
+            try:
+                self.on_tick(now)
+            except Exception:  # alerts must not stop the wall
+                log.exception("alert evaluation failed")
         for site_id, channel in self.channels.items():
             if not channel.subscribers:
                 continue

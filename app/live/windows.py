@@ -187,7 +187,11 @@ class SiteWindow:
 
     def active_now(self, now_ms: int) -> int:
         """Distinct visitors whose latest event is after now - 5 minutes (exact to the ms)."""
-        cutoff = now_ms - ACTIVE_MS
+        return self.visitors_since(now_ms - ACTIVE_MS)
+
+    def visitors_since(self, cutoff: int) -> int:
+        """Distinct visitors whose latest event is after `cutoff` (exact to the ms, for any
+        cutoff inside the window: active now, and the alerts' last N minutes)."""
         edge = cutoff // MINUTE_MS
         oldest = self.cur - WINDOW_MINUTES + 1
         total = sum(

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     Index,
     Integer,
     LargeBinary,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData()
@@ -350,4 +352,62 @@ goals = Table(
     Column("scroll", SmallInteger),
     Column("created_at", BigInteger, nullable=False),
     UniqueConstraint("site_id", "name", name="uq_goals_site_name"),
+)
+
+# Alerts (issue 20): rules evaluated on the live windows, each with its webhook channel
+# (app/alerts/rules.py). kind: "spike" | "drop" | "event" | "active". The secret is shown once,
+# in the answer to the POST that made it.
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("site_id", Integer, nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("minutes", SmallInteger),
+    Column("threshold", Float),
+    Column("factor", Float),
+    Column("event", String(64)),
+    Column("goal", String(120)),
+    Column("every", Boolean, nullable=False, server_default=false()),
+    Column("cooldown_s", Integer, nullable=False),
+    Column("channel_type", String(16), nullable=False),
+    Column("channel_format", String(16), nullable=False),
+    Column("channel_url", String(2000), nullable=False),
+    Column("channel_secret", String(128), nullable=False),
+    Column("last_fired_at", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_alerts_site", "site_id"),
+)
+
+# One row per webhook attempt (app/alerts/webhook.py): status code or the connection error.
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("site_id", Integer, nullable=False),
+    Column("alert_id", Integer, nullable=False),
+    Column("fired_at", BigInteger, nullable=False),
+    Column("attempt", SmallInteger, nullable=False),
+    Column("sent_at", BigInteger, nullable=False),
+    Column("status_code", Integer),
+    Column("error", String(300)),
+    Column("duration_ms", Integer, nullable=False),
+    Column("test", Boolean, nullable=False, server_default=false()),
+    Index("ix_alert_deliveries_alert", "alert_id", "id"),
+)
+
+# Notes on a time range (app/annotations.py); alert_id is set on those a firing alert wrote.
+# (`notes` in Python: `annotations` is taken by the __future__ import.)
+notes = Table(
+    "annotations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("site_id", Integer, nullable=False),
+    Column("start_ts", BigInteger, nullable=False),
+    Column("end_ts", BigInteger, nullable=False),
+    Column("text", String(1000), nullable=False),
+    Column("alert_id", Integer),
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_annotations_site_start", "site_id", "start_ts"),
 )

@@ -33,7 +33,7 @@ from app.api.schemas.reports import Summary
 from app.settings import Settings
 from tests.conftest import FIREFOX
 from tests.support.contract import check_answer, schema_validator, undeclared_routes
-from tests.support.server import ServerProcess, pulse_cli, pulse_serve
+from tests.support.server import ServerProcess, free_port, pulse_cli, pulse_serve
 
 SITE = "demo.example"
 OTHER = "other.example"
@@ -64,7 +64,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ContractServer]
         tokens["read"] = _token(env, "--site", SITE)
 
     tmp = tmp_path_factory.mktemp("contract")
-    with pulse_serve(tmp, prepare=prepare, kind=ContractServer) as running:
+    env = {"PULSE_ALERT_ATTEMPTS": "1", "PULSE_ALERT_TIMEOUT_MS": "2000"}  # a quick test send
+    with pulse_serve(tmp, prepare=prepare, kind=ContractServer, env=env) as running:
         running.admin_token, running.read_token = tokens["admin"], tokens["read"]
         yield running
 
@@ -269,6 +270,37 @@ def test_every_endpoint_answers_as_documented(server: ContractServer, doc: dict[
     call("get", dimension, f"{site}/breakdown/page?filter=goal%3D%3DBlog", 200)
     call("delete", f"{goals}/{{goal_id}}", f"{site}/goals/{made.json()['id']}", 204)
     call("delete", f"{goals}/{{goal_id}}", f"{site}/goals/999", 404)
+
+    # Alerts (a channel nobody listens on: the test send reports a failed attempt) and notes.
+    alerts = f"{BASE}/alerts"
+    rule = {
+        "name": "Spike",
+        "kind": "spike",
+        "minutes": 5,
+        "threshold": 100,
+        "channel": {"type": "webhook", "url": f"http://127.0.0.1:{free_port()}/hook"},
+    }
+    alert = call("post", alerts, f"{site}/alerts", 201, json=rule)
+    assert alert.json()["channel"]["secret"]  # shown this once
+    call("post", alerts, f"{site}/alerts", 400, json={**rule, "kind": "nope"})
+    call("post", alerts, f"{site}/alerts", 403, headers=call.reader, json=rule)
+    listed = call("get", alerts, f"{site}/alerts", 200, headers=call.reader)
+    assert "secret" not in listed.json()["alerts"][0]["channel"]
+    one_alert = f"{site}/alerts/{alert.json()['id']}"
+    tried = call("post", f"{alerts}/{{alert_id}}/test", f"{one_alert}/test", 200)
+    assert tried.json()["delivered"] is False
+    call("get", f"{alerts}/{{alert_id}}/deliveries", f"{one_alert}/deliveries", 200)
+    call("get", f"{alerts}/{{alert_id}}/deliveries", f"{one_alert}/deliveries?limit=x", 400)
+    call("delete", f"{alerts}/{{alert_id}}", one_alert, 204)
+    call("delete", f"{alerts}/{{alert_id}}", one_alert, 404)
+    notes = f"{BASE}/annotations"
+    note = call(
+        "post", notes, f"{site}/annotations", 201, json={"text": "Launch", "date": "2026-11-02"}
+    )
+    call("post", notes, f"{site}/annotations", 400, json={"text": ""})
+    call("get", notes, f"{site}/annotations?from=2026-11-01&to=2026-11-30", 200)
+    call("get", notes, f"{site}/annotations?from=nope", 400)
+    call("delete", f"{notes}/{{note_id}}", f"{site}/annotations/{note.json()['id']}", 204)
 
     # Administration.
     call("get", "/api/me", "/api/me", 200)

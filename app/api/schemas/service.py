@@ -38,6 +38,20 @@ class EventCounts(Body):
     persisted: int
 
 
+class JobState(Body):
+    """A periodic job of the runtime's scheduler."""
+
+    interval_s: float
+    exclusive: bool
+    runs: int
+    failures: int
+    skipped: int
+    last_run_ms: int | None
+    next_run_ms: int | None
+    last_duration_ms: float | None
+    last_error: str | None
+
+
 class Readiness(Body):
     """/readyz to anyone but an admin: the status only."""
 
@@ -54,6 +68,7 @@ class Readyz(Body):
     events: EventCounts
     sites: int
     broker: dict[str, Any]  # {"status": "off" | "ok" | "degraded", ...the broker's counters}
+    scheduler: dict[str, JobState]  # each periodic job (app/scheduler.py)
 
 
 class Accepted(Body):
