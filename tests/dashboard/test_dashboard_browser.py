@@ -547,8 +547,9 @@ def test_a_share_link_opens_the_read_only_dashboard(
         # The share grants this one site: another one's reports stay closed.
         page.goto(f"{dashboard_server.origin}/?site={OTHER_SITE}")
         visit.ready()
-        # One page state, not the same refusal in every card.
-        assert page.get_attribute("#page-state", "data-kind") == "forbidden"
+        # One page state, not the same refusal in every card; the same as for a missing site.
+        assert page.get_attribute("#page-state", "data-kind") == "unknown-site"
+        assert "is open to you" in page.text_content("#page-state")
         assert page.is_hidden("#kpis") and page.is_hidden("#flows")
     finally:
         close(visit)

@@ -61,9 +61,11 @@ const FIELDS = {
 /** The page state for a page-level error; `sites` are the ones this viewer may open. */
 export function showErrorState(error, sites = []) {
   const site = view().site;
+  // The server answers the same 404 for a missing site and one this viewer may not read (so a
+  // credential cannot probe which sites exist): say what is true of both.
   if (error.status === 404) {
     const others = sites.filter((s) => s.domain !== site);
-    show("unknown-site", "No such site", [`There is no site called “${site}” on this server.`,
+    show("unknown-site", "Site not available", [`No site called “${site}” is open to you here.`,
       ...(others.length ? ["Open one of these:"] : [])], others.length ? [siteLinks(others)] : []);
     return;
   }
