@@ -25,7 +25,7 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
     kind.add_argument("--page", help="path pattern: * one segment, ** any depth (/blog/**)")
     kind.add_argument("--event", help="custom event name")
     add.add_argument("--property", help="KEY=VALUE narrowing an event goal (plan=pro)")
-    add.add_argument("--scroll", type=int, help="with --page: scrolled at least this % (1-100)")
+    add.add_argument("--scroll", type=int, help="with --page: scrolled at least this %% (1-100)")
     listing = goal_sub.add_parser("list", help="list a site's goals")
     listing.add_argument("--site", required=True)
     rm = goal_sub.add_parser("remove", help="remove a goal by id")
