@@ -48,6 +48,7 @@ SITE_DATA_TABLES = (
     "alerts",
     "alert_deliveries",
     "annotations",
+    "invitations",
 )
 
 
@@ -295,6 +296,9 @@ class SiteRegistry:
 
     def all(self) -> list[Site]:
         return sorted(self._by_domain.values(), key=lambda s: s.id)
+
+    def by_id(self, site_id: int) -> Site | None:
+        return next((s for s in self._by_domain.values() if s.id == site_id), None)
 
     async def reload(self) -> None:
         async with self.engine.connect() as conn:

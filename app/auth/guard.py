@@ -25,6 +25,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.login_page",
         "auth.login",
         "auth.login_code",  # the second step: carries its own signed proof of the password
+        "invitations.invite_page",  # the link is the credential
+        "invitations.invite_accept",
         "auth.setup_page",
         "auth.setup",
         "auth.asset",

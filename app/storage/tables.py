@@ -270,6 +270,22 @@ users = Table(
     UniqueConstraint("email", name="uq_users_email"),
 )
 
+# Invitations (app/auth/invitations.py): a link that creates an account with a role on a site.
+invitations = Table(
+    "invitations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("site_id", Integer, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("accepted_at", BigInteger),
+    Column("revoked_at", BigInteger),
+    UniqueConstraint("token_hash", name="uq_invitations_token"),
+)
+
 # One-time recovery codes for two-factor sign-in, as SHA-256 hashes (shown once, at enabling).
 recovery_codes = Table(
     "recovery_codes",

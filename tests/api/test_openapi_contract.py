@@ -336,6 +336,15 @@ def test_every_endpoint_answers_as_documented(server: ContractServer, doc: dict[
     call("get", shares, f"/api/admin/sites/{SITE}/shares", 200)
     call("get", shares, f"/api/admin/sites/{SITE}/shares", 403, headers=call.reader)
 
+    invited = {"email": "new@demo.example", "site": SITE, "role": "viewer"}
+    invites = "/api/admin/invitations"
+    invitation = call("post", invites, invites, 201, json=invited)
+    call("post", invites, invites, 400, json={**invited, "role": "king"})
+    call("get", invites, invites, 200)
+    spare = call("post", invites, invites, 201, json={**invited, "email": "spare@demo.example"})
+    call("delete", f"{invites}/{{invitation_id}}", f"{invites}/{spare.json()['id']}", 204)
+    call("delete", f"{invites}/{{invitation_id}}", f"{invites}/{spare.json()['id']}", 404)
+
     # Share links, sign-in, pages (HTML, files): statuses and media types. Without a
     # credential first: the client keeps the cookies the forms below set.
     call("get", "/", "/", 302, headers=none)
@@ -393,6 +402,13 @@ def test_every_endpoint_answers_as_documented(server: ContractServer, doc: dict[
     call("delete", gone, f"/api/admin/users/{user_id}", 200)
     call("get", "/admin", "/admin", 200)
     call("get", "/setup/{token}", "/setup/nope", 404, headers=none)
+    call("get", "/invite/{token}", "/invite/nope", 404, headers=none)
+    call("post", "/invite/{token}", "/invite/nope", 404, headers=none, data={})
+    link = invitation.json()["path"]
+    welcome = call("get", "/invite/{token}", link, 200, headers=none)
+    accepted = {"csrf_token": _csrf(welcome), "password": "a new member's passphrase"}
+    call("post", "/invite/{token}", link, 400, headers=none, data={**accepted, "password": "x"})
+    call("post", "/invite/{token}", link, 303, headers=none, data=accepted)
     call("post", "/setup/{token}", "/setup/nope", 404, headers=none, data={})
     asset = "/assets/{folder}/{name}"
     call("get", asset, "/assets/dashboard/dashboard.css", 200)

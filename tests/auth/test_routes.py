@@ -32,6 +32,7 @@ PUBLIC = {
     "/login",
     "/login/totp",  # the second step: needs the signed proof the password was right
     "/setup/<token>",
+    "/invite/<token>",
     "/share/<slug>",
     # Public by decision (ARCHITECTURE.md, "Accounts"): the API's description, the same for
     # every instance of this code, like Plausible's public API docs; it names no site and no

@@ -137,3 +137,22 @@ class TwoFactorEnabled(Body):
 
     enabled: bool
     recovery_codes: list[str]
+
+
+class PendingInvitation(Body):
+    id: int
+    email: str
+    site: str
+    role: str
+    created_at: int
+    expires_at: int
+
+
+class Invitations(Body):
+    invitations: list[PendingInvitation]
+
+
+class CreatedInvitation(PendingInvitation):
+    """The answer that made it: the only place the link's path is shown."""
+
+    path: str
