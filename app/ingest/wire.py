@@ -71,8 +71,10 @@ def decode(body: bytes, content_type: str) -> list[WireEvent]:
     except RecursionError:  # thousands of nested arrays inside a property value
         raise WireError("body is nested too deeply", "body") from None
     events = decoded if isinstance(decoded, list) else [decoded]
+    scrub = decoder is _msgpack or _MAYBE_INVISIBLE.search(body) is not None
     for event in events:
-        _scrub(event)
+        if scrub:
+            _scrub(event)
         if event.data:
             _check_props(event.data)
     return events
@@ -81,6 +83,12 @@ def decode(body: bytes, content_type: str) -> list[WireEvent]:
 # NUL and the bidirectional overrides/isolates (U+202A-202E, U+2066-2069): a visitor could
 # otherwise store a page name that renders reversed or hides text in every report and CSV.
 _INVISIBLE = re.compile("[\x00\u202a-\u202e\u2066-\u2069]")
+# A JSON body can only hold one of them raw (UTF-8) or as a \u escape: one scan of the bytes
+# decides whether the events need scrubbing at all (msgpack bodies always do: a 0x00 byte is
+# also an encoded integer there).
+_MAYBE_INVISIBLE = re.compile(
+    rb"\x00|\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]|\\u(?:0000|202[a-eA-E]|206[6-9])"
+)
 _TEXT_FIELDS = ("url", "event_type", "referrer", "session_id", "visitor_id", "language", "site")
 
 

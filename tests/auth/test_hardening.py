@@ -212,3 +212,22 @@ async def test_nul_and_bidi_overrides_are_stripped_at_ingest(
     (row,) = await wait_for_rows(db, 1)
     assert (row["pathname"], row["name"]) == ("/payevil", "Signup")
     assert "plan" in row["props"] and "pro" in row["props"] and "\u2069" not in row["props"]
+
+
+def test_invisible_characters_are_stripped_in_every_encoding() -> None:
+    """Raw UTF-8, JSON \\u escapes (either case) and msgpack: the fast path that skips clean
+    JSON bodies must not let any of them through."""
+    import msgpack
+
+    from app.ingest.wire import decode
+
+    bodies = [
+        ('{"url": "https://a.example/x\u202eevil"}'.encode(), "application/json"),
+        (b'{"url": "https://a.example/x\\u202Eevil\\u0000"}', "application/json"),
+        (b'{"url": "https://a.example/x\\u2069evil"}', "text/plain"),
+        (msgpack.packb({"url": "https://a.example/x\u2066evil\x00"}), "application/msgpack"),
+    ]
+    for body, content_type in bodies:
+        assert decode(body, content_type)[0].url == "https://a.example/xevil", body
+    clean = decode(b'{"url": "https://a.example/\\u00e9t\\u00e9"}', "application/json")[0]
+    assert clean.url == "https://a.example/\u00e9t\u00e9"  # other escapes untouched
