@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -78,10 +79,7 @@ async def invite(
     return found, raw
 
 
-async def _one(conn: AsyncConnection, where: object) -> Invitation | None:
-    row = (await conn.execute(select(invitations).where(where))).first()  # type: ignore[arg-type]
-    if row is None:
-        return None
+def _from_row(row: Any) -> Invitation:
     return Invitation(
         row.id,
         row.email,
@@ -94,6 +92,11 @@ async def _one(conn: AsyncConnection, where: object) -> Invitation | None:
     )
 
 
+async def _one(conn: AsyncConnection, where: Any) -> Invitation | None:
+    row = (await conn.execute(select(invitations).where(where))).first()
+    return None if row is None else _from_row(row)
+
+
 async def pending_by_token(conn: AsyncConnection, raw: str, now_ms: int) -> Invitation | None:
     found = await _one(conn, invitations.c.token_hash == sha256(raw))
     return found if found is not None and found.pending(now_ms) else None
@@ -102,13 +105,14 @@ async def pending_by_token(conn: AsyncConnection, raw: str, now_ms: int) -> Invi
 async def list_pending(
     conn: AsyncConnection, now_ms: int, site_ids: set[int] | None = None
 ) -> list[Invitation]:
-    rows = await conn.execute(select(invitations.c.id).order_by(invitations.c.id))
-    found = [await _one(conn, invitations.c.id == r.id) for r in rows]
-    return [
-        i
-        for i in found
-        if i is not None and i.pending(now_ms) and (site_ids is None or i.site_id in site_ids)
-    ]
+    """One query: the invitations still open (not accepted, revoked or expired)."""
+    i = invitations.c
+    query = select(invitations).where(
+        i.accepted_at.is_(None), i.revoked_at.is_(None), i.expires_at > now_ms
+    )
+    if site_ids is not None:
+        query = query.where(i.site_id.in_(site_ids))
+    return [_from_row(row) for row in await conn.execute(query.order_by(i.id))]
 
 
 async def get(conn: AsyncConnection, invitation_id: int) -> Invitation | None:
