@@ -9,7 +9,11 @@ failing run is logged and noted, never fatal: the next one comes at its time. `s
 per-process). With a lock (`RedisLock`, scale-out mode) each run first claims the job's current
 slot — `SET <prefix>job:<name>:<slot> NX PX interval`, the slot being the wall-clock time divided
 by the interval — and a process that finds it taken skips that run (counted in `skipped`). A
-process that dies mid-run loses that slot's run only; the next slot is claimed afresh. Without
+process that dies mid-run loses that slot's run only; the next slot is claimed afresh. Such a
+job runs at the middle of a slot (the one nearest its due time), so processes started at
+different moments, or drifting by a few ms per run, all try the same slot at about the same
+time: the runs stay an interval apart, not bunched on either side of a slot boundary (one
+process at the end of a slot, another at the start of the next). Without
 a lock (one process), every run goes ahead. A lock that fails (Redis down) lets the run go ahead
 too: doing shared work twice is cheaper than not doing it.
 """
@@ -129,6 +133,7 @@ class Scheduler:
     async def _forever(self, job: Job) -> None:
         delay = job.delay_s
         while True:
+            delay = self._paced(job, delay)
             job.next_run_ms = self.wall_ms() + int(delay * 1000)
             await asyncio.sleep(delay)
             started = asyncio.get_running_loop().time()
@@ -136,6 +141,17 @@ class Scheduler:
             # Intervals are kept from start to start; a run longer than its interval is
             # followed at once by the next.
             delay = max(0.0, job.interval_s - (asyncio.get_running_loop().time() - started))
+
+    def _paced(self, job: Job, delay_s: float) -> float:
+        """The delay that puts an exclusive job's run at the middle of its nearest slot."""
+        if not job.exclusive or self.lock is None:
+            return delay_s
+        interval_ms = max(1, int(job.interval_s * 1000))
+        now = self.wall_ms()
+        due = now + int(delay_s * 1000)
+        middle = interval_ms // 2
+        target = round((due - middle) / interval_ms) * interval_ms + middle
+        return max(0.0, (target - now) / 1000)
 
     async def _run(self, job: Job) -> bool:
         if job.exclusive and self.lock is not None and not await self._claim(job):
