@@ -25,6 +25,7 @@ from app.ingest.salts import SaltKeeper
 from app.ingest.sessions import SessionIndex, VisitorState
 from app.live.hub import LiveHub
 from app.live.sockets import Caps, Grant, SocketGuard
+from app.mail.mailer import Mailer
 from app.queries.column_cache import ColumnCache
 from app.scheduler import RedisLock, Scheduler
 from app.settings import Settings
@@ -96,6 +97,10 @@ class Runtime:
         # Salts are per process (each adopts the stored ones into its own book): not exclusive.
         self.scheduler.add(
             "salts", MAINTENANCE_INTERVAL_S, self._salts_job, delay_s=MAINTENANCE_INTERVAL_S
+        )
+        # Email (issue 20): alerts, reports, invitations and password resets send through it.
+        self.mailer = Mailer.from_settings(
+            settings.smtp_url, settings.smtp_from, settings.smtp_timeout_ms
         )
         # Alerts (issue 20): rules evaluated on the live windows at every tick.
         self.alerts = AlertEngine(settings, clock, self.engine, self.sites, self.live)
