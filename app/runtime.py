@@ -104,6 +104,7 @@ class Runtime:
         )
         # Alerts (issue 20): rules evaluated on the live windows at every tick.
         self.alerts = AlertEngine(settings, clock, self.engine, self.sites, self.live)
+        self.alerts.mailer = self.mailer
         self.live.on_event = self.alerts.observe
         self.live.on_tick = self.alerts.tick
         self.scheduler.add(

@@ -8,10 +8,11 @@ from app.api.schemas.base import Body
 
 
 class AlertChannel(Body):
-    type: str  # webhook
-    url: str
-    format: str  # json | slack | mattermost | discord
-    secret: str | UnsetType = UNSET  # only in the answer that created the rule
+    type: str  # webhook | email
+    url: str | UnsetType = UNSET  # webhook
+    format: str | UnsetType = UNSET  # webhook: json | slack | mattermost | discord
+    secret: str | UnsetType = UNSET  # webhook: only in the answer that created the rule
+    recipients: list[str] | UnsetType = UNSET  # email
 
 
 class Alert(Body):
