@@ -71,10 +71,11 @@ def create_app(
     from app.api import goals
 
     app.register_blueprint(goals.bp)  # goals and the goal report (issue 17)
-    from app.api import alerts
+    from app.api import alerts, email_reports
     from app.api import annotations as annotation_api
 
     app.register_blueprint(alerts.bp)  # alert rules and their deliveries (issue 20)
+    app.register_blueprint(email_reports.bp)  # scheduled email reports (issue 20)
     app.register_blueprint(annotation_api.bp)
     app.register_blueprint(original.bp)  # the original /api/analytics/* (issue 5)
     app.register_blueprint(openapi.bp)  # /openapi.json (issue 5)

@@ -27,6 +27,8 @@ from app.live.hub import LiveHub
 from app.live.sockets import Caps, Grant, SocketGuard
 from app.mail.mailer import Mailer
 from app.queries.column_cache import ColumnCache
+from app.reports.sender import JOB_INTERVAL_S as REPORTS_INTERVAL_S
+from app.reports.sender import ReportSender
 from app.scheduler import RedisLock, Scheduler
 from app.settings import Settings
 from app.sites import SiteRegistry
@@ -118,6 +120,14 @@ class Runtime:
         )
         # Sealed hours' decoded columns, shared by every report of this process.
         self.column_cache = ColumnCache(settings.column_cache_mb << 20)
+        # Scheduled email reports (issue 20): exclusive, so a due report goes out once.
+        self.reports = ReportSender(
+            settings, clock, self.engine, self.sites, self.mailer, lambda: self.auth.key,
+            self.column_cache,
+        )  # fmt: skip
+        self.scheduler.add(
+            "email-reports", REPORTS_INTERVAL_S, self.reports.run, delay_s=5.0, exclusive=True
+        )
         # GET /metrics: this process's Prometheus registry (app/telemetry.py).
         self.telemetry = Telemetry(self)
         # Scale-out (issue 8): None without PULSE_BROKER_URL, and then nothing below costs more

@@ -27,6 +27,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.login_code",  # the second step: carries its own signed proof of the password
         "invitations.invite_page",  # the link is the credential
         "invitations.invite_accept",
+        "email_reports.unsubscribe_page",  # the signed link is the credential
+        "email_reports.unsubscribe",
         "auth.setup_page",
         "auth.setup",
         "auth.asset",

@@ -9,6 +9,7 @@ import email
 import email.policy
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
@@ -82,8 +83,8 @@ class Inbox:
         return AuthResult(success=ok, handled=False)
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[Inbox]:
+@contextmanager
+def running_smtp() -> Iterator[Inbox]:
     inbox = Inbox(free_port())
     controller = Controller(
         inbox,
@@ -97,3 +98,9 @@ def smtp_server() -> Iterator[Inbox]:
         yield inbox
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[Inbox]:
+    with running_smtp() as inbox:
+        yield inbox

@@ -72,3 +72,19 @@ class Annotation(Body):
 
 class Annotations(Body):
     annotations: list[Annotation]
+
+
+class EmailReport(Body):
+    """A scheduled email report subscription (app/reports/)."""
+
+    id: int
+    email: str
+    interval: str  # weekly | monthly
+    hour: int  # 0-23, the site's time zone
+    last_sent_at: int | None
+    last_error: str | None
+    next_send_ms: int
+
+
+class EmailReports(Body):
+    email_reports: list[EmailReport]
