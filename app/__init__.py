@@ -84,12 +84,13 @@ def create_app(
     app.register_blueprint(statsapi.bp)  # Plausible's Stats API v1 + v2 (issue 21)
 
     from app import security
-    from app.api import account, admin, auth, invitations, share
+    from app.api import account, admin, auth, invitations, resets, share
     from app.auth import guard
 
     app.register_blueprint(auth.bp)  # accounts and security (issue 6)
     app.register_blueprint(account.bp)  # password change, two-factor (issue 19)
     app.register_blueprint(invitations.bp)  # invitations by link (issue 19)
+    app.register_blueprint(resets.bp)  # password reset by email (issues 19, 20)
     app.register_blueprint(admin.bp)
     app.register_blueprint(share.bp)
     guard.install(app)  # deny by default: every non-public route needs a credential

@@ -422,6 +422,12 @@ def test_every_endpoint_answers_as_documented(server: ContractServer, doc: dict[
     call("delete", gone, f"/api/admin/users/{user_id}", 200)
     call("get", "/admin", "/admin", 200)
     call("get", "/setup/{token}", "/setup/nope", 404, headers=none)
+    # Password reset by email: the same 202 for any address; the links' pages (200s:
+    # tests/auth/test_mail_flows.py).
+    call("post", "/api/auth/reset", "/api/auth/reset", 202, headers=none, json={"email": "x@y.z"})
+    call("post", "/api/auth/reset", "/api/auth/reset", 400, headers=none, json={})
+    call("get", "/reset/{token}", "/reset/nope", 404, headers=none)
+    call("post", "/reset/{token}", "/reset/nope", 404, headers=none, data={})
     call("get", "/invite/{token}", "/invite/nope", 404, headers=none)
     call("post", "/invite/{token}", "/invite/nope", 404, headers=none, data={})
     link = invitation.json()["path"]
