@@ -35,7 +35,7 @@ def change(entry: dict[str, Any]) -> str:
     value = entry.get("change")
     if value is None:
         return "new" if entry.get("value") else "no change"
-    return f"{value:+g}% vs previous" if value else "no change"
+    return f"{value:+g}% vs before" if value else "no change"
 
 
 def span(report: dict[str, Any]) -> str:
@@ -84,9 +84,11 @@ def _cards(report: dict[str, Any]) -> str:
     cells = []
     for name, entry in report["kpis"].items():
         cells.append(
-            '<td style="padding:12px;border:1px solid #e3e6ee;border-radius:6px;width:25%">'
+            '<td valign="top" style="padding:10px;border:1px solid #e3e6ee;border-radius:6px;'
+            'width:25%">'
             f'<div style="font-size:12px;color:#5b6270">{_e(LABELS[name])}</div>'
-            f'<div style="font-size:22px;font-weight:600">{_e(figure(name, entry["value"]))}</div>'
+            '<div style="font-size:20px;font-weight:600;white-space:nowrap">'
+            f"{_e(figure(name, entry['value']))}</div>"
             f'<div style="font-size:12px;color:#5b6270">{_e(change(entry))}</div></td>'
         )
     return ('<table role="presentation" width="100%" cellspacing="6" cellpadding="0">'
@@ -120,7 +122,7 @@ def _chart(report: dict[str, Any]) -> str:
 def _list(title: str, rows: list[dict[str, Any]], goals: bool = False) -> str:
     body = (
         "".join(
-            f'<tr><td style="padding:3px 0;border-bottom:1px solid #eef0f4">'
+            f'<tr><td style="padding:3px 0;border-bottom:1px solid #eef0f4;word-break:break-all">'
             f"{_e(row.get('value', row.get('goal')) or '(none)')}</td>"
             f'<td style="text-align:right;border-bottom:1px solid #eef0f4">{row["visitors"]:,}'
             + (f" ({row['conversion_rate']:g}%)" if goals else "")
@@ -142,7 +144,9 @@ def page(domain: str, interval: str, report: dict[str, Any], unsubscribe: str, l
         f'<a href="{_e(link)}" style="color:{BAR}">Open the dashboard</a> · ' if link else ""
     )
     return (
-        '<!doctype html><html><body style="margin:0;background:#f5f6fa">'
+        '<!doctype html><html><head><meta charset="utf-8"><meta name="viewport" '
+        'content="width=device-width, initial-scale=1"></head>'
+        '<body style="margin:0;background:#f5f6fa">'
         '<table role="presentation" width="100%" cellspacing="0" cellpadding="0"><tr><td '
         'align="center" style="padding:16px"><table role="presentation" width="600" '
         'style="max-width:600px;width:100%;background:#ffffff;color:#1d2130;'

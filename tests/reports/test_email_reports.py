@@ -121,7 +121,7 @@ async def test_weekly_report_once_at_its_hour_across_restarts(
     text, html = mail.text, mail.html
     # The dashboard API's figures: 4 visitors (1 the week before: +300%), 5 pageviews.
     assert expected["visitors"]["value"] == 4 and expected["visitors"]["change"] == 300.0
-    assert re.search(r"Visitors\s+4\s+\+300% vs previous", text)
+    assert re.search(r"Visitors\s+4\s+\+300% vs before", text)
     assert re.search(rf"Pageviews\s+{expected['pageviews']['value']}\s", text)
     assert f"{expected['bounce_rate']['value']:g}%" in text
     assert re.search(r"/pricing\s+3", text) and "Direct" in text
