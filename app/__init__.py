@@ -71,10 +71,11 @@ def create_app(
     from app.api import goals
 
     app.register_blueprint(goals.bp)  # goals and the goal report (issue 17)
-    from app.api import alerts
+    from app.api import alerts, email_reports
     from app.api import annotations as annotation_api
 
     app.register_blueprint(alerts.bp)  # alert rules and their deliveries (issue 20)
+    app.register_blueprint(email_reports.bp)  # scheduled email reports (issue 20)
     app.register_blueprint(annotation_api.bp)
     app.register_blueprint(original.bp)  # the original /api/analytics/* (issue 5)
     app.register_blueprint(openapi.bp)  # /openapi.json (issue 5)
@@ -83,12 +84,13 @@ def create_app(
     app.register_blueprint(statsapi.bp)  # Plausible's Stats API v1 + v2 (issue 21)
 
     from app import security
-    from app.api import account, admin, auth, invitations, share
+    from app.api import account, admin, auth, invitations, resets, share
     from app.auth import guard
 
     app.register_blueprint(auth.bp)  # accounts and security (issue 6)
     app.register_blueprint(account.bp)  # password change, two-factor (issue 19)
     app.register_blueprint(invitations.bp)  # invitations by link (issue 19)
+    app.register_blueprint(resets.bp)  # password reset by email (issues 19, 20)
     app.register_blueprint(admin.bp)
     app.register_blueprint(share.bp)
     guard.install(app)  # deny by default: every non-public route needs a credential

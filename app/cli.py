@@ -1,5 +1,5 @@
-"""The `pulse` command: serve, migrate, site, user, token, goal, alert, backup, restore, export,
-copy, demo."""
+"""The `pulse` command: serve, migrate, site, user, token, goal, alert, report, backup, restore,
+export, copy, demo."""
 
 from __future__ import annotations
 
@@ -120,6 +120,12 @@ def cmd_alert(args: argparse.Namespace) -> int:
     return asyncio.run(run_alert_command(args, _settings(args)))
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from app.reports.cli import run_report_command
+
+    return asyncio.run(run_report_command(args, _settings(args)))
+
+
 def _site_rule_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--allowed-hostnames", help="comma-separated, e.g. example.com,*.example.com ('' clears)"
@@ -205,6 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.alerts.cli import add_parser as add_alert_parser
 
     add_alert_parser(sub).set_defaults(func=cmd_alert)
+    from app.reports.cli import add_parser as add_report_parser
+
+    add_report_parser(sub).set_defaults(func=cmd_report)
     from app.backup import add_parsers as add_backup_parsers
     from app.copy import add_parser as add_copy_parser
     from app.export import add_parser as add_export_parser

@@ -25,7 +25,10 @@ from app.ingest.salts import SaltKeeper
 from app.ingest.sessions import SessionIndex, VisitorState
 from app.live.hub import LiveHub
 from app.live.sockets import Caps, Grant, SocketGuard
+from app.mail.mailer import Mailer
 from app.queries.column_cache import ColumnCache
+from app.reports.sender import JOB_INTERVAL_S as REPORTS_INTERVAL_S
+from app.reports.sender import ReportSender
 from app.scheduler import RedisLock, Scheduler
 from app.settings import Settings
 from app.sites import SiteRegistry
@@ -97,8 +100,13 @@ class Runtime:
         self.scheduler.add(
             "salts", MAINTENANCE_INTERVAL_S, self._salts_job, delay_s=MAINTENANCE_INTERVAL_S
         )
+        # Email (issue 20): alerts, reports, invitations and password resets send through it.
+        self.mailer = Mailer.from_settings(
+            settings.smtp_url, settings.smtp_from, settings.smtp_timeout_ms
+        )
         # Alerts (issue 20): rules evaluated on the live windows at every tick.
         self.alerts = AlertEngine(settings, clock, self.engine, self.sites, self.live)
+        self.alerts.mailer = self.mailer
         self.live.on_event = self.alerts.observe
         self.live.on_tick = self.alerts.tick
         self.scheduler.add(
@@ -112,6 +120,14 @@ class Runtime:
         )
         # Sealed hours' decoded columns, shared by every report of this process.
         self.column_cache = ColumnCache(settings.column_cache_mb << 20)
+        # Scheduled email reports (issue 20): exclusive, so a due report goes out once.
+        self.reports = ReportSender(
+            settings, clock, self.engine, self.sites, self.mailer, lambda: self.auth.key,
+            self.column_cache,
+        )  # fmt: skip
+        self.scheduler.add(
+            "email-reports", REPORTS_INTERVAL_S, self.reports.run, delay_s=5.0, exclusive=True
+        )
         # GET /metrics: this process's Prometheus registry (app/telemetry.py).
         self.telemetry = Telemetry(self)
         # Scale-out (issue 8): None without PULSE_BROKER_URL, and then nothing below costs more

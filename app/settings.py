@@ -129,6 +129,10 @@ class Settings:
     alert_attempts: int = 5
     alert_backoff_ms: int = 1000
     alert_timeout_ms: int = 10_000
+    # Email (app/mail): smtp[s]://user:pass@host:port[?starttls=required|off]; empty: no mail.
+    smtp_url: str = field(default="", repr=False)
+    smtp_from: str = ""
+    smtp_timeout_ms: int = 30_000
     # Processes `pulse serve` starts on one port (>1 needs PULSE_BROKER_URL).
     workers: int = 1
     # A Bearer token a Prometheus scraper may present to GET /metrics (admins may always).
@@ -174,6 +178,9 @@ class Settings:
             alert_attempts=int(_env("PULSE_ALERT_ATTEMPTS", "5")),
             alert_backoff_ms=int(_env("PULSE_ALERT_BACKOFF_MS", "1000")),
             alert_timeout_ms=int(_env("PULSE_ALERT_TIMEOUT_MS", "10000")),
+            smtp_url=_env("PULSE_SMTP_URL", ""),
+            smtp_from=_env("PULSE_SMTP_FROM", ""),
+            smtp_timeout_ms=int(_env("PULSE_SMTP_TIMEOUT_MS", "30000")),
         )
         clean = {k: v for k, v in overrides.items() if v is not None}
         if "database_url" in clean:

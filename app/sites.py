@@ -49,6 +49,7 @@ SITE_DATA_TABLES = (
     "alert_deliveries",
     "annotations",
     "invitations",
+    "email_reports",
 )
 
 

@@ -23,6 +23,7 @@ from app.settings import Settings
 from app.sites import add_site
 from app.storage.database import create_engine
 from tests.backends import Database, PostgresDatabase, SqliteDatabase, require_postgres
+from tests.support.smtp import smtp_server  # noqa: F401 -- a real SMTP server (aiosmtpd)
 
 SITE = "example.com"
 FIREFOX = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"

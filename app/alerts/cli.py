@@ -10,9 +10,10 @@ import time
 from typing import Any
 
 from app.alerts.engine import dispatch, trial_body
-from app.alerts.rules import FIRST_OF_DAY, KINDS, AlertError, parse
+from app.alerts.rules import FIRST_OF_DAY, KINDS, WEBHOOK, AlertError, parse
 from app.alerts.store import add_rule, get_rule, list_rules, remove_rule
 from app.goals.store import find_goals
+from app.mail.mailer import Mailer
 from app.settings import Settings
 from app.sites import find_site
 from app.storage.database import create_engine
@@ -32,7 +33,11 @@ def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:  # t
     add.add_argument("--goal", help="event: a goal's name")
     add.add_argument("--mode", choices=[FIRST_OF_DAY, "every"], help="event: first_of_day")
     add.add_argument("--cooldown-minutes", type=float, help="at most one firing per (60)")
-    add.add_argument("--webhook", required=True, help="the channel's URL")
+    channel = add.add_mutually_exclusive_group(required=True)
+    channel.add_argument("--webhook", help="the channel's URL")
+    channel.add_argument(
+        "--email", action="append", help="email the alert to this address (repeatable)"
+    )
     add.add_argument("--format", choices=["json", "slack", "discord", "mattermost"])
     add.add_argument("--secret", help="the signing secret (made when not given)")
     listing = alert_sub.add_parser("list", help="list a site's alert rules")
@@ -52,6 +57,9 @@ def definition(args: argparse.Namespace) -> dict[str, Any]:
         value = getattr(args, key)
         if value is not None:
             body[key] = value
+    if args.email:
+        body["channel"] = {"type": "email", "recipients": args.email}
+        return body
     channel: dict[str, Any] = {"type": "webhook", "url": args.webhook}
     for key in ("format", "secret"):
         if getattr(args, key) is not None:
@@ -74,7 +82,8 @@ async def run_alert_command(args: argparse.Namespace, settings: Settings) -> int
                     raise AlertError("goal", f"{site.domain} has no goal named {rule.goal!r}")
                 rule = await add_rule(conn, site.id, rule, int(time.time() * 1000))
                 print(f"added alert {rule.id}: {rule.name} ({rule.describe()})")
-                print(f"webhook secret (shown once): {rule.channel.secret}")
+                if rule.channel.type == WEBHOOK:
+                    print(f"webhook secret (shown once): {rule.channel.secret}")
                 return 0
             if args.alert_command == "remove":
                 if not await remove_rule(conn, site.id, args.id):
@@ -84,7 +93,7 @@ async def run_alert_command(args: argparse.Namespace, settings: Settings) -> int
                 return 0
             if args.alert_command == "list":
                 for rule in await list_rules(conn, site.id):
-                    url = rule.channel.url
+                    url = ", ".join(rule.channel.recipients) or rule.channel.url
                     print(f"{rule.id:>4}  {rule.name:<24} {rule.describe():<44} -> {url}")
                 return 0
             found = await get_rule(conn, site.id, args.id)
@@ -92,9 +101,11 @@ async def run_alert_command(args: argparse.Namespace, settings: Settings) -> int
             print(f"error: {site.domain} has no alert {args.id}", file=sys.stderr)
             return 2
         now = int(time.time() * 1000)
-        attempts = await dispatch(
-            engine, settings, found, trial_body(found, site, now), now, test=True
+        mailer = Mailer.from_settings(
+            settings.smtp_url, settings.smtp_from, settings.smtp_timeout_ms
         )
+        body = trial_body(found, site, now)
+        attempts = await dispatch(engine, settings, found, body, now, True, mailer)
         for a in attempts:
             line = {"attempt": a.attempt, "status_code": a.status_code, "error": a.error}
             print(json.dumps(line))

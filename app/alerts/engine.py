@@ -31,8 +31,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.alerts import baseline, store, webhook
-from app.alerts.rules import ACTIVE, DROP, EVENT, SPIKE, Rule
+from app.alerts import baseline, email, store, webhook
+from app.alerts.rules import ACTIVE, DROP, EMAIL, EVENT, SPIKE, Rule
 from app.annotations import Annotation, add_annotation
 from app.clock import Clock
 from app.events import Event
@@ -40,6 +40,7 @@ from app.goals.definition import Goal
 from app.goals.store import find_goals
 from app.live.hub import LiveHub
 from app.live.windows import MINUTE_MS
+from app.mail.mailer import Mailer
 from app.settings import Settings
 from app.sites import Site, SiteRegistry
 
@@ -81,6 +82,7 @@ class AlertEngine:
         self.sites = sites
         self.live = live
         self.lock: Lock | None = None  # a RedisLock when scaled out (app/scheduler.py)
+        self.mailer: Mailer | None = None  # email channels (the runtime's)
         self.by_site: dict[int, list[Armed]] = {}
         self.event_rules: dict[int, list[Armed]] = {}
         self.usual: dict[tuple[int, int], float | None] = {}
@@ -292,7 +294,9 @@ class AlertEngine:
             async with self.engine.begin() as conn:
                 await store.mark_fired(conn, rule.id, now)
                 await add_annotation(conn, site.id, note, now)
-            attempts = await dispatch(self.engine, self.settings, rule, body, now)
+            attempts = await dispatch(
+                self.engine, self.settings, rule, body, now, False, self.mailer
+            )
             self.counts["delivered" if attempts and attempts[-1].delivered else "failed"] += 1
         except asyncio.CancelledError:
             raise
@@ -341,8 +345,9 @@ async def dispatch(
     body: dict[str, Any],
     fired_at: int,
     test: bool = False,
+    mailer: Mailer | None = None,
 ) -> list[webhook.Attempt]:
-    """The webhook with its retries, each attempt logged in `alert_deliveries`."""
+    """The webhook (or email) with its retries, each attempt logged in `alert_deliveries`."""
     assert rule.id is not None and rule.site_id is not None
     rule_id, site_id = rule.id, rule.site_id
 
@@ -361,6 +366,19 @@ async def dispatch(
                 test=test,
             )
 
+    if rule.channel.type == EMAIL:
+        link = (
+            f"{settings.public_url.rstrip('/')}/?site={body['site']}" if settings.public_url else ""
+        )
+        return await email.deliver(
+            mailer or Mailer(None),
+            rule.channel,
+            body,
+            record,
+            link=link,
+            attempts=settings.alert_attempts,
+            backoff_s=settings.alert_backoff_ms / 1000,
+        )
     return await webhook.deliver(
         rule.channel,
         body,

@@ -11,6 +11,8 @@ Kinds, all evaluated on the site's live window (app/alerts/engine.py):
 Every rule fires at most once per `cooldown_minutes` (default 60). The channel is a webhook:
 `{"type": "webhook", "url": "https://...", "format": "json" | "slack" | "discord" |
 "mattermost", "secret"?: "..."}`; a secret is made when none is given, and shown only once.
+Or email (app/alerts/email.py): `{"type": "email", "recipients": ["ops@example.com", ...]}`,
+1 to 10 addresses, stored comma-joined in the channel's URL column.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from urllib.parse import urlsplit
 
 SPIKE, DROP, EVENT, ACTIVE = "spike", "drop", "event", "active"
 KINDS = (SPIKE, DROP, EVENT, ACTIVE)
-WEBHOOK = "webhook"
+WEBHOOK, EMAIL = "webhook", "email"
+MAX_RECIPIENTS = 10
 FORMATS = ("json", "slack", "discord", "mattermost")
 FIRST_OF_DAY, EVERY = "first_of_day", "every"
 MAX_NAME = 120
@@ -45,6 +48,7 @@ FIELDS = (
     "channel",
 )
 CHANNEL_FIELDS = ("type", "url", "format", "secret")
+EMAIL_FIELDS = ("type", "recipients")
 
 
 class AlertError(ValueError):
@@ -60,8 +64,11 @@ class Channel:
     format: str = "json"
     secret: str = ""
     type: str = WEBHOOK
+    recipients: tuple[str, ...] = ()  # email
 
     def as_json(self) -> dict[str, Any]:
+        if self.type == EMAIL:
+            return {"type": EMAIL, "recipients": list(self.recipients)}
         # Never the secret: it was shown once, when the rule was made.
         return {"type": self.type, "url": self.url, "format": self.format}
 
@@ -141,12 +148,16 @@ def parse(body: object) -> Rule:
 
 def parse_channel(value: object) -> Channel:
     if not isinstance(value, dict):
-        raise AlertError("channel", 'channel is {"type": "webhook", "url": ...}')
+        raise AlertError("channel", 'channel is {"type": "webhook" | "email", ...}')
+    kind = value.get("type", WEBHOOK)
+    if kind not in (WEBHOOK, EMAIL):
+        raise AlertError("channel.type", "the channel type is webhook or email")
+    known = EMAIL_FIELDS if kind == EMAIL else CHANNEL_FIELDS
     for key in value:
-        if key not in CHANNEL_FIELDS:
-            raise AlertError(f"channel.{key}", f"unknown channel field {key!r}")
-    if value.get("type", WEBHOOK) != WEBHOOK:
-        raise AlertError("channel.type", "the channel type is webhook")
+        if key not in known:
+            raise AlertError(f"channel.{key}", f"unknown {kind} channel field {key!r}")
+    if kind == EMAIL:
+        return _email_channel(value)
     url = value.get("url")
     if not isinstance(url, str) or len(url) > MAX_URL:
         raise AlertError("channel.url", f"an http(s) URL of at most {MAX_URL} characters")
@@ -162,6 +173,32 @@ def parse_channel(value: object) -> Channel:
     if not isinstance(secret, str) or not 16 <= len(secret) <= 128:
         raise AlertError("channel.secret", "a secret of 16 to 128 characters")
     return Channel(url=url, format=fmt, secret=secret)
+
+
+def _email_channel(value: dict[str, Any]) -> Channel:
+    recipients = value.get("recipients")
+    if (
+        not isinstance(recipients, list)
+        or not 1 <= len(recipients) <= MAX_RECIPIENTS
+        or not all(isinstance(r, str) for r in recipients)
+    ):
+        raise AlertError(
+            "channel.recipients", f"recipients is a list of 1 to {MAX_RECIPIENTS} email addresses"
+        )
+    clean: list[str] = []
+    for address in recipients:
+        address = address.strip().lower()
+        local, _, domain = address.partition("@")
+        if (
+            not local
+            or "." not in domain
+            or len(address) > 254
+            or any(c.isspace() or c in ',<>"' for c in address)
+        ):
+            raise AlertError("channel.recipients", f"not an email address: {address!r}")
+        if address not in clean:
+            clean.append(address)
+    return Channel(url=",".join(clean), format=EMAIL, type=EMAIL, recipients=tuple(clean))
 
 
 def _text(body: dict[str, Any], key: str, limit: int, required: bool = False) -> str | None:

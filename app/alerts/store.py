@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.alerts.rules import Channel, Rule
+from app.alerts.rules import EMAIL, Channel, Rule
 from app.storage.tables import alert_deliveries, alerts
 
 a = alerts.c
@@ -23,6 +23,7 @@ def _rule(row: Any) -> Rule:
         format=row.channel_format,
         secret=row.channel_secret,
         type=row.channel_type,
+        recipients=tuple(row.channel_url.split(",")) if row.channel_type == EMAIL else (),
     )
     return Rule(
         name=row.name,

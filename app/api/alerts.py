@@ -8,7 +8,7 @@ from __future__ import annotations
 from quart import Blueprint, Response, request
 
 from app.alerts.engine import dispatch, trial_body
-from app.alerts.rules import AlertError, parse
+from app.alerts.rules import EMAIL, WEBHOOK, AlertError, parse
 from app.alerts.store import add_rule, get_rule, list_deliveries, list_rules, remove_rule
 from app.api.access import managed_site, readable_site
 from app.api.context import runtime
@@ -52,6 +52,8 @@ async def alerts_add(site: str) -> Response:
     rt = runtime()
     try:
         rule = parse(await request.get_json(silent=True))
+        if rule.channel.type == EMAIL and not rt.mailer.configured:
+            raise AlertError("channel.type", "email alerts need the server's PULSE_SMTP_URL")
         async with rt.engine.begin() as conn:
             if rule.goal is not None and not await find_goals(conn, found.id, {rule.goal}):
                 raise AlertError("goal", f"{found.domain} has no goal named {rule.goal!r}")
@@ -60,7 +62,8 @@ async def alerts_add(site: str) -> Response:
         return error_response(400, exc.message, exc.field)
     await rt.alerts.reload()  # armed at once, not at the next 5 s refresh
     body = rule.as_json()
-    body["channel"]["secret"] = rule.channel.secret
+    if rule.channel.type == WEBHOOK:
+        body["channel"]["secret"] = rule.channel.secret
     return json_response(bodies.Alert, body, status=201)
 
 
@@ -110,7 +113,8 @@ async def alerts_test(site: str, alert_id: int) -> Response:
     if rule is None:
         return error_response(404, f"no alert {alert_id} on {found.domain}", "id")
     now = rt.clock.now_ms()
-    attempts = await dispatch(rt.engine, rt.settings, rule, trial_body(rule, found, now), now, True)
+    body = trial_body(rule, found, now)
+    attempts = await dispatch(rt.engine, rt.settings, rule, body, now, True, rt.mailer)
     return json_response(
         bodies.AlertTest,
         {

@@ -68,6 +68,8 @@ async def readyz() -> Response:
         "broker": broker,
         # Periodic jobs: last run, next run, last error (app/scheduler.py).
         "scheduler": rt.scheduler.status(),
+        # Email: configured or not; host, port, TLS mode, counters (never the credentials).
+        "mail": rt.mailer.status(),
     }
     if not (await current()).is_admin:
         response = json_response(Readiness, {"status": body["status"]})

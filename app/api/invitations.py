@@ -1,8 +1,9 @@
 """Invitations (issue 19): admins and a site's owners invite an email address to the site.
 
 GET    /api/admin/invitations              pending ones (of the sites the caller manages)
-POST   /api/admin/invitations              {"email", "site", "role", "expires_days"?: 7}
-                                           -> the link's path, shown this once
+POST   /api/admin/invitations              {"email", "site", "role", "expires_days"?: 7,
+                                           "send"?: false} -> the link's path, shown this
+                                           once; "send": true also emails it (needs SMTP)
 DELETE /api/admin/invitations/<id>         revoke
 GET    /invite/<token>                     the form: choose a password (public)
 POST   /invite/<token>                     creates the account with the role, signs in
@@ -10,6 +11,7 @@ POST   /invite/<token>                     creates the account with the role, si
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 from quart import Blueprint, Response, redirect, request
@@ -25,6 +27,9 @@ from app.auth import invitations as store
 from app.auth.passwords import PasswordError
 from app.auth.principal import current
 from app.auth.users import UserError, start_session
+from app.mail.mailer import MailError
+from app.reports.sender import base_url
+from app.sites import Site
 
 bp = Blueprint("invitations", __name__)
 GONE = "this invitation was used, revoked or has expired"
@@ -64,6 +69,11 @@ async def invitations_create() -> Response:
     days = body.get("expires_days", store.DEFAULT_DAYS)
     if not isinstance(days, int) or isinstance(days, bool):
         raise Refusal(400, "expires_days must be an integer", "expires_days")
+    send = body.get("send", False)
+    if not isinstance(send, bool):
+        raise Refusal(400, "send must be true or false", "send")
+    if send and not rt.mailer.configured:
+        raise Refusal(400, "sending the invitation needs the server's PULSE_SMTP_URL", "send")
     site = await managed_site(body["site"], "invite people")
     try:
         async with rt.engine.begin() as conn:
@@ -72,7 +82,9 @@ async def invitations_create() -> Response:
             )
     except store.InvitationError as exc:
         return error_response(400, exc.message, exc.field)
-    created = {**_json(found), "path": f"/invite/{raw}"}
+    created = {**_json(found), "path": f"/invite/{raw}", "sent": False}
+    if send:
+        created["sent"] = await _email(found, site, f"{base_url(rt.settings)}/invite/{raw}")
     return json_response(bodies.CreatedInvitation, created, status=201)
 
 
@@ -87,6 +99,28 @@ async def invitations_revoke(invitation_id: int) -> Response:
         if not await store.revoke(conn, invitation_id, rt.clock.now_ms()):
             return error_response(404, f"invitation {invitation_id} is no longer pending", "id")
     return Response(status=204)
+
+
+async def _email(found: store.Invitation, site: Site, link: str) -> bool:
+    """The invitation by email; False (and logged) when the SMTP server did not take it."""
+    mailer = runtime().mailer
+    days = max(1, (found.expires_at - found.created_at) // 86_400_000)
+    text = (
+        f"You are invited to {site.name or site.domain} on Pulse as {found.role}.\n\n"
+        f"Choose a password to create your account: {link}\n\n"
+        f"The link works once and expires in {days} days.\n"
+    )
+    html = (
+        '<div style="font-family:system-ui,sans-serif;font-size:14px">'
+        f"<p>You are invited to <strong>{escape(site.name or site.domain)}</strong> on Pulse as "
+        f'{escape(found.role)}.</p><p><a href="{escape(link)}">Create your account</a></p></div>'
+    )
+    subject = f"You are invited to {site.name or site.domain} on Pulse"
+    try:
+        await mailer.send(mailer.compose(found.email, subject, text, html))
+    except MailError:
+        return False
+    return True
 
 
 def _page(found: store.Invitation, token: str, status: int = 200, error: str = "") -> Response:

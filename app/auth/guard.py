@@ -27,6 +27,11 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.login_code",  # the second step: carries its own signed proof of the password
         "invitations.invite_page",  # the link is the credential
         "invitations.invite_accept",
+        "email_reports.unsubscribe_page",  # the signed link is the credential
+        "email_reports.unsubscribe",
+        "resets.reset_request",  # answers the same for every address; rate-limited
+        "resets.reset_page",  # the emailed link is the credential
+        "resets.reset_password",
         "auth.setup_page",
         "auth.setup",
         "auth.asset",

@@ -17,6 +17,8 @@ from app.storage.tables import app_secrets
 log = logging.getLogger(__name__)
 LOGIN_ATTEMPTS = 5
 LOGIN_WINDOW_MS = 60_000
+RESET_PER_IP, RESET_IP_WINDOW_MS = 5, 15 * 60_000
+RESET_PER_ACCOUNT, RESET_ACCOUNT_WINDOW_MS = 3, 60 * 60_000
 
 
 class AuthState:
@@ -29,6 +31,11 @@ class AuthState:
         self.login_by_account = WindowLimit(LOGIN_ATTEMPTS, LOGIN_WINDOW_MS)
         self.share_by_ip = WindowLimit(LOGIN_ATTEMPTS, LOGIN_WINDOW_MS)
         self.share_by_slug = WindowLimit(LOGIN_ATTEMPTS, LOGIN_WINDOW_MS)
+        # Password reset emails (issue 20): 5 requests per 15 minutes per client IP (429), one
+        # email per account per 5 minutes, 3 an hour (beyond them silently none: the answer
+        # must not say whether the account exists).
+        self.reset_by_ip = WindowLimit(RESET_PER_IP, RESET_IP_WINDOW_MS)
+        self.reset_by_account = WindowLimit(RESET_PER_ACCOUNT, RESET_ACCOUNT_WINDOW_MS)
         self.setup_token: str | None = None
 
     async def start(self, engine: AsyncEngine) -> None:

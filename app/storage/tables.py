@@ -427,3 +427,35 @@ notes = Table(
     Column("created_at", BigInteger, nullable=False),
     Index("ix_annotations_site_start", "site_id", "start_ts"),
 )
+
+# Scheduled email reports (app/reports/): one subscription per site, address and interval;
+# last_period_start is the start (UTC ms) of the last period sent, so a restart at the send hour
+# neither sends it twice nor skips it.
+email_reports = Table(
+    "email_reports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("site_id", Integer, nullable=False),
+    Column("email", String(254), nullable=False),
+    Column("interval", String(8), nullable=False),
+    Column("hour", SmallInteger, nullable=False),
+    Column("last_period_start", BigInteger),
+    Column("last_sent_at", BigInteger),
+    Column("last_error", String(300)),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("site_id", "email", "interval", name="uq_email_reports_site_email"),
+)
+
+# Password reset tokens (app/auth/resets.py): SHA-256 of the emailed token, single use, 1 hour.
+password_resets = Table(
+    "password_resets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+    Column("used_at", BigInteger),
+    UniqueConstraint("token_hash", name="uq_password_resets_token"),
+    Index("ix_password_resets_user", "user_id"),
+)

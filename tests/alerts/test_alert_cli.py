@@ -47,3 +47,22 @@ async def test_alert_commands(
     assert code == 0 and out.strip() == "removed alert 1"
     code, _, err = await pulse(migrated, capsys, "alert", "remove", "--site", SITE, "1")
     assert code == 2 and "has no alert 1" in err
+
+
+async def test_an_email_alert_from_the_cli(
+    migrated: Settings, smtp_server: Any, capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    code, out, _ = await pulse(
+        migrated, capsys, "alert", "add", "--site", SITE, "Busy", "--kind", "active",
+        "--threshold", "10", "--email", "ops@example.com", "--email", "dev@example.com",
+    )  # fmt: skip
+    assert code == 0 and "secret" not in out
+    code, out, _ = await pulse(migrated, capsys, "alert", "list", "--site", SITE)
+    assert "ops@example.com, dev@example.com" in out
+    monkeypatch.setenv("PULSE_SMTP_URL", smtp_server.url)
+    code, out, _ = await pulse(migrated, capsys, "alert", "test", "--site", SITE, "1")
+    assert code == 0 and '"status_code": 250' in out
+    (mail,) = await smtp_server.wait_for(1)
+    assert sorted(mail.recipients) == ["dev@example.com", "ops@example.com"]
+    assert mail.message["Subject"] == f"[Pulse] Busy on {SITE} (test)"

@@ -269,7 +269,7 @@ BAD: list[tuple[Any, str]] = [
     ({"name": "x", "kind": "active", "threshold": 1, "cooldown_minutes": 0, "channel": "C"},
      "cooldown_minutes"),
     ({"name": "x", "kind": "active", "threshold": 1, "colour": "red", "channel": "C"}, "colour"),
-    ({"name": "x", "kind": "active", "threshold": 1, "channel": {"type": "email"}},
+    ({"name": "x", "kind": "active", "threshold": 1, "channel": {"type": "sms"}},
      "channel.type"),
     ({"name": "x", "kind": "active", "threshold": 1, "channel": {"url": "ftp://h/"}},
      "channel.url"),

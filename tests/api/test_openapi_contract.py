@@ -34,6 +34,7 @@ from app.settings import Settings
 from tests.conftest import FIREFOX
 from tests.support.contract import check_answer, schema_validator, undeclared_routes
 from tests.support.server import ServerProcess, free_port, pulse_cli, pulse_serve
+from tests.support.smtp import Inbox, running_smtp
 
 SITE = "demo.example"
 OTHER = "other.example"
@@ -54,7 +55,13 @@ def _token(env: dict[str, str], *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ContractServer]:
+def inbox() -> Iterator[Inbox]:
+    with running_smtp() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, inbox: Inbox) -> Iterator[ContractServer]:
     tokens: dict[str, str] = {}
 
     def prepare(env: Any) -> None:
@@ -65,6 +72,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ContractServer]
 
     tmp = tmp_path_factory.mktemp("contract")
     env = {"PULSE_ALERT_ATTEMPTS": "1", "PULSE_ALERT_TIMEOUT_MS": "2000"}  # a quick test send
+    env["PULSE_SMTP_URL"] = inbox.url  # a real SMTP server: email reports, password resets
     with pulse_serve(tmp, prepare=prepare, kind=ContractServer, env=env) as running:
         running.admin_token, running.read_token = tokens["admin"], tokens["read"]
         yield running
@@ -293,6 +301,18 @@ def test_every_endpoint_answers_as_documented(server: ContractServer, doc: dict[
     call("get", f"{alerts}/{{alert_id}}/deliveries", f"{one_alert}/deliveries?limit=x", 400)
     call("delete", f"{alerts}/{{alert_id}}", one_alert, 204)
     call("delete", f"{alerts}/{{alert_id}}", one_alert, 404)
+    # Scheduled email reports and the unsubscribe link (its 200s: tests/reports).
+    reports = f"{BASE}/email-reports"
+    subscription = {"email": "boss@demo.example", "interval": "weekly", "hour": 8}
+    made_report = call("post", reports, f"{site}/email-reports", 201, json=subscription)
+    call("post", reports, f"{site}/email-reports", 400, json={**subscription, "hour": 24})
+    call("post", reports, f"{site}/email-reports", 403, headers=call.reader, json=subscription)
+    call("get", reports, f"{site}/email-reports", 200)
+    one_report = f"{site}/email-reports/{made_report.json()['id']}"
+    call("delete", f"{reports}/{{report_id}}", one_report, 204)
+    call("delete", f"{reports}/{{report_id}}", one_report, 404)
+    call("get", "/unsubscribe/{token}", "/unsubscribe/1.nope", 404, headers=none)
+    call("post", "/unsubscribe/{token}", "/unsubscribe/1.nope", 404, headers=none)
     notes = f"{BASE}/annotations"
     note = call(
         "post", notes, f"{site}/annotations", 201, json={"text": "Launch", "date": "2026-11-02"}
@@ -402,6 +422,12 @@ def test_every_endpoint_answers_as_documented(server: ContractServer, doc: dict[
     call("delete", gone, f"/api/admin/users/{user_id}", 200)
     call("get", "/admin", "/admin", 200)
     call("get", "/setup/{token}", "/setup/nope", 404, headers=none)
+    # Password reset by email: the same 202 for any address; the links' pages (200s:
+    # tests/auth/test_mail_flows.py).
+    call("post", "/api/auth/reset", "/api/auth/reset", 202, headers=none, json={"email": "x@y.z"})
+    call("post", "/api/auth/reset", "/api/auth/reset", 400, headers=none, json={})
+    call("get", "/reset/{token}", "/reset/nope", 404, headers=none)
+    call("post", "/reset/{token}", "/reset/nope", 404, headers=none, data={})
     call("get", "/invite/{token}", "/invite/nope", 404, headers=none)
     call("post", "/invite/{token}", "/invite/nope", 404, headers=none, data={})
     link = invitation.json()["path"]

@@ -33,6 +33,9 @@ PUBLIC = {
     "/login/totp",  # the second step: needs the signed proof the password was right
     "/setup/<token>",
     "/invite/<token>",
+    "/unsubscribe/<token>",  # the signed link is the credential (app/reports/tokens.py)
+    "/api/auth/reset",  # the same 202 for any address, rate-limited
+    "/reset/<token>",  # the emailed link is the credential
     "/share/<slug>",
     # Public by decision (ARCHITECTURE.md, "Accounts"): the API's description, the same for
     # every instance of this code, like Plausible's public API docs; it names no site and no

@@ -156,3 +156,10 @@ class CreatedInvitation(PendingInvitation):
     """The answer that made it: the only place the link's path is shown."""
 
     path: str
+    sent: bool = False  # "send": true and the SMTP server took the email
+
+
+class ResetRequested(Body):
+    """POST /api/auth/reset: the same answer whether or not the account exists."""
+
+    status: str

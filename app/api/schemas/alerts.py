@@ -8,10 +8,11 @@ from app.api.schemas.base import Body
 
 
 class AlertChannel(Body):
-    type: str  # webhook
-    url: str
-    format: str  # json | slack | mattermost | discord
-    secret: str | UnsetType = UNSET  # only in the answer that created the rule
+    type: str  # webhook | email
+    url: str | UnsetType = UNSET  # webhook
+    format: str | UnsetType = UNSET  # webhook: json | slack | mattermost | discord
+    secret: str | UnsetType = UNSET  # webhook: only in the answer that created the rule
+    recipients: list[str] | UnsetType = UNSET  # email
 
 
 class Alert(Body):
@@ -71,3 +72,19 @@ class Annotation(Body):
 
 class Annotations(Body):
     annotations: list[Annotation]
+
+
+class EmailReport(Body):
+    """A scheduled email report subscription (app/reports/)."""
+
+    id: int
+    email: str
+    interval: str  # weekly | monthly
+    hour: int  # 0-23, the site's time zone
+    last_sent_at: int | None
+    last_error: str | None
+    next_send_ms: int
+
+
+class EmailReports(Body):
+    email_reports: list[EmailReport]

@@ -69,6 +69,7 @@ class Readyz(Body):
     sites: int
     broker: dict[str, Any]  # {"status": "off" | "ok" | "degraded", ...the broker's counters}
     scheduler: dict[str, JobState]  # each periodic job (app/scheduler.py)
+    mail: dict[str, Any]  # {"configured": bool, host, port, tls, sent, failed, last_error}
 
 
 class Accepted(Body):

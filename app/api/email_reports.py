@@ -1,0 +1,150 @@
+"""Scheduled email reports: GET|POST /api/v1/sites/{site}/email-reports, DELETE
+.../email-reports/{id} (the site's owners and admins: the addresses are personal data), and the
+unsubscribe link /unsubscribe/<token> (no sign-in: the signed token is the credential). Its GET
+only asks (mail clients and scanners prefetch links); the POST unsubscribes, from the page's
+button or a client's RFC 8058 one-click POST (no CSRF token: it can only unsubscribe)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Blueprint, Response, request
+
+from app.api.access import managed_site
+from app.api.context import runtime
+from app.api.contract import HTML, TEXT, empty, errors, json_response, ok, responds
+from app.api.errors import error_response
+from app.api.schemas import alerts as bodies
+from app.auth.render import render
+from app.reports import store, tokens
+from app.reports.schedule import INTERVALS, latest_due, next_send
+from app.sites import Site
+
+bp = Blueprint("email_reports", __name__)
+BASE = "/api/v1/sites/<site>/email-reports"
+FIELDS = ("email", "interval", "hour")
+GONE = "This link is no longer valid: the report was already stopped."
+
+
+class ReportError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def parse(body: object) -> tuple[str, str, int]:
+    if not isinstance(body, dict):
+        raise ReportError("body", "a JSON object is required")
+    for key in body:
+        if key not in FIELDS:
+            raise ReportError(str(key), f"unknown field {key!r}; known: {', '.join(FIELDS)}")
+    email = body.get("email")
+    if not isinstance(email, str):
+        raise ReportError("email", "email is required (an address)")
+    email = email.strip().lower()
+    local, _, domain = email.partition("@")
+    if (
+        not local
+        or "." not in domain
+        or len(email) > 254
+        or any(c.isspace() or c in ',<>"' for c in email)
+    ):
+        raise ReportError("email", f"not an email address: {email!r}")
+    interval = body.get("interval", "weekly")
+    if interval not in INTERVALS:
+        raise ReportError("interval", f"interval is one of {', '.join(INTERVALS)}")
+    hour = body.get("hour", 8)
+    if isinstance(hour, bool) or not isinstance(hour, int) or not 0 <= hour <= 23:
+        raise ReportError("hour", "hour is a whole number from 0 to 23 (the site's time zone)")
+    return email, interval, hour
+
+
+def _json(sub: store.Subscription, site: Site, now: int) -> dict[str, Any]:
+    return {**sub.as_json(), "next_send_ms": next_send(sub.interval, sub.hour, site.timezone, now)}
+
+
+@bp.get(BASE)
+@responds(ok(bodies.EmailReports), *errors(401, 403, 404))
+async def email_reports_list(site: str) -> Response:
+    """The site's report subscriptions, with the next send time (owners and admins)."""
+    found = await managed_site(site, "manage email reports")
+    rt = runtime()
+    async with rt.engine.connect() as conn:
+        subs = await store.list_subscriptions(conn, found.id)
+    now = rt.clock.now_ms()
+    return json_response(
+        bodies.EmailReports, {"email_reports": [_json(s, found, now) for s in subs]}
+    )
+
+
+@bp.post(BASE)
+@responds(ok(bodies.EmailReport, status=201), *errors(400, 401, 403, 404))
+async def email_reports_add(site: str) -> Response:
+    """Subscribe an address: `{"email", "interval": "weekly" | "monthly", "hour": 0-23}`. The
+    first report is the next period's (a week's goes out on Monday at the hour, a month's on
+    the 1st); 400 names the field."""
+    found = await managed_site(site, "manage email reports")
+    rt = runtime()
+    try:
+        email, interval, hour = parse(await request.get_json(silent=True))
+        if not rt.mailer.configured:
+            raise ReportError("email", "email reports need the server's PULSE_SMTP_URL")
+        now = rt.clock.now_ms()
+        skip = latest_due(interval, hour, found.timezone, now)[0]
+        async with rt.engine.begin() as conn:
+            sub = await store.add_subscription(conn, found.id, email, interval, hour, now, skip)
+    except ReportError as exc:
+        return error_response(400, exc.message, exc.field)
+    except store.Duplicate as exc:
+        return error_response(400, str(exc), "email")
+    return json_response(bodies.EmailReport, _json(sub, found, now), status=201)
+
+
+@bp.delete(f"{BASE}/<id:report_id>")
+@responds(empty(204, "removed"), *errors(401, 403, 404))
+async def email_reports_remove(site: str, report_id: int) -> Response:
+    found = await managed_site(site, "manage email reports")
+    async with runtime().engine.begin() as conn:
+        removed = await store.remove_subscription(conn, found.id, report_id)
+    if not removed:
+        return error_response(404, f"no email report {report_id} on {found.domain}", "id")
+    return Response(status=204)
+
+
+async def _from_token(token: str) -> tuple[store.Subscription, Site] | None:
+    rt = runtime()
+    report_id = tokens.report_id(token)
+    if report_id is None:
+        return None
+    async with rt.engine.connect() as conn:
+        sub = await store.get_subscription(conn, report_id)
+    if sub is None or not tokens.valid(rt.auth.key, token, sub.id, sub.email):
+        return None
+    site = rt.sites.by_id(sub.site_id)
+    return None if site is None else (sub, site)
+
+
+@bp.get("/unsubscribe/<token>")
+@responds(ok(TEXT, "asks to confirm (a GET never unsubscribes)", media=HTML),
+          ok(TEXT, "the link is no longer valid", status=404, media=HTML))  # fmt: skip
+async def unsubscribe_page(token: str) -> Response:
+    found = await _from_token(token)
+    if found is None:
+        return render("unsubscribed.html", 404, message=GONE)
+    sub, site = found
+    return render("unsubscribe.html", token=token, site=site.domain, email=sub.email,
+                  interval=sub.interval)  # fmt: skip
+
+
+@bp.post("/unsubscribe/<token>")
+@responds(ok(TEXT, "unsubscribed", media=HTML),
+          ok(TEXT, "the link is no longer valid", status=404, media=HTML))  # fmt: skip
+async def unsubscribe(token: str) -> Response:
+    found = await _from_token(token)
+    if found is None:
+        return render("unsubscribed.html", 404, message=GONE)
+    sub, site = found
+    async with runtime().engine.begin() as conn:
+        await store.remove_subscription(conn, site.id, sub.id)
+    message = f"{sub.email} will no longer get the {sub.interval} report of {site.domain}."
+    return render("unsubscribed.html", message=message)
