@@ -38,7 +38,7 @@ bp = Blueprint("live", __name__)
 )
 async def live_socket() -> Response | None:
     rt = runtime()
-    site = await visible_site(websocket.args.get("site", ""))
+    site = await visible_site(websocket.args.get("site") or await _link_domain())
     fmt = websocket.args.get("format", "json")
     # Refusals are HTTP answers to the handshake (before accept), so clients see a status.
     if site is None:
@@ -76,6 +76,15 @@ async def live_socket() -> Response | None:
         rt.sockets.remove(sub)
         rt.live.unsubscribe(sub)
     return None
+
+
+async def _link_domain() -> str:
+    """No `site=`: the site of the one link the socket presents (`<pulse-live share=...>`)."""
+    ids = (await current()).share_sites
+    if len(ids) != 1:
+        return ""
+    (site_id,) = ids
+    return next((s.domain for s in runtime().sites.all() if s.id == site_id), "")
 
 
 async def _discard_incoming() -> None:
