@@ -64,6 +64,10 @@ def host_pages(pulse: str, framed: str, bare: str) -> dict[str, str]:
     return {
         "/allowed": f'<iframe id="f" src="{pulse}/share/{framed}/live-card" {SIZE}></iframe>',
         "/refused": f'<iframe id="f" src="{pulse}/share/{bare}/live-card" {SIZE}></iframe>',
+        "/dashboard": (
+            f'<iframe id="f" src="{pulse}/share/{framed}?embed=1&theme={{theme}}" '
+            'width="1200" height="900"></iframe>'
+        ),
         "/gallery": f'<link rel="stylesheet" href="/gallery.css">{frames}',
         "/component": (
             f'<script defer src="{pulse}/embed.js"></script>'
@@ -106,7 +110,8 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
                 if self.path == "/gallery.css":
                     body, kind = GALLERY_CSS.encode(), "text/css"
                 else:
-                    text = pages.get(self.path, "")
+                    path, _, theme = self.path.partition("?theme=")
+                    text = pages.get(path, "").replace("{theme}", theme or "light")
                     body, kind = (
                         f"<!doctype html><html><body>{text}</body></html>".encode(),
                         "text/html",
@@ -271,5 +276,33 @@ def test_a_kiosk_link_opens_the_wall_without_cookies_and_revoked_closes(
         page.reload()
         assert "/login" in page.url  # the link no longer opens the wall
         assert problems == []
+    finally:
+        context.close()
+
+
+def test_the_embedded_dashboard_loads_in_a_frame_without_cookies(
+    browser: Any, setup: Setup, tmp_path: Path
+) -> None:
+    context = browser.new_context(viewport={"width": 1240, "height": 940})
+    page = context.new_page()
+    try:
+        for theme in ("light", "dark"):
+            page.goto(f"{setup.host}/dashboard?theme={theme}")
+            frame = frame_of(page, "#f")
+            ready = (
+                "document.documentElement.dataset.embed === '1'"
+                " && document.documentElement.dataset.started === '1'"
+                " && document.documentElement.dataset.pending === '0'"
+                " && /[0-9]/.test(document.querySelector('#kpi-visitors .kpi-value').textContent)"
+            )
+            wait_frame(frame, lambda f=frame, r=ready: bool(f.evaluate(r)), 20_000)
+            assert frame.evaluate("document.documentElement.dataset.theme") == theme
+            assert frame.evaluate("getComputedStyle(document.querySelector('.brand')).display") == (
+                "none"
+            )
+            assert frame.evaluate("!document.querySelector('.page-error, #notice:not([hidden])')")
+            page.wait_for_timeout(500)
+            page.screenshot(path=str(shots(tmp_path) / f"embed-dashboard-{theme}.png"))
+        assert context.cookies() == []  # no cookie was needed, none was set
     finally:
         context.close()
