@@ -7,6 +7,7 @@ Prints µs per event for the site's window alone, and with 1 and 10 locked views
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 
@@ -58,6 +59,7 @@ def run(views: int, stream: list[Event]) -> float:
 
 def main() -> None:
     stream = events()
+    gc.freeze()  # the 200,000 events are the benchmark's, not the server's: keep GC off them
     for views in (0, 1, 10):
         best = min(run(views, stream) for _ in range(3))
         print(f"{views:>2} locked views: {best:6.2f} µs per event")
