@@ -84,7 +84,7 @@ def create_app(
     app.register_blueprint(statsapi.bp)  # Plausible's Stats API v1 + v2 (issue 21)
 
     from app import security
-    from app.api import account, admin, auth, invitations, resets, share
+    from app.api import account, admin, auth, embeds, invitations, kiosks, resets, share
     from app.auth import guard
 
     app.register_blueprint(auth.bp)  # accounts and security (issue 6)
@@ -93,6 +93,8 @@ def create_app(
     app.register_blueprint(resets.bp)  # password reset by email (issues 19, 20)
     app.register_blueprint(admin.bp)
     app.register_blueprint(share.bp)
+    app.register_blueprint(embeds.bp)  # embeds and kiosk screens (issue 21)
+    app.register_blueprint(kiosks.bp)
     guard.install(app)  # deny by default: every non-public route needs a credential
     security.install(app)  # CSP, nosniff, frame-ancestors, Referrer-Policy; CORS on ingest only
 

@@ -1,5 +1,5 @@
-"""The `pulse` command: serve, migrate, site, user, token, goal, alert, report, backup, restore,
-export, copy, demo."""
+"""The `pulse` command: serve, migrate, site, user, token, share, kiosk, goal, alert, report,
+backup, restore, export, copy, demo."""
 
 from __future__ import annotations
 
@@ -108,6 +108,18 @@ def cmd_token(args: argparse.Namespace) -> int:
     return asyncio.run(run_token_command(args, _settings(args)))
 
 
+def cmd_share(args: argparse.Namespace) -> int:
+    from app.auth.linkcli import run_share
+
+    return run_share(args, _settings(args))
+
+
+def cmd_kiosk(args: argparse.Namespace) -> int:
+    from app.auth.linkcli import run_kiosk
+
+    return run_kiosk(args, _settings(args))
+
+
 def cmd_goal(args: argparse.Namespace) -> int:
     from app.goals.cli import run_goal_command
 
@@ -204,6 +216,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_parsers(sub)
     sub.choices["user"].set_defaults(func=cmd_user)
     sub.choices["token"].set_defaults(func=cmd_token)
+    from app.auth.linkcli import add_parsers as add_link_parsers
+
+    add_link_parsers(sub)
+    sub.choices["share"].set_defaults(func=cmd_share)
+    sub.choices["kiosk"].set_defaults(func=cmd_kiosk)
 
     from app.goals.cli import add_parser as add_goal_parser
 

@@ -2,7 +2,9 @@
 
 - Content-Security-Policy: scripts, styles, images and connections from Pulse itself only; no
   inline script or style (pages load theirs from /assets/...), no plugins, no framing
-  (frame-ancestors 'none' for clickjacking; X-Frame-Options for older browsers).
+  (frame-ancestors 'none' for clickjacking; X-Frame-Options for older browsers). The one
+  exception: a share link's embeddable pages, framable by the origins the link lists
+  (`allow_framing`, issue 21).
   `connect-src 'self'` covers the same-origin websocket in current browsers (CSP Level 3).
 - nosniff, a strict Referrer-Policy (the pages' URLs can carry site names and share slugs).
 - CORS: the ingest endpoints and the tracker script set their own `Access-Control-*` (any
@@ -30,6 +32,7 @@ CSP = "; ".join(
 )
 # JSON and other non-page answers: nothing may load or frame them as a document.
 CSP_NON_HTML = "default-src 'none'; frame-ancestors 'none'"
+FRAMABLE = "(framable)"  # allow_framing's mark: add_headers removes X-Frame-Options for it
 CORS_BLUEPRINTS = frozenset({"collect", "plausible", "umami", "script"})
 HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -39,6 +42,22 @@ HEADERS = {
 }
 
 
+def framable_csp(origins: tuple[str, ...]) -> str:
+    """The page CSP with `frame-ancestors` naming `origins` (validated https origins,
+    app/auth/embeds.py) instead of 'none': for a share's embeddable pages only."""
+    ancestors = " ".join(origins) if origins else "'none'"
+    return CSP.replace("frame-ancestors 'none'", f"frame-ancestors {ancestors}")
+
+
+def allow_framing(response: Response, origins: tuple[str, ...]) -> Response:
+    """Let `origins` frame this one response (no X-Frame-Options then: DENY would win in
+    browsers that read it first). Without origins the response stays unframeable."""
+    if origins:
+        response.headers["Content-Security-Policy"] = framable_csp(origins)
+        response.headers["X-Frame-Options"] = FRAMABLE
+    return response
+
+
 def cors_allowed(endpoint: str | None) -> bool:
     return endpoint is not None and endpoint.split(".", 1)[0] in CORS_BLUEPRINTS
 
@@ -46,6 +65,8 @@ def cors_allowed(endpoint: str | None) -> bool:
 async def add_headers(response: Response) -> Response:
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
+    if response.headers.get("X-Frame-Options") == FRAMABLE:
+        del response.headers["X-Frame-Options"]
     is_html = (response.mimetype or "") == "text/html"
     response.headers.setdefault("Content-Security-Policy", CSP if is_html else CSP_NON_HTML)
     if not cors_allowed(request.endpoint):

@@ -44,6 +44,7 @@ SITE_DATA_TABLES = (
     "site_roles",
     "api_tokens",
     "share_links",
+    "kiosk_links",
     "goals",
     "alerts",
     "alert_deliveries",

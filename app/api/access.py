@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from app.api.context import runtime
 from app.api.errors import Refusal
+from app.auth.embeds import parsed_lock
+from app.queries.filters import Filter
 from app.sites import Site
 
 
@@ -41,3 +43,12 @@ async def managed_site(domain: str, action: str) -> Site:
     if not (await current()).can_manage(site.id):
         raise Refusal(403, f"only the site's owners and admins {action}", "site")
     return site
+
+
+async def locked_filters(site_id: int) -> tuple[Filter, ...]:
+    """The filter the caller is held to on this site (a share or kiosk link's lock; none for an
+    account or a token): `Principal.lock_for`, parsed. Reports AND it in (`reports.with_goals`),
+    the live view subscribes to it (app/api/live.py)."""
+    from app.auth.principal import current
+
+    return parsed_lock((await current()).lock_for(site_id))

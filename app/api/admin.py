@@ -11,6 +11,7 @@ cookie sessions) and refused to read-only credentials.
     DELETE /api/admin/users/<id>                (admin)
     GET|POST /api/admin/tokens, DELETE /api/admin/tokens/<id>          (admin)
     GET|POST /api/admin/sites/<domain>/shares, DELETE /api/admin/shares/<id>   (owner)
+    PATCH /api/admin/shares/<id>  {embed_origins?, filter?}  (owner; issue 21)
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from app.api.contract import HTML, TEXT, empty, errors, json_response, ok, respo
 from app.api.errors import Refusal, error_response
 from app.api.schemas import accounts as bodies
 from app.auth import shares, tokens, users
+from app.auth.embeds import LinkOptionError, lock_filters, parse_origins
 from app.auth.passwords import PasswordError
 from app.auth.principal import Principal, current
 from app.auth.render import render
@@ -258,7 +260,19 @@ async def tokens_revoke(token_id: int) -> Response:
 
 def _share_json(link: shares.ShareLink) -> dict[str, Any]:
     public = {k: v for k, v in asdict(link).items() if k != "password_hash"}
+    public["embed_origins"] = list(link.embed_origins)
     return {**public, "has_password": link.has_password, "path": f"/share/{link.slug}"}
+
+
+def _link_options(body: dict[str, Any]) -> tuple[tuple[str, ...] | None, str | None]:
+    """A body's `embed_origins` and `filter` (None where absent), validated: 400 naming the
+    field (app/auth/embeds.py)."""
+    try:
+        origins = parse_origins(body["embed_origins"]) if "embed_origins" in body else None
+        locked = lock_filters(body["filter"]) if "filter" in body else None
+    except LinkOptionError as exc:
+        raise Refusal(400, str(exc), exc.field) from None
+    return origins, locked
 
 
 @bp.get("/api/admin/sites/<domain>/shares")
@@ -274,10 +288,14 @@ async def shares_list(domain: str) -> Response:
 @responds(ok(bodies.Share, "the share link, created"), *errors(400, 401, 403))
 async def shares_create(domain: str) -> Response:
     site, rt = await managed_site(domain, "create share links"), runtime()
-    password = field(await _body(), "password", str) or None
+    body = await _body()
+    password = field(body, "password", str) or None
+    origins, locked = _link_options(body)
     try:
         async with rt.engine.begin() as conn:
-            link = await shares.create_share(conn, site.id, password, rt.clock.now_ms())
+            link = await shares.create_share(
+                conn, site.id, password, rt.clock.now_ms(), origins or (), locked or ""
+            )
     except Failures as exc:
         return error_response(400, str(exc))
     return json_response(bodies.Share, _share_json(link))
@@ -293,6 +311,25 @@ async def shares_revoke(share_id: int) -> Response:
             return _forbidden()
         done = await shares.revoke_share(conn, share_id, rt.clock.now_ms())
     return json_response(bodies.Revoked, {"revoked": done})
+
+
+@bp.patch("/api/admin/shares/<id:share_id>")
+@responds(ok(bodies.Share, "the share link, changed"), *errors(400, 401, 403, 404))
+async def shares_update(share_id: int) -> Response:
+    """Change `embed_origins` and/or `filter` (issue 21); open sockets of the link follow
+    within PULSE_LIVE_REAUTH_MS (a new filter closes them, the screens reconnect to it)."""
+    p, rt = await current(), runtime()
+    origins, locked = _link_options(await _body())
+    async with rt.engine.begin() as conn:
+        found = [s for s in await shares.list_shares(conn) if s.id == share_id]
+        if not found or not _may_manage(p, found[0].site_id):
+            return _forbidden()
+        if found[0].revoked_at is not None:
+            return error_response(404, "the share link is revoked")
+        await shares.update_share(conn, share_id, origins, locked)
+        link = await shares.find_share(conn, found[0].slug)
+    assert link is not None
+    return json_response(bodies.Share, _share_json(link))
 
 
 def _may_manage(p: Principal, site_id: int) -> bool:

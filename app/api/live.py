@@ -21,7 +21,7 @@ from app.api.contract import empty, errors, ok, responds
 from app.api.errors import error_response
 from app.api.schemas import examples
 from app.api.schemas.service import LiveSnapshot
-from app.auth.principal import credentials_of
+from app.auth.principal import credentials_of, current
 from app.ingest.client_ip import client_ip
 from app.live.access import origin_allowed
 from app.live.broadcaster import pump
@@ -38,18 +38,23 @@ bp = Blueprint("live", __name__)
 )
 async def live_socket() -> Response | None:
     rt = runtime()
-    site = await visible_site(websocket.args.get("site", ""))
+    site = await visible_site(websocket.args.get("site") or await _link_domain())
     fmt = websocket.args.get("format", "json")
     # Refusals are HTTP answers to the handshake (before accept), so clients see a status.
     if site is None:
         return error_response(404, "unknown site", "site")
     if fmt not in FORMATS:
         return error_response(400, f"format must be one of {', '.join(FORMATS)}", "format")
+    principal = await current()
     origin = websocket.headers.get("Origin")
-    if not origin_allowed(origin, websocket.headers.get("Host"), rt.settings.live_origins):
+    allowed = (*rt.settings.live_origins, *principal.embed_origins(site.id))
+    if not origin_allowed(origin, websocket.headers.get("Host"), allowed):
         return error_response(403, "origin not allowed: set PULSE_LIVE_ORIGINS", "origin")
     if rt.live.closing:
         return error_response(503, "shutting down")
+    # A locked link watches its own filtered view; no query parameter can name another.
+    lock = principal.lock_for(site.id)
+    await rt.live.open_view(rt.engine, site, lock)
     credentials = credentials_of(websocket)
     forwarded = ",".join(websocket.headers.getlist("X-Forwarded-For")) or None
     ip = client_ip(websocket.remote_addr, forwarded, rt.settings.trusted_proxy_hops)
@@ -57,7 +62,7 @@ async def live_socket() -> Response | None:
     if reason := rt.sockets.refusal(credentials, ip or ""):
         await websocket.close(TRY_AGAIN_LATER, reason)
         return None
-    sub = rt.live.subscribe(site, fmt)
+    sub = rt.live.subscribe(site, fmt, lock)
     rt.sockets.add(sub, credentials, ip or "")
     # Client frames are read and dropped, so a chatty client cannot fill Quart's inbound queue.
     reader = asyncio.create_task(_discard_incoming())
@@ -73,6 +78,15 @@ async def live_socket() -> Response | None:
     return None
 
 
+async def _link_domain() -> str:
+    """No `site=`: the site of the one link the socket presents (`<pulse-live share=...>`)."""
+    ids = (await current()).share_sites
+    if len(ids) != 1:
+        return ""
+    (site_id,) = ids
+    return next((s.domain for s in runtime().sites.all() if s.id == site_id), "")
+
+
 async def _discard_incoming() -> None:
     while True:
         await websocket.receive()
@@ -85,5 +99,7 @@ async def realtime(site_name: str) -> Response:
     site = await visible_site(site_name)
     if site is None:
         return error_response(404, "unknown site", "site")
-    body = rt.live.current(site).encoded("json")
+    lock = (await current()).lock_for(site.id)
+    await rt.live.open_view(rt.engine, site, lock)
+    body = rt.live.current(site, lock).encoded("json")
     return Response(body, content_type="application/json", headers={"Cache-Control": "no-store"})

@@ -19,8 +19,10 @@ from werkzeug.security import safe_join
 
 from app.api.assets import send_asset
 from app.api.contract import ANY_MEDIA, HTML, TEXT, empty, errors, ok, responds
+from app.api.embeds import dashboard_origins
 from app.api.errors import error_response
 from app.paths import FRONTEND
+from app.security import allow_framing
 
 bp = Blueprint("pages", __name__)
 log = logging.getLogger(__name__)
@@ -56,7 +58,8 @@ async def dashboard_page() -> Response:
     response = await send_asset(FRONTEND / "dashboard" / "index.html", FRONTEND)
     response.headers["Cache-Control"] = PAGE_CACHE
     response.headers["X-Robots-Tag"] = "noindex, nofollow"  # shared views are never indexed
-    return response
+    # An embedded share (?share=&embed=1): framable by that link's origins only (issue 21).
+    return allow_framing(response, await dashboard_origins())
 
 
 @bp.get("/live")
@@ -67,7 +70,7 @@ async def live_page() -> Response:
     return response
 
 
-@bp.get("/assets/<any(dashboard, live):folder>/<path:name>")
+@bp.get("/assets/<any(dashboard, live, embed):folder>/<path:name>")
 @responds(ok(TEXT, "the file", media=ANY_MEDIA), *errors(404))
 async def page_asset(folder: str, name: str) -> Response:
     path = _file_in(FRONTEND / folder, name)

@@ -17,7 +17,7 @@ from typing import Any
 from quart import Response, request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.api.access import readable_site
+from app.api.access import locked_filters, readable_site
 from app.api.context import runtime
 from app.api.contract import CSV, TEXT, Reply, errors, json_response, ok
 from app.api.errors import error_response
@@ -87,7 +87,10 @@ def scope_for(site: Site, values: dict[str, Any], first_day: date | None = None)
 
 
 async def with_goals(scope: Scope) -> Scope:
-    """The scope with each `goal==Name` filter resolved to the site's goal of that name."""
+    """The scope every report runs on: the caller's locked filter ANDed in first (a share or
+    kiosk link's, issue 21: every report path passes here, so a URL's filters are added to it,
+    never instead of it), then each `goal==Name` filter resolved to the site's goal."""
+    scope = replace(scope, filters=(*await locked_filters(scope.site_id), *scope.filters))
     named = {f.value for f in scope.filters if f.dim == GOAL}
     if not named:
         return scope

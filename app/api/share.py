@@ -14,6 +14,7 @@ from quart import Blueprint, Response, redirect, request
 from app.api.auth import form_page, request_ip
 from app.api.context import runtime
 from app.api.contract import HTML, TEXT, empty, errors, ok, responds
+from app.api.embeds import THEMES, embeddable, theme_of
 from app.api.errors import error_response
 from app.auth import cookies, csrf
 from app.auth.ratelimit import retry_after_header
@@ -45,12 +46,17 @@ def _enter(link: ShareLink) -> Response:
 @bp.get("/share/<slug>")
 @responds(
     empty(
-        303, "a share cookie, on to the shared dashboard", headers={"Location": {"schema": TEXT}}
+        303,
+        "a share cookie, on to the shared dashboard (embed=1: no cookie, on to the embedded "
+        "dashboard)",
+        headers={"Location": {"schema": TEXT}},
     ),
     ok(TEXT, "the password form", media=HTML),
-    *errors(404),
+    *errors(400, 403, 404),
 )
 async def open_share(slug: str) -> Response:
+    if request.args.get("embed") == "1":
+        return await _embed(slug)
     link = await _link(slug)
     if link is None:
         return _noindex(error_response(404, "no such share link (revoked?)"))
@@ -59,6 +65,19 @@ async def open_share(slug: str) -> Response:
     if not link.has_password or grant_valid(rt.auth.key, link, held, rt.clock.now_ms()):
         return _enter(link)
     return _noindex(form_page("share.html", slug=slug, error=""))
+
+
+async def _embed(slug: str) -> Response:
+    """`?embed=1` (issue 21): the dashboard without chrome, for a frame. No cookie (a frame on
+    another site would not send it back): the slug goes in the dashboard's URL and requests."""
+    theme = theme_of()
+    if theme is None:
+        return error_response(400, f"theme must be one of {', '.join(THEMES)}", "theme")
+    link = await embeddable(slug)
+    if isinstance(link, Response):
+        return link
+    target = f"/?site={quote(link.domain)}&share={quote(link.slug)}&embed=1&theme={theme}"
+    return _noindex(redirect(target, 303))  # type: ignore[arg-type]
 
 
 @bp.post("/share/<slug>")

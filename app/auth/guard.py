@@ -37,6 +37,10 @@ PUBLIC_ENDPOINTS = frozenset(
         "auth.asset",
         "share.open_share",
         "share.unlock",
+        "embeds.live_card",  # the slug is the credential (issue 21)
+        "embeds.counter",
+        "embeds.embed_js",
+        "embeds.kiosk",  # the token is the credential
         "pages.page_asset",  # the wall's CSS and JS: no data in them
         "pages.vendor",  # pinned npm libraries
         "openapi.openapi_json",  # the API's description; every answer it documents is guarded

@@ -9,10 +9,12 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.auth.embeds import origins_from_json, origins_json
 from app.auth.passwords import hash_password, verify_password
 from app.storage.tables import share_links, sites
 
@@ -28,6 +30,8 @@ class ShareLink:
     password_hash: str | None
     created_at: int
     revoked_at: int | None
+    embed_origins: tuple[str, ...] = ()
+    filter: str = ""  # locked (issue 21): ANDed into every report and snapshot it shows
 
     @property
     def has_password(self) -> bool:
@@ -43,17 +47,37 @@ def _select():  # type: ignore[no-untyped-def]
         share_links.c.password_hash,
         share_links.c.created_at,
         share_links.c.revoked_at,
+        share_links.c.embed_origins,
+        share_links.c.filter,
     ).join(sites, sites.c.id == share_links.c.site_id)
 
 
+def _link(row: Any) -> ShareLink:
+    link_id, site_id, domain, slug, digest, created, revoked, origins, locked = row
+    return ShareLink(
+        link_id, site_id, domain, slug, digest, created, revoked, origins_from_json(origins), locked
+    )
+
+
 async def create_share(
-    conn: AsyncConnection, site_id: int, password: str | None, now_ms: int
+    conn: AsyncConnection,
+    site_id: int,
+    password: str | None,
+    now_ms: int,
+    embed_origins: tuple[str, ...] = (),
+    filter: str = "",
 ) -> ShareLink:
+    """A new link; `embed_origins` and `filter` validated by app/auth/embeds.py first."""
     slug = secrets.token_urlsafe(12)  # 96 bits: not guessable, short enough to type from a TV
     digest = hash_password(password) if password else None
     await conn.execute(
         insert(share_links).values(
-            site_id=site_id, slug=slug, password_hash=digest, created_at=now_ms
+            site_id=site_id,
+            slug=slug,
+            password_hash=digest,
+            created_at=now_ms,
+            embed_origins=origins_json(embed_origins),
+            filter=filter,
         )
     )
     found = await find_share(conn, slug)
@@ -67,14 +91,14 @@ async def find_share(conn: AsyncConnection, slug: str) -> ShareLink | None:
         return None
     query = _select().where(share_links.c.slug == slug, share_links.c.revoked_at.is_(None))
     row = (await conn.execute(query)).first()
-    return None if row is None else ShareLink(*row)
+    return None if row is None else _link(row)
 
 
 async def list_shares(conn: AsyncConnection, site_id: int | None = None) -> list[ShareLink]:
     query = _select().order_by(share_links.c.id)
     if site_id is not None:
         query = query.where(share_links.c.site_id == site_id)
-    return [ShareLink(*row) for row in await conn.execute(query)]
+    return [_link(row) for row in await conn.execute(query)]
 
 
 async def revoke_share(conn: AsyncConnection, share_id: int, now_ms: int) -> bool:
@@ -82,6 +106,29 @@ async def revoke_share(conn: AsyncConnection, share_id: int, now_ms: int) -> boo
         update(share_links)
         .where(share_links.c.id == share_id, share_links.c.revoked_at.is_(None))
         .values(revoked_at=now_ms)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def update_share(
+    conn: AsyncConnection,
+    share_id: int,
+    embed_origins: tuple[str, ...] | None = None,
+    filter: str | None = None,
+) -> bool:
+    """Change a live link's options (None: keep). Open sockets follow within the re-check
+    interval: a changed filter closes them (app/live/sockets.py), the wall reconnects."""
+    values: dict[str, Any] = {}
+    if embed_origins is not None:
+        values["embed_origins"] = origins_json(embed_origins)
+    if filter is not None:
+        values["filter"] = filter
+    if not values:
+        return True
+    result = await conn.execute(
+        update(share_links)
+        .where(share_links.c.id == share_id, share_links.c.revoked_at.is_(None))
+        .values(**values)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from app.auth.embeds import origin_matches
+
 
 def origin_allowed(origin: str | None, host: str | None, allowed: tuple[str, ...]) -> bool:
     """Same origin as the server (Origin's host:port equals the Host header), an origin listed
-    in PULSE_LIVE_ORIGINS (`*` allows any), or no Origin at all (a non-browser client)."""
+    in PULSE_LIVE_ORIGINS (`*` allows any) or in the embed origins of the link the socket
+    presents (`https://*.example.com` for its subdomains), or no Origin at all (a non-browser
+    client)."""
     if not origin:
         return True
     origin = origin.strip().lower().rstrip("/")
-    if "*" in allowed or origin in allowed:
+    if "*" in allowed or origin_matches(origin, allowed):
         return True
     if origin == "null":  # sandboxed iframes and file:// pages
         return False

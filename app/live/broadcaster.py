@@ -24,11 +24,22 @@ Send = Callable[[str | bytes], Awaitable[None]]
 
 
 class Subscriber:
-    __slots__ = ("site_id", "fmt", "pending", "seq", "wake", "closing", "skipped", "sent")
+    __slots__ = (
+        "site_id",
+        "fmt",
+        "lock",
+        "pending",
+        "seq",
+        "wake",
+        "closing",
+        "skipped",
+        "sent",
+    )
 
-    def __init__(self, site_id: int, fmt: str) -> None:
+    def __init__(self, site_id: int, fmt: str, lock: str = "") -> None:
         self.site_id = site_id
         self.fmt = fmt
+        self.lock = lock  # the locked filter of its credential (app/live/hub.py's views)
         self.pending: str | bytes | None = None
         self.seq = 0  # of the latest snapshot offered
         self.wake = asyncio.Event()

@@ -9,6 +9,12 @@ events come. The tick, once a second, lets old minutes leave every window (so me
 the clock even for sites nobody watches) and pushes what only time changed (a minute leaving,
 active-now decaying). Each push builds one snapshot, encoded once per format for every
 subscriber. REST and new connections reuse the latest snapshot when it is younger than a tick.
+
+Locked views (issue 21): a share or kiosk link with a locked filter watches a window of its own,
+fed only the events its filter admits (app/live/lock.py), keyed by (site, filter text), so every
+screen on one link shares one window and one snapshot a push like any site's subscribers. It
+is built from the stored events on first use (`open_view`: events arriving meanwhile are held
+and applied after, those replayed too dropped), and dropped 5 minutes after its last watcher.
 """
 
 from __future__ import annotations
@@ -25,13 +31,28 @@ from app.clock import Clock
 from app.events import Event
 from app.live import warm
 from app.live.broadcaster import CLOSE_GOING_AWAY, Channel, Subscriber
+from app.live.lock import LiveFilter
 from app.live.snapshot import Frames, build, keepalive
 from app.live.windows import SiteWindow
+from app.queries.filters import parse
 from app.sites import Site, SiteRegistry
 
 log = logging.getLogger(__name__)
 STOP_GRACE_S = 2.0  # how long stop() waits for sockets to send their 1001 close
 CallLater = Callable[[float, Callable[[], None]], object]
+ViewKey = tuple[int, str]  # (site id, locked filter text; '' for the whole site)
+VIEW_IDLE_S = 300.0  # a locked view nobody watched for this long is dropped
+
+
+class LockedView:
+    __slots__ = ("filter", "window", "ready", "held", "idle_since")
+
+    def __init__(self, live_filter: LiveFilter, window: SiteWindow) -> None:
+        self.filter = live_filter
+        self.window = window
+        self.ready = asyncio.Event()
+        self.held: list[Event] | None = []  # events that arrived while it was being built
+        self.idle_since = time.monotonic()
 
 
 def _loop_call_later(delay_s: float, callback: Callable[[], None]) -> object:
@@ -55,7 +76,8 @@ class LiveHub:
         self.keepalive_s = keepalive_s
         self.call_later = call_later  # tests drive pushes on a fake clock
         self.windows: dict[int, SiteWindow] = {}
-        self.channels: dict[int, Channel] = {}
+        self.locked: dict[ViewKey, LockedView] = {}
+        self.channels: dict[ViewKey, Channel] = {}
         self._sites_by_id: dict[int, Site] = {}
         self._task: asyncio.Task[None] | None = None
         self.closing = False
@@ -74,21 +96,36 @@ class LiveHub:
         window.add(event)
         if self.on_event is not None:
             self.on_event(event)
-        channel = self.channels.get(event.site_id)
-        if channel is not None and channel.subscribers and not channel.push_scheduled:
-            self._schedule_push(event.site_id, channel)
+        self._changed((event.site_id, ""))
+        if self.locked:
+            self._feed_locked(event)
 
-    def _schedule_push(self, site_id: int, channel: Channel) -> None:
+    def _feed_locked(self, event: Event) -> None:
+        for key, view in self.locked.items():
+            if key[0] != event.site_id:
+                continue
+            if view.held is not None:
+                view.held.append(event)
+            elif view.filter.admits(event):
+                view.window.add(event)
+                self._changed(key)
+
+    def _changed(self, key: ViewKey) -> None:
+        channel = self.channels.get(key)
+        if channel is not None and channel.subscribers and not channel.push_scheduled:
+            self._schedule_push(key, channel)
+
+    def _schedule_push(self, key: ViewKey, channel: Channel) -> None:
         """At once after a quiet tick; else when a tick has passed since the last push."""
         since = self.clock.now_ms() - channel.pushed_at_ms
         delay_s = max(0.0, self.tick_s - since / 1000)
         channel.push_scheduled = True
-        self.call_later(delay_s, lambda: self._push(site_id, channel))
+        self.call_later(delay_s, lambda: self._push(key, channel))
 
-    def _push(self, site_id: int, channel: Channel) -> None:
+    def _push(self, key: ViewKey, channel: Channel) -> None:
         channel.push_scheduled = False
         if not self.closing and channel.subscribers:
-            self._publish(site_id, channel, self.clock.now_ms())
+            self._publish(key, channel, self.clock.now_ms())
 
     def window(self, site_id: int) -> SiteWindow:
         window = self.windows.get(site_id)
@@ -98,6 +135,47 @@ class LiveHub:
             window = SiteWindow(self.clock.now_ms(), timezone, self.visitor_cap)
             self.windows[site_id] = window
         return window
+
+    def _window(self, key: ViewKey) -> SiteWindow:
+        site_id, lock = key
+        if not lock:
+            return self.window(site_id)
+        view = self.locked.get(key)
+        if view is None:  # its build failed: an empty window, filled by what comes
+            view = self._new_view(key)
+            view.held = None
+            view.ready.set()
+        return view.window
+
+    def _new_view(self, key: ViewKey) -> LockedView:
+        site = self.site(key[0])
+        window = SiteWindow(self.clock.now_ms(), site.timezone if site else "UTC", self.visitor_cap)
+        view = self.locked[key] = LockedView(LiveFilter(tuple(parse(key[1]))), window)
+        return view
+
+    async def open_view(self, engine: AsyncEngine, site: Site, lock: str) -> None:
+        """Make sure the locked view (site, lock) exists and is built; '' needs nothing."""
+        if not lock:
+            return
+        key = (site.id, lock)
+        view = self.locked.get(key)
+        if view is None:
+            view = self._new_view(key)
+            try:
+                recent = await warm.fill_locked(
+                    engine, site.id, view.window, view.filter.admits, self.clock.now_ms()
+                )
+            except BaseException:
+                del self.locked[key]
+                view.ready.set()
+                raise
+            for e in view.held or ():
+                if warm.key_of(e) not in recent and view.filter.admits(e):
+                    view.window.add(e)
+            view.held = None
+            view.ready.set()
+        view.idle_since = time.monotonic()
+        await view.ready.wait()
 
     def site(self, site_id: int) -> Site | None:
         site = self._sites_by_id.get(site_id)
@@ -137,26 +215,31 @@ class LiveHub:
 
     # --- snapshots and subscribers -----------------------------------------------------------
 
-    def current(self, site: Site) -> Frames:
-        """The site's latest snapshot: reused while younger than a tick, else rebuilt if the
-        picture changed since (new connections and REST polls never build more often)."""
-        frames = self._channel(site.id).frames
+    def current(self, site: Site, lock: str = "") -> Frames:
+        """The site's latest snapshot (under `lock`: its locked view's, `open_view` first):
+        reused while younger than a tick, else rebuilt if the picture changed since (new
+        connections and REST polls never build more often)."""
+        frames = self._channel((site.id, lock)).frames
         if frames is not None and time.monotonic() - frames.built_at < self.tick_s:
             return frames
-        return self._fresh(site, self.clock.now_ms(), reuse_young=True)
+        return self._fresh(site, self.clock.now_ms(), lock, reuse_young=True)
 
-    def subscribe(self, site: Site, fmt: str) -> Subscriber:
+    def subscribe(self, site: Site, fmt: str, lock: str = "") -> Subscriber:
         """A new subscriber, with the current snapshot already waiting in its mailbox."""
-        sub = Subscriber(site.id, fmt)
-        frames = self.current(site)
+        sub = Subscriber(site.id, fmt, lock)
+        frames = self.current(site, lock)
         sub.offer(frames.encoded(fmt), frames.seq)
-        self._channel(site.id).subscribers.add(sub)
+        self._channel((site.id, lock)).subscribers.add(sub)
         return sub
 
     def unsubscribe(self, sub: Subscriber) -> None:
-        channel = self.channels.get(sub.site_id)
+        key = (sub.site_id, sub.lock)
+        channel = self.channels.get(key)
         if channel is not None:
             channel.subscribers.discard(sub)
+        view = self.locked.get(key)
+        if view is not None:
+            view.idle_since = time.monotonic()
         if self.closing and not self.subscribers():
             self._drained.set()
 
@@ -166,16 +249,17 @@ class LiveHub:
     def keepalive(self, fmt: str) -> str | bytes:
         return keepalive(fmt, self.clock.now_ms())
 
-    def _channel(self, site_id: int) -> Channel:
-        channel = self.channels.get(site_id)
+    def _channel(self, key: ViewKey) -> Channel:
+        channel = self.channels.get(key)
         if channel is None:
-            channel = self.channels[site_id] = Channel()
+            channel = self.channels[key] = Channel()
         return channel
 
-    def _fresh(self, site: Site, now: int, reuse_young: bool = False) -> Frames:
+    def _fresh(self, site: Site, now: int, lock: str = "", reuse_young: bool = False) -> Frames:
         """The cached snapshot if nothing it shows has changed (or, for REST and new sockets,
         if it is younger than a tick), else a new one (seq + 1)."""
-        channel, window = self._channel(site.id), self.window(site.id)
+        key = (site.id, lock)
+        channel, window = self._channel(key), self._window(key)
         window.advance(now)
         frames = channel.frames
         if frames is not None and (
@@ -207,21 +291,33 @@ class LiveHub:
         now = self.clock.now_ms()
         for window in self.windows.values():
             window.advance(now)
+        for view in self.locked.values():
+            view.window.advance(now)
+        self._drop_idle_views()
         if self.on_tick is not None:
             try:
                 self.on_tick(now)
             except Exception:  # alerts must not stop the wall
                 log.exception("alert evaluation failed")
-        for site_id, channel in self.channels.items():
+        for key, channel in self.channels.items():
             if not channel.subscribers:
                 continue
             # What time changed goes out now unless a push is due anyway or one went out
             # less than a tick ago (90%: timer jitter), keeping at most one a second.
             if not channel.push_scheduled and now - channel.pushed_at_ms >= 900 * self.tick_s:
-                self._publish(site_id, channel, now)
+                self._publish(key, channel, now)
             channel.keepalive(self.keepalive, self.keepalive_s)
 
-    def _publish(self, site_id: int, channel: Channel, now: int) -> None:
-        site = self.site(site_id)
-        if site is not None and channel.publish(self._fresh(site, now)):
+    def _drop_idle_views(self) -> None:
+        idle_since = time.monotonic() - VIEW_IDLE_S
+        for key, view in list(self.locked.items()):
+            channel = self.channels.get(key)
+            watched = channel is not None and channel.subscribers
+            if not watched and view.held is None and view.idle_since < idle_since:
+                del self.locked[key]
+                self.channels.pop(key, None)
+
+    def _publish(self, key: ViewKey, channel: Channel, now: int) -> None:
+        site = self.site(key[0])
+        if site is not None and channel.publish(self._fresh(site, now, key[1])):
             channel.pushed_at_ms = now

@@ -4,9 +4,10 @@ Every `reauth_s` (PULSE_LIVE_REAUTH_MS, 5 s) each distinct credential among the 
 resolved again (one database read per credential, not per socket: a wall of 500 screens on
 one share link costs one read), and every socket it may no longer watch is closed with 1008: a
 revoked token, a revoked share link, an ended session (logout), a deleted user, a removed
-role. The check reads the database, which every process shares, so a revocation made through
-any process (or the CLI) closes the sockets of all of them within the interval, with or
-without the broker. Before, an open socket outlived its credential indefinitely (41 s observed).
+role, a link whose locked filter changed. The check reads the database, which every process
+shares, so a revocation made through any process (or the CLI) closes the sockets of all of
+them within the interval, with or without the broker. Before, an open socket outlived its
+credential indefinitely (41 s observed).
 
 Caps, checked at connect and refused with 1013 (try again later): PULSE_LIVE_SOCKETS_PER_
 CREDENTIAL (20), PULSE_LIVE_SOCKETS_PER_IP (20) and PULSE_LIVE_SOCKETS_MAX (20,000) in all.
@@ -32,6 +33,8 @@ TRY_AGAIN_LATER = 1013  # RFC 6455 7.4.1 (IANA registry): a cap is reached
 
 class Grant(Protocol):
     def can_read(self, site_id: int) -> bool: ...
+
+    def lock_for(self, site_id: int) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +96,7 @@ class SocketGuard:
                 log.exception("re-checking a live socket's credential failed")
                 continue
             for watch in list(self.watches.values()):
-                if watch.credential == credential and not grant.can_read(watch.sub.site_id):
+                if watch.credential == credential and not _still_allowed(grant, watch.sub):
                     watch.sub.close(POLICY_VIOLATION)
                     closed += 1
         return closed
@@ -114,6 +117,12 @@ class SocketGuard:
             closed = await self.recheck_all()
             if closed:
                 log.info("closed %d live sockets whose credential no longer allows them", closed)
+
+
+def _still_allowed(grant: Grant, sub: Subscriber) -> bool:
+    """It may still read the site, under the same locked filter: a link whose filter changed
+    closes its sockets too, and the screens reconnect to the new one (issue 21)."""
+    return grant.can_read(sub.site_id) and grant.lock_for(sub.site_id) == sub.lock
 
 
 def _release(counter: Counter[Any], key: object) -> None:

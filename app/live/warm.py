@@ -13,6 +13,9 @@ The writer drains its queue at shutdown, so the table holds every event the old 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -34,6 +37,15 @@ _COLUMNS = (
     _c.channel,
     _c.country,
     _c.device,
+    # What a locked view's filter may ask of a replayed event (app/live/lock.py).
+    _c.referrer_domain,
+    _c.utm_source,
+    _c.utm_medium,
+    _c.utm_campaign,
+    _c.utm_term,
+    _c.utm_content,
+    _c.browser,
+    _c.os,
 )
 
 
@@ -75,22 +87,75 @@ async def _replay(
     result = await conn.stream(query.execution_options(yield_per=PARTITION_ROWS))
     async for rows in result.partitions():
         for r in rows:
-            window.add(
-                Event(
-                    site_id,
-                    r.ts,
-                    r.name,
-                    "",
-                    r.pathname,
-                    r.visitor_id,
-                    r.session_id,
-                    bool(r.new_visitor),
-                    bool(r.session_start),
-                    source=r.source,
-                    channel=r.channel,
-                    country=r.country,
-                    device=r.device,
-                )
-            )
+            window.add(_event(site_id, r))
         replayed += len(rows)
     return replayed
+
+
+def _event(site_id: int, r: Any) -> Event:
+    return Event(
+        site_id,
+        r.ts,
+        r.name,
+        "",
+        r.pathname,
+        r.visitor_id,
+        r.session_id,
+        bool(r.new_visitor),
+        bool(r.session_start),
+        referrer_domain=r.referrer_domain,
+        source=r.source,
+        channel=r.channel,
+        utm_source=r.utm_source,
+        utm_medium=r.utm_medium,
+        utm_campaign=r.utm_campaign,
+        utm_term=r.utm_term,
+        utm_content=r.utm_content,
+        country=r.country,
+        browser=r.browser,
+        os=r.os,
+        device=r.device,
+    )
+
+
+EventKey = tuple[int, int, str, str]
+
+
+def key_of(e: Event) -> EventKey:
+    """Enough to tell one event from another that arrived in the same millisecond."""
+    return (e.ts, e.session_id, e.name, e.pathname)
+
+
+async def fill_locked(
+    engine: AsyncEngine,
+    site_id: int,
+    window: SiteWindow,
+    admits: Callable[[Event], bool],
+    now_ms: int,
+) -> set[EventKey]:
+    """A locked view's window (app/live/lock.py): today's events replayed through its filter
+    (those before the window count in today's totals only, there is no filtered aggregate to
+    preload); the keys of the last minute's replayed events, so the hub can drop the events
+    that arrived meanwhile and were replayed too."""
+    since = (window.cur - WINDOW_MINUTES + 1) * MINUTE_MS
+    start = min(since, window.today.start)
+    query = (
+        select(*_COLUMNS)
+        .where(_c.site_id == site_id, _c.ts >= start, _c.ts <= now_ms)
+        .order_by(_c.ts, _c.id)
+    )
+    recent: set[EventKey] = set()
+    async with engine.connect() as conn:
+        result = await conn.stream(query.execution_options(yield_per=PARTITION_ROWS))
+        async for rows in result.partitions():
+            for r in rows:
+                e = _event(site_id, r)
+                if not admits(e):
+                    continue
+                if e.ts < since:
+                    window.today.add(e)
+                else:
+                    window.add(e)
+                if e.ts >= now_ms - MINUTE_MS:
+                    recent.add(key_of(e))
+    return recent

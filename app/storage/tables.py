@@ -340,7 +340,25 @@ share_links = Table(
     Column("password_hash", String(200)),
     Column("created_at", BigInteger, nullable=False),
     Column("revoked_at", BigInteger),
+    # Issue 21: a JSON list of the https origins that may frame its embeds, and a locked filter
+    # (Pulse's filter syntax) ANDed into everything the link shows.
+    Column("embed_origins", Text, nullable=False, server_default="[]"),
+    Column("filter", Text, nullable=False, server_default=""),
     UniqueConstraint("slug", name="uq_share_links_slug"),
+)
+
+# Kiosk links (issue 21): one site's wall display without a login; the token only as SHA-256.
+kiosk_links = Table(
+    "kiosk_links",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("site_id", Integer, nullable=False),
+    Column("token_hash", String(64), nullable=False),
+    Column("label", String(200), nullable=False, server_default=""),
+    Column("filter", Text, nullable=False, server_default=""),
+    Column("created_at", BigInteger, nullable=False),
+    Column("revoked_at", BigInteger),
+    UniqueConstraint("token_hash", name="uq_kiosk_links_token"),
 )
 
 # Process-wide secrets (the key that signs share-link cookies), made by migration 0004 so every

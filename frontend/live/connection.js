@@ -21,6 +21,18 @@
     return Math.max(BACKOFF_FLOOR_MS, Math.random() * ceiling);
   }
 
+  /* A kiosk screen or an embed has no cookie: its link (?kiosk=<token> or ?share=<slug> in the
+     page's address) goes along with the socket and the REST fallback. */
+  function linkParams() {
+    var page = new URLSearchParams(location.search);
+    var extra = "";
+    ["kiosk", "share"].forEach(function (name) {
+      var value = page.get(name);
+      if (value) extra += "&" + name + "=" + encodeURIComponent(value);
+    });
+    return extra;
+  }
+
   function connect(site, handlers) {
     var attempt = 0;
     var failures = 0;
@@ -29,10 +41,10 @@
     var pollTimer = null;
     var watchdog = null;
     var format = window.MessagePack ? "msgpack" : "json";
-    var query = "site=" + encodeURIComponent(site) + "&format=" + format;
+    var query = "site=" + encodeURIComponent(site) + "&format=" + format + linkParams();
     var scheme = location.protocol === "https:" ? "wss:" : "ws:";
     var wsUrl = scheme + "//" + location.host + "/ws/live?" + query;
-    var restUrl = "/api/v1/sites/" + encodeURIComponent(site) + "/realtime";
+    var restUrl = "/api/v1/sites/" + encodeURIComponent(site) + "/realtime?" + linkParams().slice(1);
 
     function status(state) {
       handlers.onStatus(state);

@@ -380,6 +380,40 @@ def test_every_endpoint_answers_as_documented(server: ContractServer, doc: dict[
     call("post", share, slug_path, 401, headers=none, data={**csrf, "password": "wrong"})
     call("post", share, slug_path, 303, headers=none, data={**csrf, "password": PASSWORD})
     call("post", share, "/share/nope", 404, headers=none)
+    # Embeds and kiosks (issue 21).
+    patch_share = "/api/admin/shares/{share_id}"
+    framed = {"embed_origins": ["https://blog.example"], "filter": "country==DE"}
+    shared_id = open_link.json()["id"]
+    changed = call("patch", patch_share, f"/api/admin/shares/{shared_id}", 200, json=framed)
+    assert changed.json()["embed_origins"] == ["https://blog.example"]
+    bad_origin = {"embed_origins": ["http://blog.example/x"]}
+    refused = call("patch", patch_share, f"/api/admin/shares/{shared_id}", 400, json=bad_origin)
+    assert refused.json()["field"] == "embed_origins"
+    call("patch", patch_share, "/api/admin/shares/999999", 403, json={})
+    slug = open_link.json()["slug"]
+    for kind in ("live-card", "counter"):
+        widget = f"/share/{{slug}}/{kind}"
+        page = call("get", widget, f"/share/{slug}/{kind}?theme=dark", 200, headers=none)
+        assert "frame-ancestors https://blog.example" in page.headers["Content-Security-Policy"]
+        call("get", widget, f"/share/{slug}/{kind}?theme=pink", 400, headers=none)
+        call("get", widget, f"/share/{locked.json()['slug']}/{kind}", 403, headers=none)
+        call("get", widget, f"/share/nope/{kind}", 404, headers=none)
+    call("get", "/embed.js", "/embed.js", 200, headers=none)
+    kiosks = "/api/admin/sites/{domain}/kiosks"
+    kiosk = call("post", kiosks, f"/api/admin/sites/{SITE}/kiosks", 200, json={"label": "TV"})
+    call("post", kiosks, f"/api/admin/sites/{SITE}/kiosks", 400, json={"filter": "nope==1"})
+    call("post", kiosks, "/api/admin/sites/no.example/kiosks", 404, json={})
+    call("get", kiosks, f"/api/admin/sites/{SITE}/kiosks", 200)
+    call("get", kiosks, f"/api/admin/sites/{SITE}/kiosks", 403, headers=call.reader)
+    call("get", kiosks, "/api/admin/sites/no.example/kiosks", 404)
+    call("get", "/kiosk/{token}", kiosk.json()["path"], 303, headers=none)
+    call("get", "/kiosk/{token}", "/kiosk/k_nope", 404, headers=none)
+    kiosk_id = kiosk.json()["kiosk"]["id"]
+    call("delete", "/api/admin/kiosks/{kiosk_id}", f"/api/admin/kiosks/{kiosk_id}", 200)
+    call("delete", "/api/admin/kiosks/{kiosk_id}", "/api/admin/kiosks/999999", 403)
+    call("get", share, f"/share/{slug}?embed=1&theme=nope", 400, headers=none)
+    call("get", share, f"{slug_path}?embed=1", 403, headers=none)
+
     call("delete", "/api/admin/shares/{share_id}", f"/api/admin/shares/{locked.json()['id']}", 200)
     login = call("get", "/login", "/login", 200, headers=none)
     csrf = {"csrf_token": _csrf(login), "email": "viewer@demo.example"}

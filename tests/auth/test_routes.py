@@ -37,6 +37,12 @@ PUBLIC = {
     "/api/auth/reset",  # the same 202 for any address, rate-limited
     "/reset/<token>",  # the emailed link is the credential
     "/share/<slug>",
+    # Issue 21: the link is the credential (a frame elsewhere, a TV: no cookie); the widget
+    # pages answer only for a live link without a password (tests/embeds).
+    "/share/<slug>/live-card",
+    "/share/<slug>/counter",
+    "/embed.js",
+    "/kiosk/<token>",
     # Public by decision (ARCHITECTURE.md, "Accounts"): the API's description, the same for
     # every instance of this code, like Plausible's public API docs; it names no site and no
     # number, and every route it documents is guarded. Proven below.

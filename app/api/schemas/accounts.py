@@ -91,6 +91,24 @@ class Share(Body):
     revoked_at: int | None
     has_password: bool
     path: str
+    embed_origins: list[str]  # may frame its embeds (issue 21)
+    filter: str  # locked: ANDed into every report and snapshot ('' for none)
+
+
+class Kiosk(Body):
+    id: int
+    site_id: int
+    domain: str
+    label: str
+    filter: str
+    created_at: int
+    revoked_at: int | None
+
+
+class CreatedKiosk(Body):
+    kiosk: Kiosk
+    token: str  # shown this once; only its SHA-256 is stored
+    path: str  # /kiosk/<token>
 
 
 class GoalProperty(Body):
