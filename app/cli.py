@@ -208,9 +208,11 @@ def build_parser() -> argparse.ArgumentParser:
     from app.backup import add_parsers as add_backup_parsers
     from app.copy import add_parser as add_copy_parser
     from app.export import add_parser as add_export_parser
+    from app.imports.cli import add_parser as add_import_parser
 
     add_backup_parsers(sub)
     add_export_parser(sub)
+    add_import_parser(sub)
     add_copy_parser(sub)
     for command in sub.choices.values():
         if command.get_default("run") is not None:

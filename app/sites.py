@@ -49,6 +49,17 @@ SITE_DATA_TABLES = (
     "alert_deliveries",
     "annotations",
     "invitations",
+    "imports",
+    "imported_visitors",
+    "imported_sources",
+    "imported_pages",
+    "imported_entry_pages",
+    "imported_exit_pages",
+    "imported_custom_events",
+    "imported_locations",
+    "imported_devices",
+    "imported_browsers",
+    "imported_operating_systems",
 )
 
 

@@ -54,8 +54,17 @@ EXPLAIN = Param(
 )
 
 
+IMPORTED = Param(
+    "imported",
+    "false: leave imported history (pulse import) out; by default its days count where the "
+    'report can use them, and the answer says `"imported": true`',
+    choices=("true", "false"),
+    default="true",
+)
+
+
 def document(path: str, summary: str, params: Sequence[Param], csv: bool = False) -> None:
-    ENDPOINTS.append(Endpoint(path, summary, (*params, EXPLAIN), csv))
+    ENDPOINTS.append(Endpoint(path, summary, (*params, IMPORTED, EXPLAIN), csv))
 
 
 def report_replies(body: Any, example: Any, csv: bool = False) -> tuple[Reply, ...]:
@@ -83,7 +92,8 @@ def scope_for(site: Site, values: dict[str, Any], first_day: date | None = None)
         compare_days=(values.get("compare_from"), values.get("compare_to")),
     )
     filters = tuple(parse(values.get("filter")))
-    return Scope(site.id, period, filters, columns=runtime().column_cache)
+    with_imported = values.get("imported", "true") != "false"
+    return Scope(site.id, period, filters, imported=with_imported, columns=runtime().column_cache)
 
 
 async def with_goals(scope: Scope) -> Scope:
@@ -110,7 +120,7 @@ async def answer(
 ) -> Response:
     site = await readable_site(domain)
     try:
-        values = parse_all((*params, EXPLAIN), request.args if args is None else args)
+        values = parse_all((*params, IMPORTED, EXPLAIN), request.args if args is None else args)
         everything = values.get("range") == "all"
         first_day = await first_local_day(runtime().engine, site) if everything else None
         scope = await with_goals(scope_for(site, values, first_day))
