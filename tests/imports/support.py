@@ -15,9 +15,8 @@ PERIOD = "range=custom&from=2025-06-01&to=2025-06-03"
 
 
 async def pulse_import(settings: Settings, command: str, *files: Path, **extra: Any) -> str:
-    args = argparse.Namespace(
-        import_command=command, files=[str(f) for f in files], site=SITE, **extra
-    )
+    options = {"site": SITE, **extra}
+    args = argparse.Namespace(import_command=command, files=[str(f) for f in files], **options)
     return await _run(args, settings)
 
 
