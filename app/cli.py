@@ -186,6 +186,12 @@ def build_parser() -> argparse.ArgumentParser:
     upd.add_argument("--timezone", help="IANA zone, e.g. Europe/Berlin")
     upd.add_argument("--identity", choices=["local", "cookieless"])
     upd.add_argument("--umami-id", help="the site's Umami website id, a UUID ('' clears it)")
+    upd.add_argument(
+        "--keep-raw-days",
+        type=int,
+        help="purge raw events and sessions older than N days (0: keep forever); rollups and "
+        "sealed columns stay",
+    )
     _site_rule_options(upd)
     site_sub.add_parser("list", help="list sites")
     rm = site_sub.add_parser("remove", help="remove a site and all its data")

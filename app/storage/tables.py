@@ -46,6 +46,7 @@ sites = Table(
     # Raw events and sessions older than this many days are purged (app/retention_purge.py);
     # NULL keeps them forever. Rollups, sketches and sealed columns stay.
     Column("keep_raw_days", Integer),
+    Column("raw_purged_before", BigInteger),  # UTC ms: raw rows before it are gone
     UniqueConstraint("domain", name="uq_sites_domain"),
     UniqueConstraint("umami_id", name="uq_sites_umami_id"),
 )

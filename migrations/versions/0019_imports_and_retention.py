@@ -63,6 +63,7 @@ ROW_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 def upgrade() -> None:
     with op.batch_alter_table("sites") as batch:
         batch.add_column(sa.Column("keep_raw_days", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("raw_purged_before", sa.BigInteger(), nullable=True))
     op.create_table(
         "imports",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -99,4 +100,5 @@ def downgrade() -> None:
     op.drop_index("ix_imports_site", table_name="imports")
     op.drop_table("imports")
     with op.batch_alter_table("sites") as batch:
+        batch.drop_column("raw_purged_before")
         batch.drop_column("keep_raw_days")

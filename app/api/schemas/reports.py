@@ -38,6 +38,8 @@ class Summary(Body):
     # imported days in the period do not (absent when the period holds none).
     imported: bool | UnsetType = UNSET
     imported_excluded: str | UnsetType = UNSET
+    # "raw events purged before <date>": the answer read raw rows a retention purge removed.
+    partial: str | UnsetType = UNSET
 
 
 class SeriesPoint(Body):
@@ -69,6 +71,8 @@ class Timeseries(Body):
     # imported days in the period do not (absent when the period holds none).
     imported: bool | UnsetType = UNSET
     imported_excluded: str | UnsetType = UNSET
+    # "raw events purged before <date>": the answer read raw rows a retention purge removed.
+    partial: str | UnsetType = UNSET
 
 
 class BreakdownRow(Body):
@@ -100,6 +104,8 @@ class Breakdown(Body):
     # imported days in the period do not (absent when the period holds none).
     imported: bool | UnsetType = UNSET
     imported_excluded: str | UnsetType = UNSET
+    # "raw events purged before <date>": the answer read raw rows a retention purge removed.
+    partial: str | UnsetType = UNSET
 
 
 class FlowNode(Body):
@@ -134,6 +140,8 @@ class Flows(Body):
     # imported days in the period do not (absent when the period holds none).
     imported: bool | UnsetType = UNSET
     imported_excluded: str | UnsetType = UNSET
+    # "raw events purged before <date>": the answer read raw rows a retention purge removed.
+    partial: str | UnsetType = UNSET
 
 
 class RetentionCell(Body):
@@ -157,6 +165,8 @@ class Retention(Body):
     # imported days in the period do not (absent when the period holds none).
     imported: bool | UnsetType = UNSET
     imported_excluded: str | UnsetType = UNSET
+    # "raw events purged before <date>": the answer read raw rows a retention purge removed.
+    partial: str | UnsetType = UNSET
 
 
 class FunnelStep(Body):
@@ -175,6 +185,8 @@ class Funnel(Body):
     # imported days in the period do not (absent when the period holds none).
     imported: bool | UnsetType = UNSET
     imported_excluded: str | UnsetType = UNSET
+    # "raw events purged before <date>": the answer read raw rows a retention purge removed.
+    partial: str | UnsetType = UNSET
 
 
 class PropertyKey(Body):
