@@ -77,6 +77,9 @@ def create_app(
     app.register_blueprint(alerts.bp)  # alert rules and their deliveries (issue 20)
     app.register_blueprint(email_reports.bp)  # scheduled email reports (issue 20)
     app.register_blueprint(annotation_api.bp)
+    from app.api import imports as import_api
+
+    app.register_blueprint(import_api.bp)  # imported history (issue 18)
     app.register_blueprint(original.bp)  # the original /api/analytics/* (issue 5)
     app.register_blueprint(openapi.bp)  # /openapi.json (issue 5)
     from app.api import statsapi

@@ -204,6 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
     upd.add_argument("--timezone", help="IANA zone, e.g. Europe/Berlin")
     upd.add_argument("--identity", choices=["local", "cookieless"])
     upd.add_argument("--umami-id", help="the site's Umami website id, a UUID ('' clears it)")
+    upd.add_argument(
+        "--keep-raw-days",
+        type=int,
+        help="purge raw events and sessions older than N days (0: keep forever); rollups and "
+        "sealed columns stay",
+    )
     _site_rule_options(upd)
     site_sub.add_parser("list", help="list sites")
     rm = site_sub.add_parser("remove", help="remove a site and all its data")
@@ -234,9 +240,11 @@ def build_parser() -> argparse.ArgumentParser:
     from app.backup import add_parsers as add_backup_parsers
     from app.copy import add_parser as add_copy_parser
     from app.export import add_parser as add_export_parser
+    from app.imports.cli import add_parser as add_import_parser
 
     add_backup_parsers(sub)
     add_export_parser(sub)
+    add_import_parser(sub)
     add_copy_parser(sub)
     for command in sub.choices.values():
         if command.get_default("run") is not None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import functools
 import gc
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 MAINTENANCE_INTERVAL_S = 3600.0
 # How often the sealer looks for past hours to store as columns (app/storage/columns.py).
 SEAL_INTERVAL_S = 60.0
+# Retention purges: hourly is plenty for a setting counted in days.
+RETENTION_INTERVAL_S = 3600.0
 
 
 def _tune_garbage_collector() -> None:
@@ -103,6 +105,10 @@ class Runtime:
         # Email (issue 20): alerts, reports, invitations and password resets send through it.
         self.mailer = Mailer.from_settings(
             settings.smtp_url, settings.smtp_from, settings.smtp_timeout_ms
+        )
+        # Retention (issue 18): sites' raw rows past keep_raw_days, purged in writer-sized chunks.
+        self.scheduler.add(
+            "retention", RETENTION_INTERVAL_S, self.purge_raw, delay_s=60, exclusive=True
         )
         # Alerts (issue 20): rules evaluated on the live windows at every tick.
         self.alerts = AlertEngine(settings, clock, self.engine, self.sites, self.live)
@@ -234,6 +240,18 @@ class Runtime:
         sealed = await self.seal_pending()
         if sealed:
             log.info("sealed %d hours of sessions as columns", sealed)
+
+    async def purge_raw(self) -> Any:
+        """One retention pass (app/retention_purge.py); the sites reloaded after it, so
+        reports see how far each purge went."""
+        from app.retention_purge import purge_all
+
+        await self.sites.reload()
+        done = await purge_all(
+            self.writer.run_job, self.sites.all(), self.clock.now_ms(), self.seal_pending
+        )
+        await self.sites.reload()
+        return done
 
     async def _salts_job(self) -> None:
         await self.salts.refresh(self.clock.now_ms())

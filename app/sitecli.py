@@ -37,9 +37,13 @@ async def run_site_command(args: argparse.Namespace, settings: Settings) -> int:
                     identity_mode=args.identity,
                     umami_id=args.umami_id,
                     **_rules(args),
+                    **({} if args.keep_raw_days is None else {"keep_raw_days": args.keep_raw_days}),
                 )
             umami = f", Umami id {site.umami_id}" if site.umami_id else ""
-            print(f"updated site {site.domain} ({site.timezone}, {site.identity_mode}{umami})")
+            kept = f", raw events kept {site.keep_raw_days} days" if site.keep_raw_days else ""
+            print(
+                f"updated site {site.domain} ({site.timezone}, {site.identity_mode}{umami}{kept})"
+            )
             return 0
         if args.site_command == "remove":
             if not args.yes:

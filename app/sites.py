@@ -51,6 +51,17 @@ SITE_DATA_TABLES = (
     "annotations",
     "invitations",
     "email_reports",
+    "imports",
+    "imported_visitors",
+    "imported_sources",
+    "imported_pages",
+    "imported_entry_pages",
+    "imported_exit_pages",
+    "imported_custom_events",
+    "imported_locations",
+    "imported_devices",
+    "imported_browsers",
+    "imported_operating_systems",
 )
 
 
@@ -66,6 +77,10 @@ class Site:
     allowed_hostnames: tuple[str, ...] = ()
     excluded_ips: tuple[str, ...] = ()
     excluded_paths: tuple[str, ...] = ()
+    # Retention (app/retention_purge.py): raw events and sessions older than this many days are
+    # purged (None: kept forever); `raw_purged_before` is how far the last purge went (UTC ms).
+    keep_raw_days: int | None = None
+    raw_purged_before: int | None = None
 
     @property
     def cookieless(self) -> bool:
@@ -92,6 +107,23 @@ def validate_timezone(name: str) -> str:
     return name
 
 
+# Raw rows of the current and previous day feed sessions still open and hours not yet sealed.
+MIN_KEEP_RAW_DAYS, MAX_KEEP_RAW_DAYS = 2, 36_500
+
+
+def validate_keep_raw_days(value: Any) -> int | None:
+    """Days of raw events to keep: a whole number 2..36500, or None / 0 for forever."""
+    if value is None or value == 0:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SiteError("keep_raw_days must be a whole number of days (or null)")
+    if not MIN_KEEP_RAW_DAYS <= value <= MAX_KEEP_RAW_DAYS:
+        raise SiteError(
+            f"keep_raw_days must be {MIN_KEEP_RAW_DAYS}..{MAX_KEEP_RAW_DAYS} (0 or null: forever)"
+        )
+    return value
+
+
 RULE_FIELDS = ("allowed_hostnames", "excluded_ips", "excluded_paths")
 
 
@@ -107,7 +139,9 @@ def site_from_row(row: Any) -> Site:
         row.timezone,
         row.identity_mode,
         row.umami_id,
-        *(_split(getattr(row, name)) for name in RULE_FIELDS),
+        **{name: _split(getattr(row, name)) for name in RULE_FIELDS},
+        keep_raw_days=getattr(row, "keep_raw_days", None),
+        raw_purged_before=getattr(row, "raw_purged_before", None),
     )
 
 
@@ -201,14 +235,15 @@ async def update_site(
     allowed_hostnames: Sequence[str] | None = None,
     excluded_ips: Sequence[str] | None = None,
     excluded_paths: Sequence[str] | None = None,
+    keep_raw_days: int | None | str = "keep",
 ) -> Site:
     """Change the given settings of a site (None keeps a setting; umami_id "" and an empty rule
-    list clear it)."""
+    list clear it; keep_raw_days None or 0 keeps raw events forever)."""
     domain = normalise_domain(domain)
     row = (await conn.execute(select(sites).where(sites.c.domain == domain))).first()
     if row is None:
         raise SiteError(f"no site {domain}")
-    changes: dict[str, str | None] = dict(
+    changes: dict[str, str | int | None] = dict(
         normalise_rules(
             allowed_hostnames=allowed_hostnames,
             excluded_ips=excluded_ips,
@@ -223,6 +258,8 @@ async def update_site(
         if identity_mode not in IDENTITY_MODES:
             raise SiteError(f"identity mode must be one of {', '.join(IDENTITY_MODES)}")
         changes["identity_mode"] = identity_mode
+    if keep_raw_days != "keep":
+        changes["keep_raw_days"] = validate_keep_raw_days(keep_raw_days)
     if umami_id is not None:
         changes["umami_id"] = new_id = normalise_umami_id(umami_id)
         taken = select(sites.c.domain).where(sites.c.umami_id == new_id, sites.c.id != row.id)

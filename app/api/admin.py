@@ -36,7 +36,7 @@ from app.auth.render import render
 from app.sites import Site, SiteError, add_site, list_sites, remove_site, update_site
 
 bp = Blueprint("admin", __name__)
-SITE_FIELDS = ("name", "timezone", "identity_mode", "umami_id")
+SITE_FIELDS = ("name", "timezone", "identity_mode", "umami_id", "keep_raw_days")
 RULE_FIELDS = ("allowed_hostnames", "excluded_ips", "excluded_paths")
 Failures = (SiteError, users.UserError, tokens.TokenError, PasswordError, ValueError, TypeError)
 

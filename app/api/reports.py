@@ -23,12 +23,14 @@ from app.api.contract import CSV, TEXT, Reply, errors, json_response, ok
 from app.api.errors import error_response
 from app.api.params import Param, ParamError, parse_all
 from app.api.schemas.reports import Explained
+from app.clock import HOUR_MS
 from app.goals.store import find_goals
 from app.queries import planner
 from app.queries.filters import GOAL, FilterError, parse
 from app.queries.history import first_local_day
-from app.queries.period import PeriodError, resolve
+from app.queries.period import PeriodError, previous, resolve
 from app.queries.scope import Scope
+from app.retention_purge import purged_note
 from app.sites import Site
 
 Query = Callable[[AsyncConnection, Scope, dict[str, Any]], Awaitable[dict[str, Any]]]
@@ -54,8 +56,17 @@ EXPLAIN = Param(
 )
 
 
+IMPORTED = Param(
+    "imported",
+    "false: leave imported history (pulse import) out; by default its days count where the "
+    'report can use them, and the answer says `"imported": true`',
+    choices=("true", "false"),
+    default="true",
+)
+
+
 def document(path: str, summary: str, params: Sequence[Param], csv: bool = False) -> None:
-    ENDPOINTS.append(Endpoint(path, summary, (*params, EXPLAIN), csv))
+    ENDPOINTS.append(Endpoint(path, summary, (*params, IMPORTED, EXPLAIN), csv))
 
 
 def report_replies(body: Any, example: Any, csv: bool = False) -> tuple[Reply, ...]:
@@ -83,7 +94,8 @@ def scope_for(site: Site, values: dict[str, Any], first_day: date | None = None)
         compare_days=(values.get("compare_from"), values.get("compare_to")),
     )
     filters = tuple(parse(values.get("filter")))
-    return Scope(site.id, period, filters, columns=runtime().column_cache)
+    with_imported = values.get("imported", "true") != "false"
+    return Scope(site.id, period, filters, imported=with_imported, columns=runtime().column_cache)
 
 
 async def with_goals(scope: Scope) -> Scope:
@@ -113,7 +125,7 @@ async def answer(
 ) -> Response:
     site = await readable_site(domain)
     try:
-        values = parse_all((*params, EXPLAIN), request.args if args is None else args)
+        values = parse_all((*params, IMPORTED, EXPLAIN), request.args if args is None else args)
         everything = values.get("range") == "all"
         first_day = await first_local_day(runtime().engine, site) if everything else None
         scope = await with_goals(scope_for(site, values, first_day))
@@ -124,9 +136,26 @@ async def answer(
     except FilterError as exc:
         return error_response(400, str(exc), "filter")
     result, plans = await run_report(query, scope, values)
+    if site.raw_purged_before and "partial" in getattr(body, "__struct_fields__", ()):
+        compared = values.get("compare") not in (None, "none")
+        if reads_purged(site.raw_purged_before, scope, plans, compared):
+            result["partial"] = purged_note(site.raw_purged_before)
     if as_csv is not None:
         return await respond(csv_response(*as_csv(result)), plans)
     return await respond(json_response(body, result), plans)
+
+
+def reads_purged(
+    purged_before: int, scope: Scope, plans: list[dict[str, Any]], compared: bool
+) -> bool:
+    """Whether a report read raw rows (the SQL path) over a period reaching before a purge:
+    rollups and sealed columns keep their numbers, a scan of the rows does not."""
+    period = scope.period
+    edged = any(b % HOUR_MS for b in period.bounds)  # part-hour ends are rolled up from rows
+    if not edged and not any(p["path"] == planner.SQL for p in plans):
+        return False
+    start = previous(scope.period).start if compared else scope.period.start
+    return min(start, scope.period.start) < purged_before
 
 
 async def run_report(

@@ -25,6 +25,7 @@ from app.api.params import (
 from app.api.reports import answer, document, report_replies
 from app.api.schemas import examples
 from app.api.schemas import reports as bodies
+from app.queries import imported
 from app.queries.breakdown import (
     DIMENSIONS,
     EVENT_SORTS,
@@ -38,6 +39,7 @@ from app.queries.filters import GOAL, FilterError, parse
 from app.queries.flows import MAX_DEPTH, flows
 from app.queries.funnel import FunnelError, funnel, parse_steps
 from app.queries.period import mark_partial, previous
+from app.queries.planner import Question
 from app.queries.properties import property_keys
 from app.queries.retention import COHORTS, retention
 from app.queries.scope import METRICS, Scope
@@ -112,6 +114,13 @@ document(
 )
 document(f"{OPEN}/funnel", "Visitors reaching each ordered step within a session", FUNNEL_PARAMS)
 document(f"{OPEN}/properties", "Custom-event property keys in the period, busiest first", PERIOD)
+
+
+async def native_only(
+    conn: AsyncConnection, scope: Scope, kind: str, result: dict[str, Any]
+) -> dict[str, Any]:
+    """A report imported days cannot count in says so when its period holds some."""
+    return (await imported.lookup(conn, Question(kind), scope)).mark(result)
 
 
 @bp.get("/api/v1/dimensions")
@@ -217,7 +226,8 @@ async def flows_route(site: str) -> Response:
         args.setlist("from", [v for v in args.getlist("from") if not v.startswith("/")])
 
     async def run(conn: AsyncConnection, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        return await flows(conn, scope, p["depth"], start_page, p["limit"])
+        result = await flows(conn, scope, p["depth"], start_page, p["limit"])
+        return await native_only(conn, scope, "flows", result)
 
     return await answer(site, FLOWS_PARAMS, run, bodies.Flows, args=args)
 
@@ -226,7 +236,9 @@ async def flows_route(site: str) -> Response:
 @responds(*report_replies(bodies.Retention, examples.RETENTION))
 async def retention_route(site: str) -> Response:
     async def run(conn: AsyncConnection, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        return await retention(conn, scope, p["cohort"])
+        return await native_only(
+            conn, scope, "retention", await retention(conn, scope, p["cohort"])
+        )
 
     return await answer(site, RETENTION_PARAMS, run, bodies.Retention)
 
@@ -249,6 +261,6 @@ async def funnel_route(site: str) -> Response:
         return error_response(400, str(exc), "steps")
 
     async def run(conn: AsyncConnection, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        return await funnel(conn, scope, steps)
+        return await native_only(conn, scope, "funnel", await funnel(conn, scope, steps))
 
     return await answer(site, FUNNEL_PARAMS, run, bodies.Funnel)

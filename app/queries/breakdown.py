@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, case, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.dimensions import API_NAMES, SESSION_COLUMNS, lookup, prop_value
-from app.queries import column_items, columnar, rollup_reads
+from app.queries import column_items, columnar, imported, rollup_reads
 from app.queries.filters import GOAL, row_condition
 from app.queries.planner import ROLLUPS, Question, plan
 from app.queries.scope import Scope, derive, event_value, metrics_query, rate, s, where
@@ -52,34 +52,83 @@ async def breakdown(
 ) -> dict[str, Any]:
     """Rows per value, sorted and paged, with the period's totals (None when `totals` is
     False: the dashboard does not show them, and a filtered report pays a second scan)."""
-    rows, total = await _rows(conn, scope, dimension, totals)
+    rows, total, found = await _rows(conn, scope, dimension, totals)
     if any(f.dim == GOAL for f in scope.filters):
         # Plausible's goal filter: each row's converted visitors over all its visitors.
         others = replace(scope, filters=tuple(f for f in scope.filters if f.dim != GOAL))
-        everyone, all_total = await _rows(conn, others, dimension, totals)
+        everyone, all_total, _ = await _rows(conn, others, dimension, totals)
         conversions(rows, total, everyone, all_total)
     key = sort or ("visitors" if is_session_dimension(dimension) else "count")
     rows.sort(key=lambda r: str(r["value"]))  # ties in a stable order: by value
     rows.sort(key=lambda r: r[key], reverse=descending)
-    return {
-        "dimension": dimension,
-        "period": period_json(scope.period),
-        "sort": key,
-        "order": "desc" if descending else "asc",
-        "limit": limit,
-        "offset": offset,
-        "total_rows": len(rows),
-        "totals": total if totals else None,
-        "results": rows[offset : offset + limit],
-    }
+    return found.mark(
+        {
+            "dimension": dimension,
+            "period": period_json(scope.period),
+            "sort": key,
+            "order": "desc" if descending else "asc",
+            "limit": limit,
+            "offset": offset,
+            "total_rows": len(rows),
+            "totals": total if totals else None,
+            "results": rows[offset : offset + limit],
+        }
+    )
 
 
 async def _rows(
     conn: AsyncConnection, scope: Scope, dimension: str, totals: bool
-) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None, imported.Found]:
+    """Rows and totals, imported days included where the planner says they count."""
+    question = Question("breakdown", dimension)
     if is_session_dimension(dimension):
-        return await _by_session(conn, scope, dimension, totals)
-    return await _by_event(conn, scope, dimension)
+        labelled, summed = await _by_session(conn, scope, dimension, totals)
+        found = await imported.lookup(conn, question, scope)
+        if found.used:
+            labelled, summed = await _session_imported(conn, scope, found, labelled, summed)
+        return _session_rows(labelled), _pick(summed), found
+    rows, total = await _by_event(conn, scope, dimension)
+    found = await imported.lookup(conn, question, scope)
+    if found.used:
+        await _event_imported(conn, scope, found, rows, total)
+    return rows, total, found
+
+
+async def _session_imported(
+    conn: AsyncConnection,
+    scope: Scope,
+    found: imported.Found,
+    labelled: Iterable[tuple[Any, Any]],
+    summed: Any,
+) -> tuple[list[tuple[Any, Any]], Any]:
+    extra = await imported.by_label(conn, scope.site_id, found)
+    merged: dict[Any, Any] = dict(labelled)
+    for value, counts in extra.items():
+        merged[value] = imported.plus(merged.get(value), [counts])
+    if summed is not None:
+        summed = imported.plus(summed, extra.values())
+    return list(merged.items()), summed
+
+
+async def _event_imported(
+    conn: AsyncConnection,
+    scope: Scope,
+    found: imported.Found,
+    rows: list[dict[str, Any]],
+    total: dict[str, Any],
+) -> None:
+    extra = await imported.by_label(conn, scope.site_id, found)
+    by_value = {row["value"]: row for row in rows}
+    for value, counts in extra.items():
+        shown = "" if value is None else value
+        row = by_value.get(shown)
+        if row is None:
+            row = by_value[shown] = {"value": shown, "visitors": 0, "count": 0}
+            rows.append(row)
+        row["visitors"] += counts.visitors
+        row["count"] += counts.count
+        total["visitors"] += counts.visitors
+        total["count"] += counts.count
 
 
 def conversions(
@@ -107,24 +156,24 @@ def _session_column(dimension: str) -> ColumnElement[Any]:
 
 async def _by_session(
     conn: AsyncConnection, scope: Scope, dimension: str, totals: bool = True
-) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """Rows and totals from the rollups (no filters), else from sealed hours' columns (session
-    filters), else from a scan of the period's sessions."""
+) -> tuple[list[tuple[Any, Any]], Any]:
+    """Base counts per value and in total from the rollups (no filters), else from sealed
+    hours' columns (session filters), else from a scan of the period's sessions."""
     chosen = plan(Question("breakdown", dimension), scope)
     if chosen.path == ROLLUPS:
         found = await rollup_reads.by_value(conn, scope.site_id, scope.period, dimension)
         total = await rollup_reads.totals(conn, scope.site_id, scope.period) if totals else None
-        return _session_rows(found.items()), _pick(total)
+        return list(found.items()), total
     frame = await chosen.frame(conn, dims=[dimension])
     if frame is not None:
         labelled, summed = await columnar.off_loop(columnar.by_label, frame, dimension, totals)
-        return _session_rows(labelled), _pick(summed)
+        return list(labelled), summed
     condition = where(await chosen.sql_scope(conn), scope.period.start, scope.period.end)
     query = metrics_query(condition, _session_column(dimension), visitor_types=False)
-    rows = _session_rows((row.value, row) for row in await conn.execute(query))
+    rows = [(row.value, row) for row in await conn.execute(query)]
     if not totals:  # the exact totals are a second pass over the sessions
         return rows, None
-    return rows, _pick((await conn.execute(metrics_query(condition))).one())
+    return rows, (await conn.execute(metrics_query(condition))).one()
 
 
 def _session_rows(found: Iterable[tuple[Any, Any]]) -> list[dict[str, Any]]:

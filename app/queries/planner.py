@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.clock import DAY_MS, HOUR_MS
 from app.dimensions import UNSKETCHED
 from app.queries import columnar
+from app.queries.filters import GOAL, Filter
 from app.queries.period import Period
 from app.queries.scope import Scope
 from app.storage.tables import rollup_hours
@@ -228,6 +229,85 @@ async def _history_share(conn: AsyncConnection, site_id: int, period: Period) ->
     everything = (await conn.execute(select(total).where(mine))).scalar_one()
     inside = (await conn.execute(select(total).where(mine, *hours))).scalar_one()
     return inside / everything if everything else None
+
+
+# Imported history (app/queries/imported.py): the table answering a dimension, and its column.
+IMPORTED = "imported"
+IMPORTED_COLUMNS: dict[str, tuple[str, str]] = {
+    "source": ("imported_sources", "source"),
+    "referrer": ("imported_sources", "referrer"),
+    **{f"utm_{p}": ("imported_sources", f"utm_{p}") for p in ("source", "medium", "campaign",
+                                                              "term", "content")},
+    "entry_page": ("imported_entry_pages", "entry_page"),
+    "exit_page": ("imported_exit_pages", "exit_page"),
+    "country": ("imported_locations", "country"),
+    "device": ("imported_devices", "device"),
+    "browser": ("imported_browsers", "browser"),
+    "os": ("imported_operating_systems", "operating_system"),
+    "page": ("imported_pages", "page"),
+    "event": ("imported_custom_events", "name"),
+}  # fmt: skip
+# Tables of page views and custom events: visitors and a count, no sessions to sum.
+EVENT_TABLES = frozenset({"imported_pages", "imported_custom_events"})
+
+
+@dataclass(frozen=True)
+class ImportedRead:
+    """Which imported table answers a question: grouped by `column` (a breakdown), with at most
+    one filter, on a column the same table carries (as Plausible reads its imported tables)."""
+
+    table: str
+    column: str | None = None
+    filter: Filter | None = None
+    filter_column: str | None = None
+
+    def describe(self) -> str:
+        text = self.table
+        if self.filter is not None:
+            text += f" where {self.filter_column} {self.filter.op} {self.filter.value!r}"
+        return text
+
+
+def imported_read(q: Question, scope: Scope) -> ImportedRead | str:
+    """The imported table for `q`, or why imported days cannot count in it (the report then
+    answers from native data alone and says so)."""
+    if q.kind not in ("summary", "timeseries", "breakdown"):
+        return f"{q.kind}: imported history holds daily totals, not sessions or their paths"
+    if q.kind == "timeseries" and (q.period or scope.period).interval == "hour":
+        return "hourly buckets: imported history is per day"
+    if len(scope.filters) > 1:
+        return "more than one filter: an imported table carries one dimension"
+    table, column = "imported_visitors", None
+    if q.kind == "breakdown":
+        if q.dimension not in IMPORTED_COLUMNS:
+            return f"{q.dimension}: not in the imported tables"
+        table, column = IMPORTED_COLUMNS[q.dimension]
+    if not scope.filters:
+        return ImportedRead(table, column)
+    f = scope.filters[0]
+    found = IMPORTED_COLUMNS.get(f.dim) if f.dim != GOAL else None
+    if found is None:
+        return f"filter on {f.dim}: not in the imported tables"
+    if q.kind != "breakdown":
+        if found[0] in EVENT_TABLES:
+            return f"filter on {f.dim}: the imported {found[0]} table counts no sessions"
+        table = found[0]
+    if found[0] != table:
+        return f"filter on {f.dim} with a {q.dimension} breakdown: no imported table has both"
+    return ImportedRead(table, column, f, found[1])
+
+
+def note_imported(q: Question, read: ImportedRead | str) -> None:
+    """Record for ?explain=1 how imported days in the period were read (or why not)."""
+    plans = _EXPLAINED.get()
+    if plans is None:
+        return
+    if isinstance(read, ImportedRead):
+        reason = f"imported days read from {read.describe()}"
+    else:
+        reason = f"left out: {read}"
+    question = f"{q.describe()} (imported days)"
+    plans.append({"question": question, "path": IMPORTED, "reason": reason})
 
 
 @contextmanager

@@ -48,6 +48,9 @@ class Scope:
     filters: tuple[Filter, ...] = ()
     # Read `sessions` front to back rather than through the (site_id, start_ts) index (SQLite).
     scan: bool = False
+    # Imported history (app/queries/imported.py) counts where a report can use it; the API's
+    # `imported=false` leaves it out.
+    imported: bool = True
     # The Runtime's decoded sealed columns (None: a cache for this report only).
     columns: ColumnCache | None = field(default=None, compare=False, repr=False)
 

@@ -6,21 +6,37 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.queries import columnar, rollup_reads
+from app.queries import columnar, imported, rollup_reads
 from app.queries.period import Period, previous
 from app.queries.planner import ROLLUPS, Question, plan
 from app.queries.scope import METRICS, Scope, derive, metrics_query, where
 
 
 async def metrics_for(conn: AsyncConnection, scope: Scope, period: Period) -> dict[str, Any]:
-    chosen = plan(Question("summary", period=period), scope)
+    return (await measured(conn, scope, period))[0]
+
+
+async def measured(
+    conn: AsyncConnection, scope: Scope, period: Period
+) -> tuple[dict[str, Any], imported.Found]:
+    """The period's metrics, imported days included where they count, and how they did."""
+    question = Question("summary", period=period)
+    counts = await _native(conn, scope, period, question)
+    found = await imported.lookup(conn, question, scope, period)
+    if found.used:
+        counts = imported.plus(counts, await imported.totals(conn, scope.site_id, found))
+    return derive(counts), found
+
+
+async def _native(conn: AsyncConnection, scope: Scope, period: Period, question: Question) -> Any:
+    chosen = plan(question, scope)
     if chosen.path == ROLLUPS:
-        return derive(await rollup_reads.totals(conn, scope.site_id, period))
+        return await rollup_reads.totals(conn, scope.site_id, period)
     frame = await chosen.frame(conn)
     if frame is not None:
-        return derive(await columnar.off_loop(columnar.totals, frame))
+        return await columnar.off_loop(columnar.totals, frame)
     query = metrics_query(where(await chosen.sql_scope(conn), period.start, period.end))
-    return derive((await conn.execute(query)).one())
+    return (await conn.execute(query)).one()
 
 
 def change(current: float, before: float) -> float | None:
@@ -31,20 +47,21 @@ def change(current: float, before: float) -> float | None:
 
 
 async def summary(conn: AsyncConnection, scope: Scope, compare: bool = True) -> dict[str, Any]:
-    current = await metrics_for(conn, scope, scope.period)
+    current, found = await measured(conn, scope, scope.period)
     answer: dict[str, Any] = {"period": period_json(scope.period), "metrics": {}}
     before: dict[str, Any] | None = None
     if compare:
         prior = previous(scope.period)
-        before = await metrics_for(conn, scope, prior)
+        before, found_before = await measured(conn, scope, prior)
         answer["previous_period"] = period_json(prior)
+        found = found if found.used or found.excluded or not found_before.days else found_before
     for name in METRICS:
         entry: dict[str, Any] = {"value": current[name]}
         if before is not None:
             entry["previous"] = before[name]
             entry["change"] = change(current[name], before[name])
         answer["metrics"][name] = entry
-    return answer
+    return found.mark(answer)
 
 
 def period_json(period: Period) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.queries import columnar, rollup_reads
+from app.queries import columnar, imported, rollup_reads
 from app.queries.period import Period
 from app.queries.planner import ROLLUPS, Question, plan
 from app.queries.scope import METRICS, Scope, bucket_of, derive, metrics_query, s, where
@@ -19,22 +19,29 @@ async def timeseries(
     conn: AsyncConnection, scope: Scope, metrics: Sequence[str] = METRICS
 ) -> dict[str, Any]:
     period: Period = scope.period
-    chosen = plan(Question("timeseries"), scope)
+    question = Question("timeseries")
+    counted = list(await _native(conn, scope, period, question))
+    found = await imported.lookup(conn, question, scope)
+    if found.used:
+        extra = await imported.per_bucket(conn, scope.site_id, found, period)
+        counted = [imported.plus(c, extra[i]) if i in extra else c for i, c in enumerate(counted)]
+    return found.mark(_answer(period, metrics, counted))
+
+
+async def _native(
+    conn: AsyncConnection, scope: Scope, period: Period, question: Question
+) -> Sequence[Any]:
+    """Base counts per bucket, from the path the planner chose."""
+    chosen = plan(question, scope)
     frame = await chosen.frame(conn)
     if frame is not None:
-        counted = await columnar.off_loop(columnar.buckets, frame, period.bounds)
-        return _answer(period, metrics, counted)
+        return await columnar.off_loop(columnar.buckets, frame, period.bounds)
     if chosen.path == ROLLUPS:
-        return _answer(period, metrics, await rollup_reads.buckets(conn, scope.site_id, period))
+        return await rollup_reads.buckets(conn, scope.site_id, period)
     bucket = bucket_of(s.start_ts, period.bounds)
     query = metrics_query(where(await chosen.sql_scope(conn), period.start, period.end), bucket)
-    found = {row.value: derive(row) for row in await conn.execute(query)}
-    empty = derive(_Zero())
-    points = []
-    for i, label in enumerate(period.labels()):
-        values = found.get(i, empty)
-        points.append({"bucket": label, **{m: values[m] for m in metrics}})
-    return {"period": period_json(period), "metrics": list(metrics), "points": points}
+    found = {row.value: row for row in await conn.execute(query)}
+    return [found.get(i, _Zero()) for i in range(len(period.bounds) - 1)]
 
 
 def _answer(period: Period, metrics: Sequence[str], counted: Sequence[Any]) -> dict[str, Any]:

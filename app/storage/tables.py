@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     Float,
     Index,
     Integer,
@@ -42,6 +43,10 @@ sites = Table(
     Column("allowed_hostnames", Text, nullable=False, server_default=""),
     Column("excluded_ips", Text, nullable=False, server_default=""),
     Column("excluded_paths", Text, nullable=False, server_default=""),
+    # Raw events and sessions older than this many days are purged (app/retention_purge.py);
+    # NULL keeps them forever. Rollups, sketches and sealed columns stay.
+    Column("keep_raw_days", Integer),
+    Column("raw_purged_before", BigInteger),  # UTC ms: raw rows before it are gone
     UniqueConstraint("domain", name="uq_sites_domain"),
     UniqueConstraint("umami_id", name="uq_sites_umami_id"),
 )
@@ -477,3 +482,89 @@ password_resets = Table(
     UniqueConstraint("token_hash", name="uq_password_resets_token"),
     Index("ix_password_resets_user", "user_id"),
 )
+
+# Imported history (issue 18, app/imports/): daily aggregates from another tool's export, never
+# fake raw events. One row per local day (the site's zone) and value as the file gave it
+# (duplicates are summed when read, as Plausible does); `import_id` ties it to its import, so
+# `pulse import remove ID` takes exactly those rows away.
+imports = Table(
+    "imports",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("site_id", Integer, nullable=False),
+    Column("source", String(16), nullable=False),  # "plausible" | "umami"
+    Column("first_day", Date),
+    Column("last_day", Date),
+    Column("days", Integer, nullable=False),
+    Column("rows", Integer, nullable=False),
+    # The days left out because native data covers them, comma-separated ISO dates.
+    Column("skipped_days", Text, nullable=False, server_default=""),
+    Column("files", Text, nullable=False, server_default=""),
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_imports_site", "site_id"),
+)
+
+# Plausible's imported_* tables: (the key columns, the counters), as its CSV export has them.
+_SESSION_COUNTERS = ("visitors", "visits", "visit_duration", "bounces", "pageviews")
+IMPORTED_SHAPES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "imported_visitors": ((), ("visitors", "pageviews", "bounces", "visits", "visit_duration")),
+    "imported_sources": (
+        (
+            "source",
+            "referrer",
+            "utm_source",
+            "utm_medium",
+            "utm_campaign",
+            "utm_content",
+            "utm_term",
+        ),
+        ("pageviews", "visitors", "visits", "visit_duration", "bounces"),
+    ),  # fmt: skip
+    "imported_pages": (
+        ("hostname", "page"),
+        (
+            "visits",
+            "visitors",
+            "pageviews",
+            "total_scroll_depth",
+            "total_scroll_depth_visits",
+            "total_time_on_page",
+            "total_time_on_page_visits",
+        ),
+    ),  # fmt: skip
+    "imported_entry_pages": (
+        ("entry_page",),
+        ("visitors", "entrances", "visit_duration", "bounces", "pageviews"),
+    ),
+    "imported_exit_pages": (
+        ("exit_page",),
+        ("visitors", "visit_duration", "exits", "bounces", "pageviews"),
+    ),
+    "imported_custom_events": (("name", "link_url", "path"), ("visitors", "events")),
+    "imported_locations": (("country", "region", "city"), _SESSION_COUNTERS),
+    "imported_devices": (("device",), _SESSION_COUNTERS),
+    "imported_browsers": (("browser", "browser_version"), _SESSION_COUNTERS),
+    "imported_operating_systems": (
+        ("operating_system", "operating_system_version"),
+        _SESSION_COUNTERS,
+    ),
+}
+
+
+def _imported(name: str) -> Table:
+    keys, counters = IMPORTED_SHAPES[name]
+    return Table(
+        name,
+        metadata,
+        Column("id", EventId, primary_key=True, autoincrement=True),
+        Column("import_id", Integer, nullable=False),
+        Column("site_id", Integer, nullable=False),
+        Column("day", Date, nullable=False),
+        *(Column(key, Text, nullable=False, server_default="") for key in keys),
+        *(Column(counter, BigInteger, nullable=False, server_default="0") for counter in counters),
+        Index(f"ix_{name}_site_day", "site_id", "day"),
+        Index(f"ix_{name}_import", "import_id"),
+    )
+
+
+IMPORTED: dict[str, Table] = {name: _imported(name) for name in IMPORTED_SHAPES}

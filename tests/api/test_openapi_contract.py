@@ -32,12 +32,14 @@ from app.api.openapi import build
 from app.api.schemas.reports import Summary
 from app.settings import Settings
 from tests.conftest import FIREFOX
+from tests.imports.fixture import zip_bytes
 from tests.support.contract import check_answer, schema_validator, undeclared_routes
 from tests.support.server import ServerProcess, free_port, pulse_cli, pulse_serve
 from tests.support.smtp import Inbox, running_smtp
 
 SITE = "demo.example"
 OTHER = "other.example"
+IMPORTED_DAYS = "range=custom&from=2025-06-01&to=2025-06-03"
 UMAMI_ID = "2f6a5b1c-1111-4222-8333-444455556666"
 PASSWORD = "correct horse battery staple"
 BASE = "/api/v1/sites/{site}"
@@ -321,6 +323,19 @@ def test_every_endpoint_answers_as_documented(server: ContractServer, doc: dict[
     call("get", notes, f"{site}/annotations?from=2026-11-01&to=2026-11-30", 200)
     call("get", notes, f"{site}/annotations?from=nope", 400)
     call("delete", f"{notes}/{{note_id}}", f"{site}/annotations/{note.json()['id']}", 204)
+
+    # Imported history: a Plausible export uploaded, shown in a report, listed, removed.
+    imports = f"{BASE}/imports"
+    export = {"file": ("export.zip", zip_bytes(), "application/zip")}
+    made = call("post", imports, f"{site}/imports", 201, data={"source": "plausible"}, files=export)
+    call("post", imports, f"{site}/imports", 400, data={"source": "nope"}, files=export)
+    call("post", imports, f"{site}/imports", 403, headers=call.reader, data={}, files=export)
+    shown = call("get", f"{BASE}/summary", f"{site}/summary?{IMPORTED_DAYS}", 200)
+    assert shown.json()["imported"] is True
+    call("get", f"{BASE}/flows", f"{site}/flows?{IMPORTED_DAYS}&imported=false", 200)
+    call("get", imports, f"{site}/imports", 200)
+    call("delete", f"{imports}/{{import_id}}", f"{site}/imports/{made.json()['id']}", 204)
+    call("delete", f"{imports}/{{import_id}}", f"{site}/imports/{made.json()['id']}", 404)
 
     # Administration.
     call("get", "/api/me", "/api/me", 200)

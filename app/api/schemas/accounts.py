@@ -36,6 +36,8 @@ class AdminSite(Body):
     allowed_hostnames: list[str]
     excluded_ips: list[str]
     excluded_paths: list[str]
+    keep_raw_days: int | None = None  # raw events kept this many days (null: forever)
+    raw_purged_before: int | None = None  # UTC ms; raw rows before it were purged
 
 
 class AdminUser(Body):

@@ -34,6 +34,12 @@ class Summary(Body):
     metrics: dict[str, MetricValue]
     period: Period
     previous_period: Period | UnsetType = UNSET
+    # Imported history (app/queries/imported.py): true when it counts in the answer; else why
+    # imported days in the period do not (absent when the period holds none).
+    imported: bool | UnsetType = UNSET
+    imported_excluded: str | UnsetType = UNSET
+    # "raw events purged before <date>": the answer read raw rows a retention purge removed.
+    partial: str | UnsetType = UNSET
 
 
 class SeriesPoint(Body):
@@ -61,6 +67,12 @@ class Timeseries(Body):
     period: Period
     points: list[SeriesPoint]
     previous: PreviousSeries | UnsetType = UNSET
+    # Imported history (app/queries/imported.py): true when it counts in the answer; else why
+    # imported days in the period do not (absent when the period holds none).
+    imported: bool | UnsetType = UNSET
+    imported_excluded: str | UnsetType = UNSET
+    # "raw events purged before <date>": the answer read raw rows a retention purge removed.
+    partial: str | UnsetType = UNSET
 
 
 class BreakdownRow(Body):
@@ -88,6 +100,12 @@ class Breakdown(Body):
     offset: int
     total_rows: int
     totals: BreakdownRow | None  # null with totals=none
+    # Imported history (app/queries/imported.py): true when it counts in the answer; else why
+    # imported days in the period do not (absent when the period holds none).
+    imported: bool | UnsetType = UNSET
+    imported_excluded: str | UnsetType = UNSET
+    # "raw events purged before <date>": the answer read raw rows a retention purge removed.
+    partial: str | UnsetType = UNSET
 
 
 class FlowNode(Body):
@@ -118,6 +136,12 @@ class Flows(Body):
     nodes: list[FlowNode]
     links: list[FlowLink]
     steps: list[FlowStep]
+    # Imported history (app/queries/imported.py): true when it counts in the answer; else why
+    # imported days in the period do not (absent when the period holds none).
+    imported: bool | UnsetType = UNSET
+    imported_excluded: str | UnsetType = UNSET
+    # "raw events purged before <date>": the answer read raw rows a retention purge removed.
+    partial: str | UnsetType = UNSET
 
 
 class RetentionCell(Body):
@@ -137,6 +161,12 @@ class Retention(Body):
     period: Period
     cohort: str
     cohorts: list[Cohort]
+    # Imported history (app/queries/imported.py): true when it counts in the answer; else why
+    # imported days in the period do not (absent when the period holds none).
+    imported: bool | UnsetType = UNSET
+    imported_excluded: str | UnsetType = UNSET
+    # "raw events purged before <date>": the answer read raw rows a retention purge removed.
+    partial: str | UnsetType = UNSET
 
 
 class FunnelStep(Body):
@@ -151,6 +181,12 @@ class FunnelStep(Body):
 class Funnel(Body):
     period: Period
     steps: list[FunnelStep]
+    # Imported history (app/queries/imported.py): true when it counts in the answer; else why
+    # imported days in the period do not (absent when the period holds none).
+    imported: bool | UnsetType = UNSET
+    imported_excluded: str | UnsetType = UNSET
+    # "raw events purged before <date>": the answer read raw rows a retention purge removed.
+    partial: str | UnsetType = UNSET
 
 
 class PropertyKey(Body):
