@@ -83,7 +83,7 @@ def create_app(
     app.register_blueprint(statsapi.bp)  # Plausible's Stats API v1 + v2 (issue 21)
 
     from app import security
-    from app.api import account, admin, auth, invitations, share
+    from app.api import account, admin, auth, invitations, overview, share, site_pages
     from app.auth import guard
 
     app.register_blueprint(auth.bp)  # accounts and security (issue 6)
@@ -91,6 +91,8 @@ def create_app(
     app.register_blueprint(invitations.bp)  # invitations by link (issue 19)
     app.register_blueprint(admin.bp)
     app.register_blueprint(share.bp)
+    app.register_blueprint(overview.bp)  # sites overview, members, instance settings (issue 19)
+    app.register_blueprint(site_pages.bp)  # /sites, onboarding, settings, /account (issue 19)
     guard.install(app)  # deny by default: every non-public route needs a credential
     security.install(app)  # CSP, nosniff, frame-ancestors, Referrer-Policy; CORS on ingest only
 

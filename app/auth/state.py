@@ -9,6 +9,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.auth.policy import InstancePolicy
 from app.auth.ratelimit import WindowLimit
 from app.auth.users import count_users
 from app.settings import Settings
@@ -30,6 +31,7 @@ class AuthState:
         self.share_by_ip = WindowLimit(LOGIN_ATTEMPTS, LOGIN_WINDOW_MS)
         self.share_by_slug = WindowLimit(LOGIN_ATTEMPTS, LOGIN_WINDOW_MS)
         self.setup_token: str | None = None
+        self.policy = InstancePolicy()  # require two-factor, ... (app/auth/policy.py)
 
     async def start(self, engine: AsyncEngine) -> None:
         async with engine.connect() as conn:

@@ -43,6 +43,7 @@ class AdminUser(Body):
     email: str
     is_admin: bool
     roles: dict[str, str]  # site id -> owner | viewer
+    two_factor: bool = False  # two-factor sign-in is on
 
 
 class CreatedUser(Body):
@@ -130,6 +131,7 @@ class TwoFactorSecret(Body):
 
     secret: str
     uri: str
+    qr: str = ""  # the URI as a QR code: an SVG data: URI for an <img> (segno)
 
 
 class TwoFactorEnabled(Body):
