@@ -29,13 +29,14 @@ export default {
         await api("DELETE", "/api/account/totp", { password: values.password });
         await show();
       });
-      body.replaceChildren(
+      body.replaceChildren(...[
         el("p", { id: "totp-state" }, el("span", { class: "pill ok", text: "On" }), " Signing in asks for a code from your authenticator app."),
         codes ? el("div", { class: "secret-box", id: "recovery" },
           el("strong", { text: "Recovery codes, shown this once: each signs in once if you lose the app." }),
           el("ol", { class: "codes" }, codes.map((c) => el("li", { text: c }))),
           el("div", { class: "actions" }, copyButton(() => codes.join("\n"), "Copy codes"))) : null,
-        off);
+        off,
+      ].filter(Boolean));
     }
 
     async function begin() {
