@@ -55,13 +55,20 @@ export default {
       }));
     }
     const kind = field({ label: "When", name: "kind", options: [["spike", "Traffic spikes"], ["drop", "Traffic drops"], ["active", "Active now reaches"], ["event", "An event happens"]] });
+    const threshold = field({ label: "Threshold", name: "threshold", type: "number", value: "100", attrs: { min: "0" }, help: "Page views (spike, drop) or visitors (active now)." });
+    const minutes = field({ label: "Minutes", name: "minutes", type: "number", value: "5", attrs: { min: "1" } });
+    const eventName = field({ label: "Event name", name: "event", help: "Alert when this custom event is seen." });
+    function fit() {
+      // Only the fields the chosen kind of rule takes.
+      const chosen = kind.querySelector("select").value;
+      threshold.hidden = chosen === "event";
+      minutes.hidden = chosen !== "spike" && chosen !== "drop";
+      eventName.hidden = chosen !== "event";
+    }
+    kind.querySelector("select").addEventListener("change", fit);
     const form = el("form", { class: "form", novalidate: true, id: "alert-form" },
       el("h3", { text: "Add an alert" }),
-      el("div", { class: "row" },
-        field({ label: "Name", name: "name" }), kind,
-        field({ label: "Threshold", name: "threshold", type: "number", value: "100", attrs: { min: "0" }, help: "Page views (spike, drop) or visitors (active now)." }),
-        field({ label: "Minutes", name: "minutes", type: "number", value: "5", attrs: { min: "1" } }),
-        field({ label: "Event name", name: "event", help: "For “an event happens”." })),
+      el("div", { class: "row" }, field({ label: "Name", name: "name" }), kind, threshold, minutes, eventName),
       field({ label: "Webhook URL", name: "url", type: "url", help: "Receives a signed JSON POST (X-Pulse-Signature)." }),
       el("p", { class: "form-error", role: "alert" }),
       el("div", { class: "actions" }, el("button", { class: "control primary", type: "submit", text: "Add alert" })));
@@ -85,8 +92,10 @@ export default {
       secret.hidden = false;
       secret.replaceChildren(el("strong", { text: "The webhook's signing secret, shown this once:" }), el("code", { text: made.channel.secret }));
       form.reset();
+      fit();
       await refresh();
     });
+    fit();
     box.append(list, secret, form);
     await refresh();
   },
