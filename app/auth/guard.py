@@ -93,14 +93,18 @@ async def check_request() -> Response | None:
     return None
 
 
+async def _two_factor_required() -> bool:
+    rt = runtime()
+    return bool((await rt.auth.policy.values(rt.engine, rt.clock.now_ms()))["require_two_factor"])
+
+
 async def _enrolment_required() -> Response | None:
     """Under the admin's "require two-factor" (app/auth/policy.py), a signed-in user without it
     reaches only what enrolling needs: their pages go to /account, the rest is a 403."""
     endpoint = request.endpoint or ""
     if endpoint in ENROLMENT or endpoint.split(".", 1)[0] in ENROLMENT:
         return None
-    rt = runtime()
-    if not (await rt.auth.policy.values(rt.engine, rt.clock.now_ms()))["require_two_factor"]:
+    if not await _two_factor_required():
         return None
     if _wants_page():
         return redirect("/account?enrol=1")  # type: ignore[return-value]
@@ -121,6 +125,9 @@ async def check_websocket() -> str | None:
     principal = await current()
     if not principal.authenticated:
         return await refuse_websocket("credentials required")
+    user = principal.user
+    if user is not None and not user.two_factor and await _two_factor_required():
+        return await refuse_websocket("two-factor sign-in is required")
     return None
 
 

@@ -3,10 +3,14 @@ admin's "require two-factor" (issue 19), through the app on both backends."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pyotp
 from quart import Quart
+from quart.testing.connections import WebsocketDisconnectError
 from quart.typing import TestClientProtocol
 
+from app.auth.guard import POLICY_VIOLATION
 from app.clock import FakeClock
 from app.settings import Settings
 from tests.auth.helpers import add_user, csrf_of, hidden, login
@@ -31,6 +35,16 @@ async def two_factor_on(client: TestClientProtocol, clock: FakeClock) -> None:
     code = pyotp.TOTP(begun["secret"]).at(clock.now_ms() // 1000)
     enabled = await client.post("/api/account/totp/enable", json={"code": code}, headers=csrf)
     assert enabled.status_code == 200
+
+
+async def socket_refusal(client: TestClientProtocol) -> int:
+    """The close code of /ws/live for this client (0: it sent a snapshot)."""
+    try:
+        async with client.websocket(f"/ws/live?site={SITE}") as ws:
+            await asyncio.wait_for(ws.receive(), 3)
+    except WebsocketDisconnectError as exc:
+        return int(exc.args[0])
+    return 0
 
 
 async def test_overview_lists_readable_sites_with_their_visitors(
@@ -118,11 +132,13 @@ async def test_required_two_factor_sends_users_without_it_to_enrol(
     assert (sent.status_code, sent.headers["Location"]) == (302, "/account?enrol=1")
     api = await vera.get(f"/api/v1/sites/{SITE}/summary")
     assert api.status_code == 403 and "two-factor" in (await api.get_json())["error"]
+    assert await socket_refusal(vera) == POLICY_VIOLATION  # the live view too
     # What enrolling needs stays open: the account page, its API, /api/me.
     assert (await vera.get("/account?enrol=1", headers=PAGE)).status_code == 200
     assert (await vera.get("/api/me")).status_code == 200
     await two_factor_on(vera, clock)
     assert (await vera.get(f"/api/v1/sites/{SITE}/summary")).status_code == 200
+    assert await socket_refusal(vera) == 0
     assert (await vera.get(f"/?site={SITE}", headers=PAGE)).status_code == 200
     # The admin (two-factor on) was never stopped.
     assert (await admin.get("/api/admin/instance")).status_code == 200
