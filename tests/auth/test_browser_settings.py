@@ -305,6 +305,16 @@ def test_required_two_factor_sends_a_user_to_enrol(
     ready(other)
     assert other.url == f"{server.origin}/sites"
 
+    # Users and tokens, for admins on the same page.
+    page.reload()
+    ready(page)
+    page.wait_for_selector(f'#user-list li[data-user="{VIEWER}"] .pill.ok')  # enrolled now
+    page.fill("#token-form input[name=label]", "wall")
+    page.click("#token-form button[type=submit]")
+    assert page.locator("#new-token").inner_text().startswith("pulse_")
+    page.click("#token-list li button:text('Revoke')")
+    page.wait_for_selector("#token-list li", state="detached")
+    assert server.query("SELECT revoked_at FROM api_tokens WHERE label = 'wall'")[0]["revoked_at"]
     page.uncheck("#require-2fa")
     page.wait_for_selector("#instance .form-ok:text('optional')")
     expected = "the server responded with a status of 400"  # the refused first check

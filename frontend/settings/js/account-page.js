@@ -6,8 +6,10 @@ import { el } from "./ui.js";
 import password from "./account/password.js";
 import twoFactor from "./account/two-factor.js";
 import instance from "./account/instance.js";
+import users from "./account/users.js";
+import tokens from "./account/tokens.js";
 
-const SECTIONS = [twoFactor, password, instance];
+const SECTIONS = [twoFactor, password, instance, users, tokens];
 
 async function main() {
   const me = await frame("account");
@@ -26,7 +28,7 @@ async function main() {
     const box = el("section", { class: "card", id: section.id, "aria-labelledby": heading.id }, heading);
     holder.append(box);
     try {
-      await section.render(box);
+      await section.render(box, { me });
     } catch (problem) {
       box.append(el("p", { class: "form-error", text: `Could not load: ${problem.message}` }));
     }

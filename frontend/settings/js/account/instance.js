@@ -28,6 +28,6 @@ export default {
     box.append(
       el("label", { class: "checkbox", for: "require-2fa" }, box2, "Require two-factor sign-in for every user"),
       saved, error,
-      el("p", { class: "muted" }, "Users and API tokens: ", el("a", { href: "/admin", text: "Administration" }), "."));
+      el("p", { class: "muted" }, "Everything on one page, as before: ", el("a", { href: "/admin", text: "Administration" }), "."));
   },
 };
