@@ -8,8 +8,8 @@
     PATCH /api/admin/instance                    change it (admins)
 
 The overview asks two reports per site (the 7-day daily series and the 7-day distinct
-visitors), through the planner like every report: fine for tens of sites (~5 ms a site on
-rollups here); one grouped query over all sites is the step after that.
+visitors), through the planner like every report: fine for tens of sites (not measured at
+scale yet); one grouped query over all sites is the step after that.
 """
 
 from __future__ import annotations
