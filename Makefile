@@ -31,7 +31,7 @@ frontend/node_modules/.package-lock.json: frontend/package.json frontend/package
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 
 # Brotli and gzip copies of every file the pages load (app/api/assets.py sends them).
-frontend/dist/.built: frontend/node_modules/.package-lock.json frontend/compress.mjs $(shell find frontend/dashboard frontend/live -type f)
+frontend/dist/.built: frontend/node_modules/.package-lock.json frontend/compress.mjs $(shell find frontend/dashboard frontend/live frontend/settings frontend/embed -type f)
 	node frontend/compress.mjs && touch $@
 
 build: sdk/dist/pulse.min.js frontend/node_modules/.package-lock.json frontend/dist/.built

@@ -87,7 +87,18 @@ def create_app(
     app.register_blueprint(statsapi.bp)  # Plausible's Stats API v1 + v2 (issue 21)
 
     from app import security
-    from app.api import account, admin, auth, embeds, invitations, kiosks, resets, share
+    from app.api import (
+        account,
+        admin,
+        auth,
+        embeds,
+        invitations,
+        kiosks,
+        overview,
+        resets,
+        share,
+        site_pages,
+    )
     from app.auth import guard
 
     app.register_blueprint(auth.bp)  # accounts and security (issue 6)
@@ -98,6 +109,8 @@ def create_app(
     app.register_blueprint(share.bp)
     app.register_blueprint(embeds.bp)  # embeds and kiosk screens (issue 21)
     app.register_blueprint(kiosks.bp)
+    app.register_blueprint(overview.bp)  # sites overview, members, instance settings (issue 19)
+    app.register_blueprint(site_pages.bp)  # /sites, onboarding, settings, /account (issue 19)
     guard.install(app)  # deny by default: every non-public route needs a credential
     security.install(app)  # CSP, nosniff, frame-ancestors, Referrer-Policy; CORS on ingest only
 

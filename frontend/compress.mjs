@@ -35,7 +35,8 @@ const LIBRARIES = [...VENDOR, ...FLAGS, ...SOURCE_ICONS];
 // The node_modules files the server sends: a wheel carries these and no others (setup.py).
 mkdirSync(join(root, "dist"), { recursive: true });
 writeFileSync(join(root, "dist", "served-libraries.json"), JSON.stringify(LIBRARIES, null, 0));
-for (const path of [...walk("dashboard"), ...walk("live"), ...LIBRARIES]) {
+const PAGES = ["dashboard", "live", "settings", "embed"].flatMap((folder) => walk(folder));
+for (const path of [...PAGES, ...LIBRARIES]) {
   const source = readFileSync(join(root, path));
   const out = join(root, "dist", path);
   mkdirSync(dirname(out), { recursive: true });

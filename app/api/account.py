@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import segno
 from quart import Blueprint, Response, request
 
 from app.api.context import runtime
@@ -94,7 +95,8 @@ async def totp_begin() -> Response:
             secret, uri = await totp.begin(conn, user.id, user.email)
     except totp.TotpError as exc:
         return error_response(409, str(exc))
-    return json_response(bodies.TwoFactorSecret, {"secret": secret, "uri": uri})
+    qr = segno.make(uri, error="m").svg_data_uri(scale=5, dark="#17202e", light="#ffffff")
+    return json_response(bodies.TwoFactorSecret, {"secret": secret, "uri": uri, "qr": qr})
 
 
 @bp.post("/api/account/totp/enable")

@@ -14,13 +14,15 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from quart import Blueprint, Response
+from quart import Blueprint, Response, redirect, request
 from werkzeug.security import safe_join
 
 from app.api.assets import send_asset
+from app.api.context import runtime
 from app.api.contract import ANY_MEDIA, HTML, TEXT, empty, errors, ok, responds
 from app.api.embeds import dashboard_origins
 from app.api.errors import error_response
+from app.auth.principal import current
 from app.paths import FRONTEND
 from app.security import allow_framing
 
@@ -52,9 +54,22 @@ VENDOR_MAX_AGE_S = 7 * 86_400
 
 
 @bp.get("/")
-@responds(ok(TEXT, "the dashboard", media=HTML), empty(302, "no credential: to /login"))
+@responds(
+    ok(TEXT, "the dashboard", media=HTML),
+    empty(
+        302,
+        "no credential: to /login; a user with several sites (or none) and no ?site=: to /sites",
+    ),
+)
 async def dashboard_page() -> Response:
-    """Needs a login or a share link's cookie: the guard sends anyone else to /login?next=/."""
+    """Needs a login or a share link's cookie: the guard sends anyone else to /login?next=/.
+    Without ?site=, a user with one site sees its dashboard; with several (or none yet), the
+    sites overview (issue 19) is the landing page."""
+    principal = await current()
+    if not request.args.get("site") and principal.kind == "user":
+        readable = [s for s in runtime().sites.all() if principal.can_read(s.id)]
+        if len(readable) != 1:
+            return redirect("/sites")  # type: ignore[return-value]
     response = await send_asset(FRONTEND / "dashboard" / "index.html", FRONTEND)
     response.headers["Cache-Control"] = PAGE_CACHE
     response.headers["X-Robots-Tag"] = "noindex, nofollow"  # shared views are never indexed
@@ -70,7 +85,7 @@ async def live_page() -> Response:
     return response
 
 
-@bp.get("/assets/<any(dashboard, live, embed):folder>/<path:name>")
+@bp.get("/assets/<any(dashboard, live, embed, settings):folder>/<path:name>")
 @responds(ok(TEXT, "the file", media=ANY_MEDIA), *errors(404))
 async def page_asset(folder: str, name: str) -> Response:
     path = _file_in(FRONTEND / folder, name)

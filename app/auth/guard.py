@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from quart import Quart, Response, redirect, request, websocket
 
+from app.api.context import runtime
 from app.api.errors import error_response
 from app.auth import csrf
 from app.auth.principal import Principal, current
@@ -46,6 +47,11 @@ PUBLIC_ENDPOINTS = frozenset(
         "openapi.openapi_json",  # the API's description; every answer it documents is guarded
         "metrics.metrics",  # checks its own credential: an admin or PULSE_METRICS_TOKEN
     }
+)
+# What a user who must turn two-factor on still reaches: their account page and its API, who
+# they are, signing out, and the pages' files.
+ENROLMENT = frozenset(
+    {"account", "site_pages.account_page", "admin.me", "auth.logout", "pages.page_asset"}
 )
 # POSTs that only read: a read-only token may send them (Plausible's v2 query is a POST).
 READING_POSTS = frozenset({"statsapi.query_v2"})
@@ -83,6 +89,10 @@ async def check_request() -> Response | None:
     principal = await current()
     if not principal.authenticated:
         return _unauthorized(principal)
+    if principal.user is not None and not principal.user.two_factor:
+        refused = await _enrolment_required()
+        if refused is not None:
+            return refused
     if request.method in csrf.UNSAFE and request.endpoint not in READING_POSTS:
         if principal.read_only:
             return error_response(403, "read-only credential")
@@ -90,6 +100,24 @@ async def check_request() -> Response | None:
         if principal.kind == "user" and not await csrf.valid(principal.csrf_token):
             return error_response(403, "missing or wrong CSRF token", csrf.FIELD)
     return None
+
+
+async def _two_factor_required() -> bool:
+    rt = runtime()
+    return bool((await rt.auth.policy.values(rt.engine, rt.clock.now_ms()))["require_two_factor"])
+
+
+async def _enrolment_required() -> Response | None:
+    """Under the admin's "require two-factor" (app/auth/policy.py), a signed-in user without it
+    reaches only what enrolling needs: their pages go to /account, the rest is a 403."""
+    endpoint = request.endpoint or ""
+    if endpoint in ENROLMENT or endpoint.split(".", 1)[0] in ENROLMENT:
+        return None
+    if not await _two_factor_required():
+        return None
+    if _wants_page():
+        return redirect("/account?enrol=1")  # type: ignore[return-value]
+    return error_response(403, "two-factor sign-in is required: turn it on at /account")
 
 
 async def refuse_websocket(reason: str) -> str:
@@ -106,6 +134,9 @@ async def check_websocket() -> str | None:
     principal = await current()
     if not principal.authenticated:
         return await refuse_websocket("credentials required")
+    user = principal.user
+    if user is not None and not user.two_factor and await _two_factor_required():
+        return await refuse_websocket("two-factor sign-in is required")
     return None
 
 

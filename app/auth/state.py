@@ -9,6 +9,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.auth.policy import InstancePolicy
 from app.auth.ratelimit import WindowLimit
 from app.auth.users import count_users
 from app.settings import Settings
@@ -37,6 +38,7 @@ class AuthState:
         self.reset_by_ip = WindowLimit(RESET_PER_IP, RESET_IP_WINDOW_MS)
         self.reset_by_account = WindowLimit(RESET_PER_ACCOUNT, RESET_ACCOUNT_WINDOW_MS)
         self.setup_token: str | None = None
+        self.policy = InstancePolicy()  # require two-factor, ... (app/auth/policy.py)
 
     async def start(self, engine: AsyncEngine) -> None:
         async with engine.connect() as conn:

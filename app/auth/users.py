@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -27,6 +28,7 @@ class User:
     email: str
     is_admin: bool
     roles: dict[int, str] = field(default_factory=dict)  # site id -> "owner" | "viewer"
+    two_factor: bool = False  # sign-in asks a TOTP code (read with the session: the 2FA policy)
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,10 @@ async def create_user(
     return User(int(result.inserted_primary_key[0]), email, is_admin)  # type: ignore[index]
 
 
+def _user(row: Any, roles: dict[int, str]) -> User:
+    return User(row.id, row.email, bool(row.is_admin), roles, row.totp_enabled_at is not None)
+
+
 async def _roles(conn: AsyncConnection, user_id: int) -> dict[int, str]:
     rows = await conn.execute(select(site_roles).where(site_roles.c.user_id == user_id))
     return {r.site_id: r.role for r in rows}
@@ -70,14 +76,14 @@ async def authenticate(conn: AsyncConnection, email: str, password: str) -> User
     row = (await conn.execute(select(users).where(users.c.email == email.strip().lower()))).first()
     if not verify_password(row.password_hash if row else None, password) or row is None:
         return None
-    return User(row.id, row.email, bool(row.is_admin), await _roles(conn, row.id))
+    return _user(row, await _roles(conn, row.id))
 
 
 async def find_user_by_id(conn: AsyncConnection, user_id: int) -> User | None:
     row = (await conn.execute(select(users).where(users.c.id == user_id))).first()
     if row is None:
         return None
-    return User(row.id, row.email, bool(row.is_admin), await _roles(conn, row.id))
+    return _user(row, await _roles(conn, row.id))
 
 
 async def find_user(conn: AsyncConnection, email: str) -> User | None:
@@ -86,7 +92,7 @@ async def find_user(conn: AsyncConnection, email: str) -> User | None:
 
 async def list_users(conn: AsyncConnection) -> list[User]:
     rows = (await conn.execute(select(users).order_by(users.c.id))).all()
-    return [User(r.id, r.email, bool(r.is_admin), await _roles(conn, r.id)) for r in rows]
+    return [_user(r, await _roles(conn, r.id)) for r in rows]
 
 
 async def set_role(conn: AsyncConnection, user_id: int, site_id: int, role: str | None) -> None:
@@ -131,14 +137,20 @@ async def start_session(conn: AsyncConnection, user: User, now_ms: int) -> str:
 
 async def load_session(conn: AsyncConnection, raw: str, now_ms: int) -> LoginSession | None:
     query = (
-        select(user_sessions.c.csrf_token, users.c.id, users.c.email, users.c.is_admin)
+        select(
+            user_sessions.c.csrf_token,
+            users.c.id,
+            users.c.email,
+            users.c.is_admin,
+            users.c.totp_enabled_at,
+        )
         .join(users, users.c.id == user_sessions.c.user_id)
         .where(user_sessions.c.id_hash == sha256(raw), user_sessions.c.expires_at > now_ms)
     )
     row = (await conn.execute(query)).first()
     if row is None:
         return None
-    user = User(row.id, row.email, bool(row.is_admin), await _roles(conn, row.id))
+    user = _user(row, await _roles(conn, row.id))
     return LoginSession(user, row.csrf_token)
 
 

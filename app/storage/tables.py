@@ -375,6 +375,15 @@ app_secrets = Table(
     Column("value", LargeBinary(64), nullable=False),
 )
 
+# Instance-wide settings an admin changes from the dashboard (app/auth/policy.py), one row per
+# name, the value as JSON text: {"require_two_factor": true} is one row. Migration 0020.
+instance_settings = Table(
+    "instance_settings",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", String(2000), nullable=False),
+)
+
 # Goals (issue 17): definitions over stored events, so a goal counts the past too
 # (app/goals/definition.py). kind: "page" | "event" | "scroll".
 goals = Table(

@@ -380,6 +380,41 @@ def test_every_endpoint_answers_as_documented(server: ContractServer, doc: dict[
     call("delete", f"{invites}/{{invitation_id}}", f"{invites}/{spare.json()['id']}", 204)
     call("delete", f"{invites}/{{invitation_id}}", f"{invites}/{spare.json()['id']}", 404)
 
+    # Sites overview, members by email, instance settings and their pages (issue 19).
+    overview = call("get", "/api/v1/overview", "/api/v1/overview", 200)
+    assert {s["domain"] for s in overview.json()["sites"]} == {SITE, OTHER}
+    assert len(overview.json()["sites"][0]["days"]) == 7
+    call("get", "/api/v1/overview", "/api/v1/overview", 401, headers=none)
+    members = "/api/admin/sites/{domain}/members"
+    call("get", members, f"/api/admin/sites/{SITE}/members", 200)
+    call("get", members, f"/api/admin/sites/{SITE}/members", 403, headers=call.reader)
+    call("get", members, f"/api/admin/sites/{OTHER}/members", 404, headers=call.reader)
+    owner = {"email": "viewer@demo.example", "role": "owner"}
+    made_owner = call("put", members, f"/api/admin/sites/{SITE}/members", 200, json=owner)
+    assert {"user_id": user_id, "email": owner["email"], "role": "owner", "two_factor": False} in (
+        made_owner.json()["members"]
+    )
+    back = {**owner, "role": "viewer"}
+    call("put", members, f"/api/admin/sites/{SITE}/members", 200, json=back)
+    nobody = {"email": "nobody@demo.example", "role": "viewer"}
+    call("put", members, f"/api/admin/sites/{SITE}/members", 400, json=nobody)
+    call("put", members, f"/api/admin/sites/{SITE}/members", 403, headers=call.reader, json=back)
+    call("put", members, "/api/admin/sites/no.example/members", 404, json=back)
+    instance = "/api/admin/instance"
+    call("get", instance, instance, 200)
+    call("get", instance, instance, 403, headers=call.reader)
+    call("patch", instance, instance, 400, json={"require_two_factor": "yes"})
+    call("patch", instance, instance, 200, json={"require_two_factor": False})
+    call("patch", instance, instance, 403, headers=call.reader, json={})
+    for page in ("/sites", "/sites/new", "/account"):
+        call("get", page, page, 200)
+        call("get", page, page, 302, headers=none)
+    for page in ("setup", "settings"):
+        template = f"/sites/{{domain}}/{page}"
+        call("get", template, f"/sites/{SITE}/{page}", 200)
+        call("get", template, f"/sites/no.example/{page}", 404)
+        call("get", template, f"/sites/{SITE}/{page}", 302, headers=none)
+
     # Share links, sign-in, pages (HTML, files): statuses and media types. Without a
     # credential first: the client keeps the cookies the forms below set.
     call("get", "/", "/", 302, headers=none)

@@ -120,8 +120,8 @@ def admin_state(browser: Any, server: ServerProcess) -> dict[str, Any]:
     page = context.new_page()
     page.goto(f"{server.origin}/login")
     assert submit_login(page, ADMIN, PASSWORD).status == 303
-    # The default `next`: the dashboard, which then names the first site in the URL.
-    page.wait_for_url(lambda url: url.startswith(f"{server.origin}/?site="))
+    # The default `next`: `/`, which sends a user with two sites to the overview (issue 19).
+    page.wait_for_url(f"{server.origin}/sites")
     state: dict[str, Any] = context.storage_state()
     context.close()
     return state

@@ -118,7 +118,7 @@ def _log_in(browser: Any, server: DashboardServer) -> dict[str, Any]:
         page.fill("input[name=email]", EMAIL)
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
-        page.wait_for_url(f"{server.origin}/?site=*")
+        page.wait_for_url(f"{server.origin}/sites")  # two sites: the overview (issue 19)
         server.login_state = context.storage_state()
         context.close()
     return server.login_state

@@ -45,6 +45,7 @@ class AdminUser(Body):
     email: str
     is_admin: bool
     roles: dict[str, str]  # site id -> owner | viewer
+    two_factor: bool = False  # two-factor sign-in is on
 
 
 class CreatedUser(Body):
@@ -150,6 +151,7 @@ class TwoFactorSecret(Body):
 
     secret: str
     uri: str
+    qr: str = ""  # the URI as a QR code: an SVG data: URI for an <img> (segno)
 
 
 class TwoFactorEnabled(Body):

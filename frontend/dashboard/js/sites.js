@@ -38,10 +38,17 @@ export async function setUpSites(view) {
   viewer.admin = Boolean(me.admin);
   document.documentElement.dataset.viewer = me.kind;
   document.getElementById("shared-badge").hidden = !shared;
-  document.getElementById("admin-link").hidden = shared || !me.admin;
   const sites = shared ? [] : await readableSites(me);
   viewer.sites = sites;
   const site = view.site || (sites[0] && sites[0].domain) || "";
+  // Header links (issue 19): the sites overview, this site's settings for its owners and
+  // admins, the account page for a signed-in user.
+  const owned = sites.find((s) => s.domain === site);
+  const settings = document.getElementById("admin-link");
+  settings.hidden = shared || !(me.admin || (owned && owned.role === "owner"));
+  if (site) settings.href = `/sites/${encodeURIComponent(site)}/settings`;
+  document.getElementById("sites-link").hidden = shared || me.kind !== "user";
+  document.getElementById("account-link").hidden = !me.user;
   if (shared || (sites.length < 2 && site)) {
     document.getElementById("site").hidden = true;
     const name = document.getElementById("site-name");
@@ -49,5 +56,8 @@ export async function setUpSites(view) {
     name.textContent = site;
   }
   if (!shared) fillSwitcher(sites, site);
+  document.getElementById("site").addEventListener("change", (event) => {
+    settings.href = `/sites/${encodeURIComponent(event.target.value)}/settings`;
+  });
   return site;
 }

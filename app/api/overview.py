@@ -1,0 +1,142 @@
+"""The sites overview, a site's members, and the instance settings (issue 19).
+
+    GET   /api/v1/overview                       every site the caller may read: visitors today,
+                                                 over 7 days, and per day (the sparkline)
+    GET   /api/admin/sites/<domain>/members      who has a role on the site (its managers)
+    PUT   /api/admin/sites/<domain>/members      {"email", "role": "owner"|"viewer"|null}
+    GET   /api/admin/instance                    {"require_two_factor"} (admins)
+    PATCH /api/admin/instance                    change it (admins)
+
+The overview asks two reports per site (the 7-day daily series and the 7-day distinct
+visitors), through the planner like every report: fine for tens of sites (not measured at
+scale yet); one grouped query over all sites is the step after that.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quart import Blueprint, Response, request
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.api.access import managed_site
+from app.api.admin import admin_only, field
+from app.api.context import runtime
+from app.api.contract import errors, json_response, ok, responds
+from app.api.errors import Refusal, error_response
+from app.api.schemas import sites as bodies
+from app.auth import users
+from app.auth.principal import Principal, current
+from app.queries.period import resolve
+from app.queries.scope import Scope
+from app.queries.summary import metrics_for
+from app.queries.timeseries import timeseries
+from app.sites import Site
+
+bp = Blueprint("overview", __name__)
+
+
+async def _site_figures(conn: AsyncConnection, site: Site, p: Principal) -> dict[str, Any]:
+    rt = runtime()
+    period = resolve("7d", rt.clock.now_ms(), site.timezone, interval="day")
+    scope = Scope(site.id, period, (), columns=rt.column_cache)
+    series = await timeseries(conn, scope, ["visitors"])
+    week = await metrics_for(conn, scope, period)
+    days = [{"date": pt["bucket"][:10], "visitors": pt["visitors"]} for pt in series["points"]]
+    return {
+        "domain": site.domain,
+        "name": site.name,
+        "timezone": site.timezone,
+        "role": "owner" if p.can_manage(site.id) else "viewer",
+        "visitors_today": days[-1]["visitors"] if days else 0,
+        "visitors_7d": int(week["visitors"]),
+        "days": days,
+    }
+
+
+@bp.get("/api/v1/overview")
+@responds(ok(bodies.Overview, "the caller's sites with their last 7 days"), *errors(401))
+async def overview() -> Response:
+    p, rt = await current(), runtime()
+    mine = sorted(
+        (s for s in rt.sites.all() if p.can_read(s.id)), key=lambda s: (s.name or s.domain).lower()
+    )
+    async with rt.engine.connect() as conn:
+        found = [await _site_figures(conn, site, p) for site in mine]
+    return json_response(bodies.Overview, {"sites": found, "can_add": p.is_admin})
+
+
+async def _members(site: Site) -> list[dict[str, Any]]:
+    async with runtime().engine.connect() as conn:
+        everyone = await users.list_users(conn)
+    listed = []
+    for user in everyone:
+        role = "admin" if user.is_admin else user.roles.get(site.id)
+        if role is not None:
+            member = {"user_id": user.id, "email": user.email, "role": role}
+            listed.append({**member, "two_factor": user.two_factor})
+    return listed
+
+
+@bp.get("/api/admin/sites/<domain>/members")
+@responds(ok(bodies.Members), *errors(401, 403, 404))
+async def members_list(domain: str) -> Response:
+    site = await managed_site(domain, "see the members")
+    return json_response(bodies.Members, {"members": await _members(site)})
+
+
+@bp.put("/api/admin/sites/<domain>/members")
+@responds(ok(bodies.Members, "the members, changed"), *errors(400, 401, 403, 404))
+async def members_set(domain: str) -> Response:
+    """Give an existing account a role on the site by its email (null removes it); a new
+    address is invited instead (POST /api/admin/invitations)."""
+    site = await managed_site(domain, "change the members")
+    body: Any = await request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    email = field(body, "email", str, "")
+    if not email:
+        raise Refusal(400, "email is required (a string)", "email")
+    role = field(body, "role", str)
+    if role not in (None, *users.ROLES):
+        raise Refusal(400, "role must be owner, viewer or null", "role")
+    async with runtime().engine.begin() as conn:
+        user = await users.find_user(conn, email)
+        if user is None:
+            return error_response(400, f"no account for {email}: invite it instead", "email")
+        if user.is_admin:
+            return error_response(400, "an admin already manages every site", "email")
+        await users.set_role(conn, user.id, site.id, role)
+    return json_response(bodies.Members, {"members": await _members(site)})
+
+
+@bp.get("/api/admin/instance")
+@responds(ok(bodies.InstanceSettings), *errors(401, 403))
+@admin_only
+async def instance_get() -> Response:
+    rt = runtime()
+    values = await rt.auth.policy.values(rt.engine, rt.clock.now_ms())
+    return json_response(bodies.InstanceSettings, values)
+
+
+@bp.patch("/api/admin/instance")
+@responds(ok(bodies.InstanceSettings, "the settings, changed"), *errors(400, 401, 403))
+@admin_only
+async def instance_change() -> Response:
+    rt = runtime()
+    body: Any = await request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    changes = {}
+    if "require_two_factor" in body:
+        value = field(body, "require_two_factor", bool)
+        if value is None:
+            raise Refusal(400, "require_two_factor must be a boolean", "require_two_factor")
+        changes["require_two_factor"] = value
+    user = (await current()).user
+    if changes.get("require_two_factor") and user is not None and not user.two_factor:
+        message = "turn on your own two-factor sign-in first (it would lock you out)"
+        raise Refusal(400, message, "require_two_factor")
+    unknown = sorted(set(body) - {"require_two_factor"})
+    if unknown:
+        raise Refusal(400, f"unknown setting {unknown[0]}", unknown[0])
+    values = await rt.auth.policy.change(rt.engine, rt.clock.now_ms(), **changes)
+    return json_response(bodies.InstanceSettings, values)
