@@ -192,6 +192,8 @@ class Pipeline:
             interactive=wire.interactive,
             props=measured.props,
             client_ts=client_timestamp(wire.timestamp),
+            revenue_amount=wire.revenue[0] if wire.revenue else None,
+            revenue_currency=wire.revenue[1] if wire.revenue else None,
         )
         if pending is not None:
             pending.append((event, alternate))

@@ -85,6 +85,9 @@ events = Table(
     Column("interactive", Boolean, nullable=False),
     Column("props", Text),
     Column("client_ts", BigInteger),
+    # Exact decimal text ("10.29") and ISO 4217 code: summed per currency (app/revenue.py).
+    Column("revenue_amount", String(24)),
+    Column("revenue_currency", String(3)),
     Index("ix_events_site_ts", "site_id", "ts"),
 )
 

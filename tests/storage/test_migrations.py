@@ -42,6 +42,10 @@ def empty(backend_name: str, tmp_path: Path) -> Iterator[Database]:
         database.drop()
 
 
+# Event columns later revisions add (0018: revenue): absent at 0001, where the events go in.
+LATER_EVENT_COLUMNS = ("revenue_amount", "revenue_currency")
+
+
 async def _insert_events(url: str, n_visitors: int) -> int:
     hits = [
         traffic.Hit(v, T0 + i * 60_000, name, "/" if i == 0 else "/pricing")
@@ -51,7 +55,10 @@ async def _insert_events(url: str, n_visitors: int) -> int:
     batch = build_rows(list(traffic.to_events(1, hits)))
     engine = create_engine(url)
     async with engine.begin() as conn:
-        values = [dict(zip(EVENT_FIELDS, row, strict=True)) for row in batch.events]
+        values = [
+            {k: v for k, v in zip(EVENT_FIELDS, row, strict=True) if k not in LATER_EVENT_COLUMNS}
+            for row in batch.events
+        ]
         await conn.execute(insert(events), values)
     await engine.dispose()
     return len(batch.events)
