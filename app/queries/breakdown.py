@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import revenue
 from app.dimensions import API_NAMES, SESSION_COLUMNS, lookup, prop_value
-from app.queries import column_items, columnar, goal_report, rollup_reads
+from app.queries import column_items, columnar, goal_report, page_engagement, rollup_reads
 from app.queries.filters import GOAL, row_condition
 from app.queries.planner import ROLLUPS, Question, plan
 from app.queries.scope import Scope, derive, event_value, metrics_query, rate, s, where
@@ -50,10 +50,19 @@ async def breakdown(
     limit: int = 10,
     offset: int = 0,
     totals: bool = True,
+    engagement: bool = False,
 ) -> dict[str, Any]:
     """Rows per value, sorted and paged, with the period's totals (None when `totals` is
-    False: the dashboard does not show them, and a filtered report pays a second scan)."""
+    False: the dashboard does not show them, and a filtered report pays a second scan).
+    `engagement`: the page breakdown's rows (and totals) gain time_on_page and scroll_depth
+    (app/queries/page_engagement.py), opt-in: it reads the period's engagement events."""
     rows, total = await _rows(conn, scope, dimension, totals)
+    if engagement and dimension == "page":
+        tallies = await page_engagement.tallies(conn, scope)
+        for row in rows:
+            row.update(tallies.get(row["value"], page_engagement.Tally()).metrics())
+        if total is not None:
+            total.update(page_engagement.site_wide(tallies))
     if any(f.dim == GOAL for f in scope.filters):
         # Plausible's goal filter: each row's converted visitors over all its visitors.
         others = replace(scope, filters=tuple(f for f in scope.filters if f.dim != GOAL))
@@ -63,7 +72,10 @@ async def breakdown(
             await _revenues(conn, scope, dimension, rows, total)
     key = sort or ("visitors" if is_session_dimension(dimension) else "count")
     rows.sort(key=lambda r: str(r["value"]))  # ties in a stable order: by value
-    rows.sort(key=lambda r: r[key], reverse=descending)
+    if key == "scroll_depth":  # pages without a reported depth sort below every depth
+        rows.sort(key=lambda r: (r[key] is not None, r[key] or 0), reverse=descending)
+    else:
+        rows.sort(key=lambda r: r[key], reverse=descending)
     return {
         "dimension": dimension,
         "period": period_json(scope.period),

@@ -78,6 +78,9 @@ class BreakdownRow(Body):
     total_visitors: Num | None | UnsetType = UNSET
     conversion_rate: Num | None | UnsetType = UNSET
     total_revenue: dict[str, str] | UnsetType = UNSET
+    # Page breakdown with metrics=time_on_page,scroll_depth (null depth: none reported).
+    time_on_page: Num | None | UnsetType = UNSET
+    scroll_depth: Num | None | UnsetType = UNSET
     average_revenue: dict[str, str] | UnsetType = UNSET
 
 
