@@ -15,7 +15,7 @@ from app.events import DROP_BOT, DROP_UNKNOWN_SITE, PAGEVIEW, Drop, Event
 from app.ingest.bots import bot_reason
 from app.ingest.geo import GeoLookup
 from app.ingest.identity import Identity, choose
-from app.ingest.normalise import Page, clean_referrer, measures, parse_page
+from app.ingest.normalise import Page, clean_referrer, language, measures, parse_page
 from app.ingest.referrer import classify
 from app.ingest.rules import SiteRules
 from app.ingest.sessions import (
@@ -186,7 +186,7 @@ class Pipeline:
             device=client.device,
             screen_width=wire.screen_width,
             screen_height=wire.screen_height,
-            language=wire.language,
+            language=language(wire.language),
             engagement_ms=measured.engagement_ms,
             scroll_depth=measured.scroll_depth,
             interactive=wire.interactive,

@@ -101,7 +101,15 @@ def _backfill(conn: sa.Connection) -> None:
 
 
 # Session columns that later migrations add: absent at this revision.
-LATER_COLUMNS = ("pages", "journey")
+LATER_COLUMNS = (
+    "pages",
+    "journey",
+    "screen",
+    "browser_version",
+    "os_version",
+    "language",
+    "hostname",
+)
 
 
 def _at_0002(row: object) -> dict[str, object]:

@@ -115,6 +115,15 @@ def test_upgrade_backfills_and_downgrade_removes_everything(empty: Database) -> 
     ]
     # 0008: each session's page views and custom event, in order.
     assert {s["journey"] for s in sessions} == {"\x1e/\x1f\x1e/pricing\x1f\x1dsignup\x1f"}
+    # 0018: the entry event's hostname on each session, with its rollup row and sketches.
+    assert {s["hostname"] for s in sessions} == {"example.com"}
+    [host] = rows(
+        empty, "SELECT value, sessions, visitors FROM rollup_hours WHERE dim = 'hostname'"
+    )
+    assert (host[0], host[1], sketches.count([bytes(host[2])])) == ("example.com", 4, 4)
+    [week] = rows(empty, "SELECT visitors FROM visitor_weeks WHERE dim = 'hostname'")
+    assert sketches.count([bytes(week[0])]) == 4
+    assert rows(empty, "SELECT count(*) FROM rollup_hours WHERE dim = 'screen'")[0][0] == 1
     assert len(rows(empty, "SELECT * FROM app_secrets")) == 1
     assert asyncio.run(_schema_drift(empty.url)) == []
 

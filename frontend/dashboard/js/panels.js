@@ -21,6 +21,7 @@ export function createPanels() {
       { label: "Top pages", dimension: "page", columns: [VISITORS, ["count", "Views"]] },
       { label: "Entry pages", dimension: "entry_page", columns: [VISITORS, ["sessions", "Entries"]] },
       { label: "Exit pages", dimension: "exit_page", columns: [VISITORS, ["sessions", "Exits"]] },
+      { label: "Hostnames", dimension: "hostname", columns: SESSION_COLUMNS },
     ]),
     new BreakdownPanel($("audience"), "Audience", [
       {
@@ -30,6 +31,10 @@ export function createPanels() {
       { label: "Browsers", dimension: "browser", columns: SESSION_COLUMNS },
       { label: "OS", dimension: "os", columns: SESSION_COLUMNS },
       { label: "Devices", dimension: "device", columns: SESSION_COLUMNS },
+      { label: "Screens", dimension: "screen", columns: SESSION_COLUMNS },
+      { label: "Browser versions", dimension: "browser_version", columns: SESSION_COLUMNS },
+      { label: "OS versions", dimension: "os_version", columns: SESSION_COLUMNS },
+      { label: "Languages", dimension: "language", columns: SESSION_COLUMNS },
     ]),
     new BreakdownPanel($("events"), "Custom events", [
       { label: "Events", dimension: "event", columns: [VISITORS, ["count", "Events"]] },
