@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from app.events import DROP_BOT, DROP_UNKNOWN_SITE, PAGEVIEW, Drop, Event
+from app.events import DROP_BOT, DROP_UNKNOWN_SITE, ENGAGEMENT, PAGEVIEW, Drop, Event
 from app.ingest.bots import bot_reason
 from app.ingest.geo import GeoLookup
 from app.ingest.identity import Identity, choose
@@ -139,6 +139,8 @@ class Pipeline:
         pending: list[tuple[Event, int | None]] | None = None,
     ) -> Event:
         measured = measures(wire)
+        # Revenue rides on custom events only (a purchase), as in Plausible.
+        paid = wire.revenue if measured.name not in (PAGEVIEW, ENGAGEMENT) else None
         utm = extract_utm(page.query)
         is_pageview = measured.name == PAGEVIEW
         referrer = clean_referrer(wire.referrer) if is_pageview else None
@@ -192,8 +194,8 @@ class Pipeline:
             interactive=wire.interactive,
             props=measured.props,
             client_ts=client_timestamp(wire.timestamp),
-            revenue_amount=wire.revenue[0] if wire.revenue else None,
-            revenue_currency=wire.revenue[1] if wire.revenue else None,
+            revenue_amount=paid[0] if paid else None,
+            revenue_currency=paid[1] if paid else None,
         )
         if pending is not None:
             pending.append((event, alternate))

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import revenue
 from app.dimensions import API_NAMES, SESSION_COLUMNS, lookup, prop_value
+from app.goals.definition import EVENT as EVENT_GOAL
 from app.queries import column_items, columnar, goal_report, page_engagement, rollup_reads
 from app.queries.filters import GOAL, row_condition
 from app.queries.planner import ROLLUPS, Question, plan
@@ -125,7 +126,7 @@ async def _revenues(
     completions in each row's sessions and in all of them; a negated goal filter has no
     completions to sum, so its rows get none."""
     goal = next((f.goal for f in scope.filters if f.dim == GOAL and not f.negated), None)
-    if goal is None:
+    if goal is None or goal.kind != EVENT_GOAL:  # only custom events carry revenue
         return
     e = events.c
     query = (

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import revenue
-from app.goals.definition import Goal
+from app.goals.definition import EVENT, Goal
 from app.queries.filters import goal_condition
 from app.queries.planner import Question, plan
 from app.queries.scope import Scope, rate, s, where
@@ -31,7 +31,8 @@ async def goal_report(conn: AsyncConnection, scope: Scope, goals: Sequence[Goal]
     results: list[dict[str, Any]] = []
     for goal in goals:
         visitors, completions = await _completions(conn, sql_scope, goal)
-        paid = await _revenue(conn, sql_scope, goal)
+        # Only custom events carry revenue: page and scroll goals pay no second scan.
+        paid = await _revenue(conn, sql_scope, goal) if goal.kind == EVENT else {}
         results.append(
             {
                 "goal": goal.name,

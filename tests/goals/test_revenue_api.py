@@ -55,6 +55,8 @@ async def test_every_tracker_s_revenue_lands_exactly_per_currency(
         _umami(client, {"revenue": 19.99, "currency": "usd", "sku": "A1"}),
         _umami(client, {"revenue": "x", "currency": "USD"}),  # ignored: not a number
         _pulse(client, "p2", {"event_type": "Purchase"}),  # a purchase without revenue
+        # Revenue rides on custom events only: a page view's is not kept.
+        _pulse(client, "p3", {"revenue": {"amount": "5", "currency": "EUR"}}),
     ]  # fmt: skip
     for pending in sends:
         assert (await pending).status_code in (200, 202)  # Umami answers 200

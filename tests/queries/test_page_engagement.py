@@ -87,7 +87,7 @@ def test_engagement_equals_recount(
     views = _views(chosen, page_filters)
     want = {page: _metrics(mine) for page, mine in _by_page(views).items()}
     assert {r["value"]: (r["count"], r["time_on_page"], r["scroll_depth"]) for r in rows} == {
-        page: (len(_by_page(views)[page]), *want[page]) for page in want
+        page: (sum(v["views"] for v in _by_page(views)[page]), *want[page]) for page in want
     }
     # Site-wide, as the page breakdown's totals: a page filter picks the pages averaged.
     assert site == _metrics(views)
@@ -108,24 +108,24 @@ async def _ask(url: str, scope: Scope) -> tuple[list[dict[str, Any]], tuple[Any,
 
 
 def _views(sessions: list[dict[str, Any]], page_filters: list[Any]) -> list[dict[str, Any]]:
-    """Every page view of the sessions with its engaged ms and deepest scroll: the engagement
-    events after it, in its session, on its path, before the next view of that path."""
+    """Every visit of a page (a session's events on one path) that had a page view passing the
+    page filters: its counted views, engaged ms and deepest scroll."""
     found = []
     for s in sessions:
-        open_views: dict[str, dict[str, Any]] = {}
-        for e in s["events"]:  # stored order: ts, then id
+        visits: dict[str, dict[str, Any]] = {}
+        for e in s["events"]:
+            if e["name"] not in ("pageview", "engagement"):
+                continue
+            visit = visits.setdefault(e["pathname"], {"page": e["pathname"], "views": 0,
+                                                       "ms": 0, "depth": None})  # fmt: skip
             if e["name"] == "pageview":
-                view = {"page": e["pathname"], "ms": 0, "depth": None, "event": e}
-                open_views[e["pathname"]] = view
-                found.append(view)
-            elif e["name"] == "engagement" and e["pathname"] in open_views:
-                view = open_views[e["pathname"]]
-                view["ms"] += e["engagement_ms"] or 0
-                if e["scroll_depth"] is not None:
-                    view["depth"] = max(view["depth"] or 0, e["scroll_depth"])
-    return [
-        v for v in found if all(traffic.event_hit(v["event"], f) != f.negated for f in page_filters)
-    ]
+                visit["views"] += all(traffic.event_hit(e, f) != f.negated for f in page_filters)
+                continue
+            visit["ms"] += e["engagement_ms"] or 0
+            if e["scroll_depth"] is not None:
+                visit["depth"] = max(visit["depth"] or 0, e["scroll_depth"])
+        found.extend(v for v in visits.values() if v["views"])
+    return found
 
 
 def _by_page(views: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -135,9 +135,10 @@ def _by_page(views: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return grouped
 
 
-def _metrics(views: list[dict[str, Any]]) -> tuple[int, float | None]:
-    depths = [v["depth"] for v in views if v["depth"] is not None]
-    time_on_page = sum(v["ms"] for v in views) // len(views) if views else 0
+def _metrics(visits: list[dict[str, Any]]) -> tuple[int, float | None]:
+    depths = [v["depth"] for v in visits if v["depth"] is not None]
+    views = sum(v["views"] for v in visits)
+    time_on_page = sum(v["ms"] for v in visits) // views if views else 0
     return time_on_page, round(sum(depths) / len(depths), 1) if depths else None
 
 

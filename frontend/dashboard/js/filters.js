@@ -22,6 +22,7 @@ export const FILTER_DIMENSIONS = Object.keys(LABELS);
 
 export function dimensionLabel(dim) {
   if (dim.startsWith("prop:")) return `Property ${dim.slice(5)}`;
+  if (dim === "goal") return "Goal"; // a filter, not a dimension: no breakdown by it
   return LABELS[dim] || dim;
 }
 

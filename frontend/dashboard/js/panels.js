@@ -18,7 +18,10 @@ export function createPanels() {
       ...UTM.map((p) => ({ label: `UTM ${p}`, dimension: `utm_${p}`, columns: SESSION_COLUMNS })),
     ]),
     new BreakdownPanel($("pages"), "Pages", [
-      { label: "Top pages", dimension: "page", columns: [VISITORS, ["count", "Views"]] },
+      {
+        label: "Top pages", dimension: "page", metrics: "time_on_page,scroll_depth",
+        columns: [VISITORS, ["count", "Views"], ["time_on_page", "Time"], ["scroll_depth", "Scroll"]],
+      },
       { label: "Entry pages", dimension: "entry_page", columns: [VISITORS, ["sessions", "Entries"]] },
       { label: "Exit pages", dimension: "exit_page", columns: [VISITORS, ["sessions", "Exits"]] },
       { label: "Hostnames", dimension: "hostname", columns: SESSION_COLUMNS },
