@@ -88,7 +88,9 @@ def _custom_events(rng: random.Random, visit: Visit, url: str, ts: int, seq: int
     wires = []
     if url.split("?")[0].endswith("/signup") and rng.random() < 0.45:
         plan = "pro" if rng.random() < 0.3 else "free"
-        wires.append(WireEvent(url=url, event_type="Signup", data={"plan": plan}))
+        # A pro plan's first month is paid at signup (revenue for the Goals panel).
+        paid = ("49", "EUR") if plan == "pro" else None
+        wires.append(WireEvent(url=url, event_type="Signup", data={"plan": plan}, revenue=paid))
     if "/download" in url and rng.random() < 0.6:
         wires.append(WireEvent(url=url, event_type="Download", data={"os": rng.choice(OSES)}))
     for wire in wires:

@@ -55,6 +55,12 @@ VOCABULARY: tuple[Dimension, ...] = (
     _session("browser", "Browser"),
     _session("os", "OS"),
     _session("device", "Device"),
+    # Issue 17: the entry event's screen size class, versions, language and hostname.
+    _session("screen", "Screen size"),
+    _session("browser_version", "Browser version"),
+    _session("os_version", "OS version"),
+    _session("language", "Language"),
+    _session("hostname", "Hostname"),
     # Derived from `sessions.new_visitor` (visitor_type below); sealed as the "new" column.
     Dimension("visitor_type", "Visitor type", SESSION, sealed=False),
     Dimension("page", "Page", EVENT, sealed=False),
@@ -76,6 +82,26 @@ def lookup(name: str) -> Dimension | None:
     if not 0 < len(name) - len(PROP) <= MAX_PROP_KEY:
         return None
     return Dimension(name, f"Property {name[len(PROP) :]}", EVENT, sealed=False)
+
+
+# Screen size classes by the screen's CSS width in px: mobile < 576 <= tablet < 992 <= laptop
+# < 1440 <= desktop (Plausible's and Bootstrap's breakpoints).
+SCREEN_CLASSES = ((576, "mobile"), (992, "tablet"), (1440, "laptop"))
+
+
+def screen_class(width: int | None) -> str | None:
+    """A screen width's size class; None when the tracker sent no width (or 0)."""
+    if not width:
+        return None
+    return next((name for bound, name in SCREEN_CLASSES if width < bound), "desktop")
+
+
+def version_label(name: str | None, version: str | None) -> str | None:
+    """`Firefox 128.0`, `iOS 17.4`: a version means nothing without its browser or OS, so the
+    dimension's value names both (None without a version)."""
+    if not version:
+        return None
+    return f"{name} {version}" if name else version
 
 
 def is_event_grain(name: str) -> bool:

@@ -60,6 +60,9 @@ class Event:
     interactive: bool = True
     props: Props = field(default_factory=dict)
     client_ts: int | None = None  # the client's own timestamp, a hint only
+    # Revenue as a canonical decimal string and its currency (app/revenue.py).
+    revenue_amount: str | None = None
+    revenue_currency: str | None = None
 
 
 # Column order of an `events` row as the writer builds it (the table has the same names).

@@ -157,10 +157,10 @@
     depth = 0;
   };
 
-  // --- custom events: pulse(name, {props, interactive}) ---
+  // --- custom events: pulse(name, {props, interactive, revenue: {amount, currency}}) ---
   var track = function (name, o) {
     // interactive defaults to true on the server; data is dropped from the JSON when undefined.
-    send(name, href(), { data: o?.props, interactive: o?.interactive });
+    send(name, href(), { data: o?.props, interactive: o?.interactive, revenue: o?.revenue });
   };
 
   var queued = w.pulse?.q;

@@ -38,6 +38,7 @@ from app.queries.breakdown import (
 from app.queries.filters import GOAL, FilterError, parse
 from app.queries.flows import MAX_DEPTH, flows
 from app.queries.funnel import FunnelError, funnel, parse_steps
+from app.queries.page_engagement import METRICS as ENGAGEMENT_METRICS
 from app.queries.period import mark_partial, previous
 from app.queries.planner import Question
 from app.queries.properties import property_keys
@@ -68,9 +69,15 @@ TOTALS = Param(
     choices=("include", "none"),
     default="include",
 )
-SUMMARY_PARAMS = (*PERIOD, COMPARE, COMPARE_FROM, COMPARE_TO)
+ENGAGEMENT = Param(
+    "metrics",
+    "extra metrics, comma-separated: time_on_page (mean engaged ms per page view), "
+    "scroll_depth (mean deepest scroll % per page view); read from the period's engagement "
+    "events, so asked for, not always computed (breakdowns: the page dimension only)",
+)
+SUMMARY_PARAMS = (*PERIOD, COMPARE, COMPARE_FROM, COMPARE_TO, ENGAGEMENT)
 TIMESERIES_PARAMS = (*PERIOD, METRICS_PARAM, SERIES_COMPARE, COMPARE_FROM, COMPARE_TO)
-BREAKDOWN_PARAMS = (*PERIOD, SORT, ORDER, LIMIT, OFFSET, TOTALS)
+BREAKDOWN_PARAMS = (*PERIOD, SORT, ORDER, LIMIT, OFFSET, TOTALS, ENGAGEMENT)
 OPEN = "/api/v1/sites/{site}"
 document(f"{OPEN}/summary", "Headline metrics with the previous period's", SUMMARY_PARAMS)
 document(f"{OPEN}/timeseries", "Metrics per hour or day (site time zone)", TIMESERIES_PARAMS, True)
@@ -133,10 +140,27 @@ async def dimensions_route() -> Response:
 @bp.get(f"{BASE}/summary")
 @responds(*report_replies(bodies.Summary, examples.SUMMARY))
 async def summary_route(site: str) -> Response:
+    try:
+        engagement = bool(_engagement(request.args.get("metrics")))
+    except ParamError as exc:
+        return error_response(400, exc.message, exc.field)
+
     async def run(conn: AsyncConnection, scope: Scope, p: dict[str, Any]) -> dict[str, Any]:
-        return await summary(conn, scope, compare=p["compare"] != "none")
+        return await summary(conn, scope, compare=p["compare"] != "none", engagement=engagement)
 
     return await answer(site, SUMMARY_PARAMS, run, bodies.Summary)
+
+
+def _engagement(text: str | None, dimension: str = "page") -> tuple[str, ...]:
+    """The engagement metrics asked for (`metrics=time_on_page,scroll_depth`): both or none."""
+    chosen = [m.strip() for m in (text or "").split(",") if m.strip()]
+    unknown = [m for m in chosen if m not in ENGAGEMENT_METRICS]
+    if unknown:
+        known = ", ".join(ENGAGEMENT_METRICS)
+        raise ParamError(f"metrics: unknown {', '.join(unknown)} (one of {known})", "metrics")
+    if chosen and dimension != "page":
+        raise ParamError("metrics: time_on_page and scroll_depth are per page (page)", "metrics")
+    return ENGAGEMENT_METRICS if chosen else ()
 
 
 def _metrics(text: str) -> list[str]:
@@ -183,6 +207,11 @@ async def breakdown_route(site: str, dimension: str) -> Response:
     sorts = SESSION_SORTS if is_session_dimension(dimension) else EVENT_SORTS
     if _goal_filtered(request.args.get("filter")):
         sorts = (*sorts, *GOAL_SORTS)
+    try:
+        extra = _engagement(request.args.get("metrics"), dimension)
+    except ParamError as exc:
+        return error_response(400, exc.message, exc.field)
+    sorts = (*sorts, *extra)
     if request.args.get("sort") and request.args["sort"] not in sorts:
         return error_response(400, f"sort must be one of {', '.join(sorts)}", "sort")
 
@@ -196,6 +225,7 @@ async def breakdown_route(site: str, dimension: str) -> Response:
             limit=p["limit"],
             offset=p["offset"],
             totals=p["totals"] == "include",
+            engagement=bool(extra),
         )
 
     def to_csv(result: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:

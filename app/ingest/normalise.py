@@ -7,6 +7,7 @@ The original script's event types keep their meaning: `user_engagement` (seconds
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
@@ -89,3 +90,24 @@ def _number(value: object) -> float | None:
     except ValueError:
         return None
     return number if number == number else None  # NaN is not a number we keep
+
+
+# A BCP 47 tag as browsers send it: a 2-3 letter language, then subtags (script, region, ...).
+_LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
+
+
+def language(raw: str | None) -> str | None:
+    """`navigator.language` in BCP 47's case: `en-us` -> `en-US`, `ZH_hant_tw` -> `zh-Hant-TW`,
+    `EN` -> `en`; anything that is no language tag (`*`, `C`, blank) -> None."""
+    if not raw or not _LANGUAGE.fullmatch(raw := raw.strip()):
+        return None
+    head, *rest = raw.replace("_", "-").split("-")
+    parts = [head.lower()]
+    for part in rest:
+        if len(part) == 4 and part.isalpha():
+            parts.append(part.title())  # script: Hant
+        elif len(part) == 2 and part.isalpha() or len(part) == 3 and part.isdigit():
+            parts.append(part.upper())  # region: TW, 419
+        else:
+            parts.append(part.lower())
+    return "-".join(parts)

@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from app.events import DROP_BOT, DROP_UNKNOWN_SITE, PAGEVIEW, Drop, Event
+from app.events import DROP_BOT, DROP_UNKNOWN_SITE, ENGAGEMENT, PAGEVIEW, Drop, Event
 from app.ingest.bots import bot_reason
 from app.ingest.geo import GeoLookup
 from app.ingest.identity import Identity, choose
-from app.ingest.normalise import Page, clean_referrer, measures, parse_page
+from app.ingest.normalise import Page, clean_referrer, language, measures, parse_page
 from app.ingest.referrer import classify
 from app.ingest.rules import SiteRules
 from app.ingest.sessions import (
@@ -139,6 +139,8 @@ class Pipeline:
         pending: list[tuple[Event, int | None]] | None = None,
     ) -> Event:
         measured = measures(wire)
+        # Revenue rides on custom events only (a purchase), as in Plausible.
+        paid = wire.revenue if measured.name not in (PAGEVIEW, ENGAGEMENT) else None
         utm = extract_utm(page.query)
         is_pageview = measured.name == PAGEVIEW
         referrer = clean_referrer(wire.referrer) if is_pageview else None
@@ -186,12 +188,14 @@ class Pipeline:
             device=client.device,
             screen_width=wire.screen_width,
             screen_height=wire.screen_height,
-            language=wire.language,
+            language=language(wire.language),
             engagement_ms=measured.engagement_ms,
             scroll_depth=measured.scroll_depth,
             interactive=wire.interactive,
             props=measured.props,
             client_ts=client_timestamp(wire.timestamp),
+            revenue_amount=paid[0] if paid else None,
+            revenue_currency=paid[1] if paid else None,
         )
         if pending is not None:
             pending.append((event, alternate))

@@ -12,6 +12,8 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
+from app import revenue
+
 MAX_BATCH = 50
 MAX_PROPS = 30
 
@@ -42,6 +44,9 @@ class WireEvent(msgspec.Struct, kw_only=True):
     scroll_depth: Annotated[int, Meta(ge=0, le=100)] | None = None
     interactive: bool = True
     hash: bool = False  # hash-based routing: the fragment is part of the page path
+    # `{amount, currency}` (checked in `decode`, so the error names the field); after decoding
+    # the canonical pair ("10.29", "EUR") from app/revenue.py.
+    revenue: Any = None
 
 
 Body = WireEvent | Annotated[list[WireEvent], Meta(min_length=1, max_length=MAX_BATCH)]
@@ -72,12 +77,22 @@ def decode(body: bytes, content_type: str) -> list[WireEvent]:
         raise WireError("body is nested too deeply", "body") from None
     events = decoded if isinstance(decoded, list) else [decoded]
     scrub = decoder is _msgpack or _MAYBE_INVISIBLE.search(body) is not None
-    for event in events:
+    for i, event in enumerate(events):
         if scrub:
             _scrub(event)
         if event.data:
             _check_props(event.data)
+        if event.revenue is not None:
+            event.revenue = _revenue(event.revenue, f"[{i}]." if len(events) > 1 else "")
     return events
+
+
+def _revenue(raw: Any, at: str) -> tuple[str, str]:
+    try:
+        return revenue.parse(raw)
+    except revenue.RevenueError as exc:
+        where = "revenue" if exc.field == "revenue" else f"revenue.{exc.field}"
+        raise WireError(str(exc), f"{at}{where}") from None
 
 
 # NUL and the bidirectional overrides/isolates (U+202A-202E, U+2066-2069): a visitor could

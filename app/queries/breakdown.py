@@ -15,8 +15,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app import revenue
 from app.dimensions import API_NAMES, SESSION_COLUMNS, lookup, prop_value
-from app.queries import column_items, columnar, imported, rollup_reads
+from app.goals.definition import EVENT as EVENT_GOAL
+from app.queries import column_items, columnar, goal_report, imported, page_engagement, rollup_reads
 from app.queries.filters import GOAL, row_condition
 from app.queries.planner import ROLLUPS, Question, plan
 from app.queries.scope import Scope, derive, event_value, metrics_query, rate, s, where
@@ -49,18 +51,32 @@ async def breakdown(
     limit: int = 10,
     offset: int = 0,
     totals: bool = True,
+    engagement: bool = False,
 ) -> dict[str, Any]:
     """Rows per value, sorted and paged, with the period's totals (None when `totals` is
-    False: the dashboard does not show them, and a filtered report pays a second scan)."""
+    False: the dashboard does not show them, and a filtered report pays a second scan).
+    `engagement`: the page breakdown's rows (and totals) gain time_on_page and scroll_depth
+    (app/queries/page_engagement.py), opt-in: it reads the period's engagement events."""
     rows, total, found = await _rows(conn, scope, dimension, totals)
+    if engagement and dimension == "page":
+        tallies = await page_engagement.tallies(conn, scope)
+        for row in rows:
+            row.update(tallies.get(row["value"], page_engagement.Tally()).metrics())
+        if total is not None:
+            total.update(page_engagement.site_wide(tallies))
     if any(f.dim == GOAL for f in scope.filters):
         # Plausible's goal filter: each row's converted visitors over all its visitors.
         others = replace(scope, filters=tuple(f for f in scope.filters if f.dim != GOAL))
         everyone, all_total, _ = await _rows(conn, others, dimension, totals)
         conversions(rows, total, everyone, all_total)
+        if is_session_dimension(dimension):
+            await _revenues(conn, scope, dimension, rows, total)
     key = sort or ("visitors" if is_session_dimension(dimension) else "count")
     rows.sort(key=lambda r: str(r["value"]))  # ties in a stable order: by value
-    rows.sort(key=lambda r: r[key], reverse=descending)
+    if key == "scroll_depth":  # pages without a reported depth sort below every depth
+        rows.sort(key=lambda r: (r[key] is not None, r[key] or 0), reverse=descending)
+    else:
+        rows.sort(key=lambda r: r[key], reverse=descending)
     return found.mark(
         {
             "dimension": dimension,
@@ -146,6 +162,37 @@ def conversions(
     for row, whole in pairs:
         row["total_visitors"] = whole
         row["conversion_rate"] = rate(row["visitors"], whole)
+
+
+async def _revenues(
+    conn: AsyncConnection,
+    scope: Scope,
+    dimension: str,
+    rows: list[dict[str, Any]],
+    total: dict[str, Any] | None,
+) -> None:
+    """`total_revenue` and `average_revenue` ({currency: amount}, exact) of the goal's
+    completions in each row's sessions and in all of them; a negated goal filter has no
+    completions to sum, so its rows get none."""
+    goal = next((f.goal for f in scope.filters if f.dim == GOAL and not f.negated), None)
+    if goal is None or goal.kind != EVENT_GOAL:  # only custom events carry revenue
+        return
+    e = events.c
+    query = (
+        select(_session_column(dimension).label("value"), e.revenue_currency, e.revenue_amount)
+        .select_from(goal_report.JOINED)
+        .where(goal_report.completing(scope, goal), e.revenue_amount.is_not(None))
+    )
+    found = (await conn.execute(query)).all()
+    by_value: dict[Any, list[tuple[str | None, str | None]]] = {}
+    for value, code, amount in found:
+        by_value.setdefault(value, []).append((code, amount))
+    for row in rows:
+        sums = revenue.per_currency(by_value.get(row["value"], []))
+        row["total_revenue"], row["average_revenue"] = revenue.totals_and_averages(sums)
+    if total is not None:
+        sums = revenue.per_currency((code, amount) for _, code, amount in found)
+        total["total_revenue"], total["average_revenue"] = revenue.totals_and_averages(sums)
 
 
 def _session_column(dimension: str) -> ColumnElement[Any]:

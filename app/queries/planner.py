@@ -46,6 +46,7 @@ KINDS = (
     "retention",
     "duration",
     "goals",
+    "page_engagement",
 )
 
 # Open hours' sessions are read as rows: beyond this many the SQL path is cheaper (a big import
@@ -156,7 +157,7 @@ def admit(open_sessions: int, total: int) -> str | None:
 def plan(question: Question, scope: Scope) -> Plan:
     """The path for `question` over `scope`, and the reason (recorded for ?explain=1)."""
     forced = _FORCED.get()
-    goals = _goal_reason(question, scope)
+    goals = _sql_only_reason(question, scope)
     if goals is not None:  # only SQL can answer: not even a forced path may take it
         chosen = Plan(question, scope, SQL, f"forced {forced}, but {goals}" if forced else goals)
     elif forced in (COLUMNS, SQL):
@@ -168,11 +169,16 @@ def plan(question: Question, scope: Scope) -> Plan:
     return chosen
 
 
-def _goal_reason(q: Question, scope: Scope) -> str | None:
-    """Why SQL alone answers a goal question (None: it is not one). Goals are matched on the
-    stored events: rollups count no goal, and the sealed columns hold neither an engagement's
-    page and scroll depth nor which event carried which property."""
+def _sql_only_reason(q: Question, scope: Scope) -> str | None:
+    """Why SQL alone answers a goal or page-engagement question (None: neither). Goals are
+    matched on the stored events: rollups count no goal, and the sealed columns hold neither an
+    engagement's page and scroll depth nor which event carried which property."""
     named = [f.value for f in scope.filters if f.dim == "goal"]
+    if q.kind == "page_engagement":
+        return (
+            "per-page engagement: engagement events are paired with their page views in the "
+            "stored events (no rollup or sealed column pairs them)"
+        )
     if q.kind == "goals":
         return (
             "goal report: goals are matched on the stored events (rollups and sealed columns "

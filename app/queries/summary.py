@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.queries import columnar, imported, rollup_reads
+from app.queries import columnar, imported, page_engagement, rollup_reads
 from app.queries.period import Period, previous
 from app.queries.planner import ROLLUPS, Question, plan
 from app.queries.scope import METRICS, Scope, derive, metrics_query, where
@@ -46,7 +47,11 @@ def change(current: float, before: float) -> float | None:
     return round(100 * (current - before) / before, 1)
 
 
-async def summary(conn: AsyncConnection, scope: Scope, compare: bool = True) -> dict[str, Any]:
+async def summary(
+    conn: AsyncConnection, scope: Scope, compare: bool = True, engagement: bool = False
+) -> dict[str, Any]:
+    """`engagement`: also the site-wide time_on_page and scroll_depth (opt-in: they read the
+    period's engagement events)."""
     current, found = await measured(conn, scope, scope.period)
     answer: dict[str, Any] = {"period": period_json(scope.period), "metrics": {}}
     before: dict[str, Any] | None = None
@@ -55,13 +60,24 @@ async def summary(conn: AsyncConnection, scope: Scope, compare: bool = True) -> 
         before, found_before = await measured(conn, scope, prior)
         answer["previous_period"] = period_json(prior)
         found = found if found.used or found.excluded or not found_before.days else found_before
-    for name in METRICS:
+    names: tuple[str, ...] = METRICS
+    if engagement:
+        names = (*METRICS, *page_engagement.METRICS)
+        current.update(await _engagement(conn, scope, scope.period))
+        if before is not None:
+            before.update(await _engagement(conn, scope, previous(scope.period)))
+    for name in names:
         entry: dict[str, Any] = {"value": current[name]}
         if before is not None:
             entry["previous"] = before[name]
-            entry["change"] = change(current[name], before[name])
+            entry["change"] = change(current[name] or 0, before[name] or 0)
         answer["metrics"][name] = entry
     return found.mark(answer)
+
+
+async def _engagement(conn: AsyncConnection, scope: Scope, period: Period) -> dict[str, Any]:
+    tallies = await page_engagement.tallies(conn, replace(scope, period=period))
+    return page_engagement.site_wide(tallies)
 
 
 def period_json(period: Period) -> dict[str, Any]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import sqlalchemy as sa
 
 from app.clock import DAY_MS
@@ -36,3 +39,24 @@ def session_rows(conn: sa.Connection, *where: sa.ColumnElement[bool]) -> list[li
         values = iter(r)
         rows.append([next(values) if n in have else None for n in names])
     return rows
+
+
+def event_columns(
+    conn: sa.Connection,
+) -> tuple[list[sa.Column[Any]], Callable[[Any], tuple[Any, ...]]]:
+    """The `events` columns the database has now (in EVENT_FIELDS order) and a function making
+    a read row a full EVENT_FIELDS row: a migration runs before later ones add columns (the
+    revenue, 0018), which read as None."""
+    from app.events import EVENT_FIELDS
+    from app.storage.tables import events
+
+    have = {c["name"] for c in sa.inspect(conn).get_columns("events")}
+    present = [events.c[n] for n in EVENT_FIELDS if n in have]
+    if len(present) == len(EVENT_FIELDS):
+        return present, tuple
+
+    def full(row: Any) -> tuple[Any, ...]:
+        values = iter(row)
+        return tuple(next(values) if n in have else None for n in EVENT_FIELDS)
+
+    return present, full

@@ -51,7 +51,13 @@ class BatchRows:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> BatchRows:
-        return cls(data.get("events", []), data.get("visitors", []), data.get("drops", []))
+        # A spill file written before the revenue fields has shorter rows: pad them with None.
+        width = len(EVENT_FIELDS)
+        rows = [
+            r if len(r) >= width else [*r, *[None] * (width - len(r))]
+            for r in data.get("events", [])
+        ]
+        return cls(rows, data.get("visitors", []), data.get("drops", []))
 
 
 def event_row(event: Event) -> list[Any]:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
 
 from app.clock import HOUR_MS
+from app.dimensions import screen_class, version_label
 from app.events import ENGAGEMENT, EVENT_FIELDS, PAGEVIEW
 from app.storage import columns, flow_links, hourly, journey, retention_days
 from app.storage.dialect import execute_rows, select_in, upsert
@@ -35,6 +36,23 @@ _ACQUISITION = [
     *((at(n), E[n]) for n in ("utm_content", "country", "browser", "os", "device")),
 ]
 _BUILTIN = (PAGEVIEW, ENGAGEMENT)
+# Session columns derived from the entry event (app/dimensions.py says how).
+_DERIVED = [
+    (Row.screen, lambda ev: screen_class(ev[E["screen_width"]])),
+    (Row.browser_version, lambda ev: version_label(ev[E["browser"]], ev[E["browser_version"]])),
+    (Row.os_version, lambda ev: version_label(ev[E["os"]], ev[E["os_version"]])),
+    (Row.language, lambda ev: ev[E["language"]]),
+    (Row.hostname, lambda ev: ev[E["hostname"]]),
+]
+_ENTRY = [*(s for s, _ in _ACQUISITION), *(s for s, _ in _DERIVED)]
+
+
+def _entry(row: list[Any], event: Sequence[Any]) -> None:
+    """The session's entry columns from its entry event."""
+    for s, e in _ACQUISITION:
+        row[s] = event[e]
+    for s, derive in _DERIVED:
+        row[s] = derive(event)
 
 
 def _partial(event: Sequence[Any]) -> list[Any]:
@@ -43,8 +61,7 @@ def _partial(event: Sequence[Any]) -> list[Any]:
     row[Row.site_id] = event[E["site_id"]]
     row[Row.visitor_id] = event[E["visitor_id"]]
     row[Row.start_ts] = row[Row.end_ts] = event[E["ts"]]
-    for s, e in _ACQUISITION:
-        row[s] = event[e]
+    _entry(row, event)
     for name in ("pageviews", "events", "interactive", "engagement_ms"):
         row[at(name)] = 0
     return row
@@ -63,8 +80,7 @@ def fold(events: Sequence[Sequence[Any]]) -> tuple[dict[int, list[Any]], set[int
         if ev[E["session_start"]] and sid not in started:
             started.add(sid)
             row[Row.start_ts] = min(row[Row.start_ts], ev[i_ts])
-            for s, e in _ACQUISITION:
-                row[s] = ev[e]
+            _entry(row, ev)
         _count(row, ev, ev[i_ts], ev[i_name], ev[i_path])
     return parts, started
 
@@ -94,7 +110,7 @@ def merge(old: Sequence[Any] | None, part: list[Any], has_entry: bool) -> list[A
         return part
     new = list(old)
     if has_entry:
-        for s, _ in _ACQUISITION:
+        for s in _ENTRY:
             new[s] = part[s]
     new[Row.start_ts] = min(old[Row.start_ts], part[Row.start_ts])
     new[Row.end_ts] = max(old[Row.end_ts], part[Row.end_ts])

@@ -40,6 +40,11 @@ class Row:
     device = 24
     pages = 25
     journey = 26
+    screen = 27
+    browser_version = 28
+    os_version = 29
+    language = 30
+    hostname = 31
 
 
 def at(name: str) -> int:

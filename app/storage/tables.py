@@ -90,6 +90,9 @@ events = Table(
     Column("interactive", Boolean, nullable=False),
     Column("props", Text),
     Column("client_ts", BigInteger),
+    # Exact decimal text ("10.29") and ISO 4217 code: summed per currency (app/revenue.py).
+    Column("revenue_amount", String(24)),
+    Column("revenue_currency", String(3)),
     Index("ix_events_site_ts", "site_id", "ts"),
 )
 
@@ -164,6 +167,13 @@ sessions = Table(
     Column("pages", Text),
     # Page views and custom events in order, for funnels (app/storage/journey.py).
     Column("journey", Text),
+    # Issue 17, from the entry event: screen size class (app/dimensions.screen_class), browser
+    # and OS version labels ("Firefox 128.0"), normalised language ("en-US"), page hostname.
+    Column("screen", String(16)),
+    Column("browser_version", String(100)),
+    Column("os_version", String(100)),
+    Column("language", String(35)),
+    Column("hostname", String(253)),
     # Covering for visitor counts and for unfiltered funnels (journey is capped at 2,000 bytes).
     Index("ix_sessions_site_start_journey", "site_id", "start_ts", "visitor_id", "journey"),
 )

@@ -72,19 +72,20 @@ _COUNTERS = ("sessions", "pageviews", "bounces", "engagement_ms", "new_sessions"
 
 
 def _backfill(conn: sa.Connection) -> None:
-    from app.events import EVENT_FIELDS
     from app.storage import hourly, rollups
+    from app.storage.backfill import event_columns
     from app.storage.tables import events, rollup_hours, sessions
 
+    cols, full = event_columns(conn)
     last = 0
     while True:
-        query = sa.select(events.c.id, *(events.c[f] for f in EVENT_FIELDS))
+        query = sa.select(events.c.id, *cols)
         batch = conn.execute(query.where(events.c.id > last).order_by(events.c.id).limit(CHUNK))
         chunk = [tuple(r) for r in batch]
         if not chunk:
             return
         last = chunk[-1][0]
-        rows = [r[1:] for r in chunk]
+        rows = [full(r[1:]) for r in chunk]
         parts, started = rollups.fold(rows)
         cols = [sessions.c[c] for c in rollups.SESSION_COLS if c not in LATER_COLUMNS]
         found = conn.execute(sa.select(*cols).where(sessions.c.session_id.in_(list(parts))))
@@ -100,7 +101,15 @@ def _backfill(conn: sa.Connection) -> None:
 
 
 # Session columns that later migrations add: absent at this revision.
-LATER_COLUMNS = ("pages", "journey")
+LATER_COLUMNS = (
+    "pages",
+    "journey",
+    "screen",
+    "browser_version",
+    "os_version",
+    "language",
+    "hostname",
+)
 
 
 def _at_0002(row: object) -> dict[str, object]:

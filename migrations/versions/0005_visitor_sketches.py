@@ -48,7 +48,7 @@ DAY_MS = 86_400_000
 def _backfill_day(conn: sa.Connection, site: int, day: int) -> None:
     from app.events import EVENT_FIELDS
     from app.storage import hourly, sketches
-    from app.storage.backfill import session_rows
+    from app.storage.backfill import event_columns, session_rows
     from app.storage.tables import events, rollup_hours, sessions, visitor_days
 
     s = sessions.c
@@ -60,14 +60,14 @@ def _backfill_day(conn: sa.Connection, site: int, day: int) -> None:
     for row in found:
         deltas.session(None, row)
     starts = {row[0]: row[3] for row in found}
-    cols = [events.c[f] for f in EVENT_FIELDS]
+    cols, full = event_columns(conn)
     # Events by the (site_id, ts) index, as 0006 reads them: from the day's start to a day on.
     window_events = sa.select(*cols).where(
         events.c.site_id == site,
         events.c.ts >= day * DAY_MS,
         events.c.ts < (day + 2) * DAY_MS,
     )
-    mine = [tuple(r) for r in conn.execute(window_events)]
+    mine = [full(r) for r in conn.execute(window_events)]
     at = EVENT_FIELDS.index("session_id")
     deltas.events([r for r in mine if r[at] in starts], starts)
     whole_day: dict[tuple[str, str], set[int]] = {}

@@ -251,6 +251,10 @@ def test_every_endpoint_answers_as_documented(server: ContractServer, doc: dict[
     for name in ("page", "source", "country", "prop:plan", "page.csv"):
         call("get", dimension, f"{site}/breakdown/{name}?range=28d", 200)
     call("get", dimension, f"{site}/breakdown/page?totals=none&limit=2&offset=1", 200)
+    engaged = "metrics=time_on_page,scroll_depth"
+    call("get", dimension, f"{site}/breakdown/page?{engaged}&sort=time_on_page", 200)
+    call("get", dimension, f"{site}/breakdown/source?{engaged}", 400)
+    call("get", f"{BASE}/summary", f"{site}/summary?{engaged}", 200, headers=call.reader)
     call("get", f"{BASE}/summary", f"{site}/summary", 200, headers=call.reader)
     call("get", f"{BASE}/summary", f"{site}/summary?range=bogus", 400)
     call("get", dimension, f"{site}/breakdown/nope", 400)

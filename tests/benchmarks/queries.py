@@ -62,8 +62,11 @@ CLIENTS = [("Chrome", "Windows", "desktop"), ("Safari", "iOS", "mobile"),
            ("Chrome", "Android", "mobile"), ("Firefox", "Linux", "desktop"),
            ("Safari", "iPadOS", "tablet")]  # fmt: skip
 COUNTRIES = ["US", "CN", "DE", "GB", "IN", "JP", "FR", "BR"]
+HOSTS = [SITE, SITE, SITE, f"docs.{SITE}", f"shop.{SITE}"]
+LANGUAGES = ["en-US", "en-GB", "zh-CN", "de", "ja", "fr-FR"]
+WIDTHS = {"desktop": 1920, "mobile": 390, "tablet": 820}
 TARGETS = {"summary": 100, "timeseries": 100, "breakdown": 100, "flows": 300, "retention": 300,
-           "funnel": 300, "analytics": 500}  # fmt: skip
+           "funnel": 300, "analytics": 500, "goals": 100}  # fmt: skip
 YEAR_TARGET = 250  # summary, timeseries and breakdowns over 365 days
 DASHBOARD_TARGET = 600  # the dashboard's load set for 30 days, in total
 
@@ -73,19 +76,24 @@ def session_events(rng: random.Random, visitor: int, new: bool, start: int) -> l
     sid = rng.getrandbits(62)
     source, channel, domain, campaign = rng.choice(ACQUISITION)
     browser, os_, device = rng.choice(CLIENTS)
-    common = dict(site_id=1, hostname=SITE, visitor_id=visitor, session_id=sid, new_visitor=new,
-                  source=source, channel=channel, referrer_domain=domain, utm_campaign=campaign,
-                  browser=browser, os=os_, device=device,
-                  country=rng.choice(COUNTRIES))  # fmt: skip
+    common = dict(site_id=1, hostname=rng.choice(HOSTS), visitor_id=visitor, session_id=sid,
+                  new_visitor=new, source=source, channel=channel, referrer_domain=domain,
+                  utm_campaign=campaign, browser=browser, os=os_, device=device,
+                  country=rng.choice(COUNTRIES), language=rng.choice(LANGUAGES),
+                  screen_width=WIDTHS[device], browser_version="128",
+                  os_version="17")  # fmt: skip
     out, ts, page = [], start, rng.choice(PAGES[:12])
     while True:
         out.append(Event(ts=ts, name="pageview", pathname=page, session_start=not out, **common))  # type: ignore[arg-type]
         ts += rng.randint(2_000, 90_000)
         out.append(Event(ts=ts, name="engagement", pathname=page, session_start=False,
-                         engagement_ms=rng.randint(1_000, 80_000), **common))  # type: ignore[arg-type]  # fmt: skip
+                         engagement_ms=rng.randint(1_000, 80_000),
+                         scroll_depth=rng.randint(10, 100), **common))  # type: ignore[arg-type]  # fmt: skip
         if page == "/signup" and rng.random() < 0.4:
+            plan = rng.choice(["free", "pro"])
+            paid = {"revenue_amount": "49.90", "revenue_currency": "EUR"} if plan == "pro" else {}
             out.append(Event(ts=ts + 1, name="Signup", pathname=page, session_start=False,
-                             props={"plan": rng.choice(["free", "pro"])}, **common))  # type: ignore[arg-type]  # fmt: skip
+                             props={"plan": plan}, **paid, **common))  # type: ignore[arg-type]  # fmt: skip
         if rng.random() > 0.55:
             return out
         page = rng.choice(PAGES)
@@ -137,14 +145,15 @@ def dashboard() -> list[str]:
     visitor types, the first tab of each breakdown card, flows and their start pages, retention,
     the funnel's step choices)."""
     base, r = f"/api/v1/sites/{SITE}", "range=30d"
-    cards = [
-        f"{base}/breakdown/{d}?{r}&limit=10&totals=none" for d in ("source", "page", "country")
-    ]
+    cards = [f"{base}/breakdown/{d}?{r}&limit=10&totals=none" for d in ("source", "country")]
+    engaged = "metrics=time_on_page,scroll_depth"
     return [
         f"{base}/summary?{r}&compare=previous",
         f"{base}/timeseries?{r}&compare=previous",
         f"{base}/breakdown/visitor_type?{r}&totals=none",
         *cards,
+        f"{base}/breakdown/page?{r}&limit=10&totals=none&{engaged}",  # Top pages' columns
+        f"{base}/goals/report?{r}",
         f"{base}/breakdown/event?{r}&limit=10&totals=none",
         f"{base}/breakdown/page?{r}&limit=25&totals=none",
         f"{base}/flows?{r}&depth=4",
@@ -175,6 +184,12 @@ def endpoints(name: str) -> list[tuple[str, str]]:
         ("breakdown", f"{base}/breakdown/page?range={range_}"),
         ("breakdown", f"{base}/breakdown/event?range={range_}"),
         ("breakdown", f"{base}/breakdown/exit_page?range={range_}&totals=none"),
+        # Issue 17: goals, revenue, per-page engagement, the new dimensions.
+        ("goals", f"{base}/goals/report?range={range_}"),
+        ("breakdown", f"{base}/breakdown/source?range={range_}&filter=goal==Signup"),
+        ("breakdown", f"{base}/breakdown/page?range={range_}&metrics=time_on_page,scroll_depth"),
+        ("breakdown", f"{base}/breakdown/hostname?range={range_}"),
+        ("breakdown", f"{base}/breakdown/language?range={range_}&filter=screen==mobile"),
         ("breakdown", f"{base}/breakdown/prop:plan?range={range_}&filter=source==Google"),
         ("breakdown", f"{base}/properties?range={range_}&filter=source==Google"),
         ("flows", f"{base}/flows?range={range_}&depth=4"),
@@ -310,11 +325,16 @@ async def _admin_token(url: str) -> str:
 
 
 async def _add_site(url: str) -> None:
+    from app.goals.definition import parse
+    from app.goals.store import add_goal
     from app.sites import add_site
 
     engine = create_engine(url)
     async with engine.begin() as conn:
         await add_site(conn, SITE)
+        for body in ({"name": "Signup", "event": "Signup"}, {"name": "Blog", "page": "/blog/**"},
+                     {"name": "Pricing read", "page": "/pricing", "scroll": 50}):  # fmt: skip
+            await add_goal(conn, 1, parse(body), now_ms=0)
     await engine.dispose()
 
 

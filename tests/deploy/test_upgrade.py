@@ -60,6 +60,10 @@ async def test_an_old_database_upgrades_and_answers_the_same(
         new_status, new = _parsed(got[path])
         if old_status != new_status:
             problems.append(f"{path}: status {old_status} -> {new_status}")
+        if old_status.startswith("4") and isinstance(old, dict) and isinstance(new, dict):
+            # An error's text is for people (it lists today's dimensions, say): its status and
+            # `field` are what a client relies on.
+            old, new = ({k: v for k, v in b.items() if k != "error"} for b in (old, new))
         problems += [f"{path} {p}" for p in _kept(old, new)[:3]]
     assert not problems, f"{len(problems)} differences, first: {problems[:5]}"
 

@@ -41,6 +41,12 @@ hits = st.builds(
     interactive=st.booleans(),
     engagement_ms=st.integers(0, 60_000),
     props=st.sampled_from([{}, {"plan": "pro"}, {"plan": 3}, {"ok": True}]),
+    # Issue 17's session dimensions: from the entry event.
+    hostname=st.sampled_from(["example.com", "blog.example.com"]),
+    language=st.sampled_from([None, "en-US", "de"]),
+    screen_width=st.sampled_from([None, 375, 576, 991, 1280, 1440]),
+    browser_version=st.sampled_from([None, "128.0"]),
+    os_version=st.sampled_from([None, "14"]),
 )
 filter_texts = st.sampled_from(
     [
@@ -59,6 +65,9 @@ filter_texts = st.sampled_from(
         "channel==Email;utm_campaign==spring",
         "referrer==x.com",
         "prop:plan!=3;device!=mobile",
+        "screen==tablet",
+        "language==en-US;hostname!=blog.example.com",
+        "browser_version=~128;os_version==",
     ]
 )
 # Berlin (hour-aligned, DST), UTC (whole UTC days: retention and day sketches from rollups) and

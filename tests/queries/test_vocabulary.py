@@ -31,13 +31,31 @@ async def _traffic(client: Any, db: Database) -> None:
     ]
     for visitor, url, name, data in sends:
         body: dict[str, Any] = {"url": url, "visitor_id": visitor}
+        body.update(screen_width=390, language="en-us")  # a phone, American English
         if visitor == "v2":
-            body["referrer"] = "https://www.google.com/"
+            body.update(referrer="https://www.google.com/", screen_width=1920, language="DE")
+            body.update(url=url.replace(SITE, f"docs.{SITE}"), site=SITE)  # a subdomain
         if name == "Signup":
             body.update(event_type=name, data=data)
         response = await client.post("/api/collect", json=body, headers={"User-Agent": FIREFOX})
         assert response.status_code == 202
     await wait_for_rows(db, len(sends))
+
+
+async def test_the_issue_17_dimensions_hold_the_entry_event_s_values(
+    client: Any, db: Database
+) -> None:
+    await _traffic(client, db)
+    want = {
+        "screen": {"mobile": 1, "desktop": 1},  # 390 px < 576 <= ... <= 1440 <= 1920 px
+        "language": {"en-US": 1, "de": 1},  # normalised to BCP 47's case
+        "hostname": {SITE: 1, f"docs.{SITE}": 1},
+        "browser_version": {"Firefox 133": 2},  # a version is named with its browser / OS
+        "os_version": {"Windows 10": 2},
+    }
+    for dim, expected in want.items():
+        answer = await (await client.get(f"{BASE}/breakdown/{dim}?range=24h")).get_json()
+        assert {r["value"]: r["visitors"] for r in answer["results"]} == expected, dim
 
 
 def _filter(dim: str, value: Any) -> str:

@@ -41,6 +41,11 @@ class Hit:
     engagement_ms: int | None = None
     props: dict[str, Any] = field(default_factory=dict)
     scroll_depth: int | None = None
+    hostname: str = "example.com"
+    language: str | None = None
+    screen_width: int | None = None
+    browser_version: str | None = None
+    os_version: str | None = None
 
 
 def to_events(site_id: int, hits: list[Hit]) -> list[Event]:
@@ -54,7 +59,7 @@ def to_events(site_id: int, hits: list[Hit]) -> list[Event]:
                 site_id=site_id,
                 ts=hit.at_ms,
                 name=hit.name,
-                hostname="example.com",
+                hostname=hit.hostname,
                 pathname=hit.page,
                 visitor_id=hit.visitor,
                 session_id=facts.session_id,
@@ -67,7 +72,11 @@ def to_events(site_id: int, hits: list[Hit]) -> list[Event]:
                 utm_campaign="spring" if source == "newsletter" else None,
                 country=hit.country,
                 browser="Firefox",
+                browser_version=hit.browser_version,
                 os="Linux",
+                os_version=hit.os_version,
+                screen_width=hit.screen_width,
+                language=hit.language,
                 device=hit.device,
                 engagement_ms=hit.engagement_ms,
                 scroll_depth=hit.scroll_depth,
@@ -132,12 +141,30 @@ def stored_sessions(db: Database) -> dict[int, dict[str, Any]]:
             dims={
                 d: entry[c] if d not in ("entry_page",) else entry["pathname"]
                 for d, c in SESSION_DIMS.items()
-                if d != "exit_page"
+                if d not in ("exit_page", *_DERIVED)
             },
         )
+        s["dims"].update(_derived(entry))
         s["dims"]["exit_page"] = s["exit"]
         s["dims"]["visitor_type"] = "new" if s["new"] else "returning"
     return found
+
+
+_DERIVED = ("screen", "browser_version", "os_version")
+
+
+def _derived(entry: Any) -> dict[str, str | None]:
+    """The issue-17 dimensions not stored on events as they are reported, restated."""
+    width = entry["screen_width"]
+    screen = None
+    if width:
+        screen = "mobile" if width < 576 else "tablet" if width < 992 else "laptop"
+        screen = "desktop" if width >= 1440 else screen
+    versions = {}
+    for dim, name in (("browser_version", "browser"), ("os_version", "os")):
+        version = entry[dim]
+        versions[dim] = f"{entry[name]} {version}" if version else None
+    return {"screen": screen, **versions}
 
 
 def _matches(value: str | None, f: Filter) -> bool:

@@ -76,3 +76,14 @@ def test_a_torn_last_record_keeps_the_complete_batches(tmp_path: Path) -> None:
     batches = spill.read_batches(data[:-3])
     assert [len(b.events) for b in batches] == [1]
     assert [len(b.events) for b in spill.read_batches(data)] == [1, 2]
+
+
+def test_a_spill_row_from_before_the_revenue_fields_is_padded() -> None:
+    """A spill file written by the release before 0018 holds event rows without the revenue
+    fields: replayed, they read as no revenue instead of failing the insert."""
+    from app.events import EVENT_FIELDS
+    from app.storage.batch import BatchRows
+
+    short = list(range(len(EVENT_FIELDS) - 2))
+    [row] = BatchRows.from_dict({"events": [short]}).events
+    assert len(row) == len(EVENT_FIELDS) and row[-2:] == [None, None] and row[:3] == [0, 1, 2]

@@ -119,6 +119,7 @@ GOAL_REPORT = {
             "visitors": 47,
             "events": 69,
             "conversion_rate": 49.5,
+            "revenue": [{"currency": "EUR", "total": "129.9", "average": "12.99", "events": 10}],
         }
     ],
     "total_visitors": 95,

@@ -77,7 +77,8 @@ class Timeseries(Body):
 
 class BreakdownRow(Body):
     """Session dimensions carry visitors..avg_engagement_ms, event dimensions visitors and
-    count; with a goal filter also total_visitors and conversion_rate."""
+    count; with a goal filter also total_visitors and conversion_rate, and on session
+    dimensions the goal's total_revenue and average_revenue ({currency: exact decimal text})."""
 
     value: str | None | UnsetType = UNSET  # absent in `totals`
     visitors: Num | None | UnsetType = UNSET
@@ -88,6 +89,11 @@ class BreakdownRow(Body):
     count: Num | None | UnsetType = UNSET
     total_visitors: Num | None | UnsetType = UNSET
     conversion_rate: Num | None | UnsetType = UNSET
+    total_revenue: dict[str, str] | UnsetType = UNSET
+    # Page breakdown with metrics=time_on_page,scroll_depth (null depth: none reported).
+    time_on_page: Num | None | UnsetType = UNSET
+    scroll_depth: Num | None | UnsetType = UNSET
+    average_revenue: dict[str, str] | UnsetType = UNSET
 
 
 class Breakdown(Body):
@@ -210,6 +216,15 @@ class Suggestions(Body):
     values: list[Suggestion]
 
 
+class Revenue(Body):
+    """One currency's revenue: exact decimal text (summed as decimals, never converted)."""
+
+    currency: str
+    total: str
+    average: str  # over the completions carrying revenue, half-even to their scale (>= cents)
+    events: int
+
+
 class GoalRow(Body):
     id: int
     goal: str
@@ -217,6 +232,7 @@ class GoalRow(Body):
     visitors: int
     events: int
     conversion_rate: Num | None
+    revenue: list[Revenue]  # one entry per currency; empty without revenue
 
 
 class GoalReport(Body):

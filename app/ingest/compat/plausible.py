@@ -17,6 +17,7 @@ from typing import Any
 import msgspec
 from msgspec import structs
 
+from app import revenue
 from app.events import ENGAGEMENT
 from app.ingest.compat import decode_body, rename_field, to_wire
 from app.ingest.wire import MAX_BATCH, WireError, WireEvent
@@ -69,7 +70,9 @@ def to_wires(body: bytes) -> list[WireEvent]:
         raise WireError("is required", "url")
     name = str(name)
     props = _props(_first(raw.m, raw.meta, raw.p, raw.props))
-    props.update(_revenue(_first(raw.revenue, raw.dollar)))
+    paid = _first(raw.revenue, raw.dollar)
+    props.update(_revenue(paid))
+    exact = revenue.lenient(_parsed(paid))
     engagement_ms, scroll_depth = _engagement(raw) if name == ENGAGEMENT else (None, None)
     referrer = _first(raw.r, raw.referrer)
     width = raw.w if isinstance(raw.w, int) and not isinstance(raw.w, bool) else None
@@ -84,6 +87,8 @@ def to_wires(body: bytes) -> list[WireEvent]:
             "interactive": _flag(raw.i, raw.interactive, default=True),
             "hash": _first(raw.h, raw.hashMode) in (1, True),
             "screen_width": width if width is not None and 0 <= width <= 100_000 else None,
+            # Exact, for the revenue metrics (the props keep Plausible's number as before).
+            "revenue": {"amount": exact[0], "currency": exact[1]} if exact else None,
         }
     )
     domains = _domains(_first(raw.d, raw.domain))
@@ -128,14 +133,20 @@ def _props(raw: Any) -> dict[str, Any]:
     return props
 
 
+def _parsed(raw: Any) -> Any:
+    """A revenue sent as JSON text (Plausible's `$` may be a string) as its object."""
+    if isinstance(raw, str):
+        try:
+            return msgspec.json.decode(raw)
+        except (msgspec.DecodeError, RecursionError):
+            return None
+    return raw
+
+
 def _revenue(raw: Any) -> dict[str, Any]:
     """`{"amount": 10.29, "currency": "EUR"}` -> revenue_amount / revenue_currency props.
     Amounts may be numbers or decimal strings; an invalid revenue is ignored, as Plausible does."""
-    if isinstance(raw, str):
-        try:
-            raw = msgspec.json.decode(raw)
-        except (msgspec.DecodeError, RecursionError):
-            return {}
+    raw = _parsed(raw)
     if not isinstance(raw, dict):
         return {}
     currency, amount = raw.get("currency"), _decimal(raw.get("amount"))

@@ -18,6 +18,7 @@ from urllib.parse import urljoin
 
 import msgspec
 
+from app import revenue
 from app.ingest.compat import decode_body, rename_field, to_wire
 from app.ingest.wire import MAX_BATCH, WireError, WireEvent
 
@@ -86,6 +87,7 @@ def to_wire_event(message: UmamiMessage) -> WireEvent | None:
                 "screen_height": height,
                 "language": payload.language or None,
                 "data": _flatten(payload.data) if custom and payload.data else None,
+                "revenue": _revenue(payload.data) if custom else None,
                 "site": website,
                 # Umami keeps the fragment in the path (its tracker strips it when told to with
                 # data-exclude-hash), so hash-routed pages stay apart as they were in Umami.
@@ -98,6 +100,15 @@ def to_wire_event(message: UmamiMessage) -> WireEvent | None:
         raise WireError("url is not a valid URL", "payload.url") from None
     except RecursionError:  # a list nested too deep to write back as JSON text
         raise WireError("data is nested too deeply", "payload.data") from None
+
+
+def _revenue(data: dict[str, Any] | None) -> dict[str, str] | None:
+    """Umami's revenue convention: `data: {revenue: 19.99, currency: "USD"}` (its Revenue
+    report reads those two keys); the data keeps them too. Invalid ones are ignored."""
+    if not data or "revenue" not in data:
+        return None
+    exact = revenue.lenient({"amount": data["revenue"], "currency": data.get("currency")})
+    return {"amount": exact[0], "currency": exact[1]} if exact else None
 
 
 def _check_type(message: UmamiMessage) -> UmamiMessage:

@@ -3,7 +3,7 @@
    row shown, a CSV link for the whole table, and a click on a row filters the dashboard by it. */
 
 import { getJson, load, reportUrl } from "./api.js";
-import { addFilter, canFilter, dimensionLabel } from "./filters.js";
+import { addFilter, canFilter, dimensionLabel, parseFilters } from "./filters.js";
 import { metric } from "./format.js";
 import { isPageError, markLoading, markReady, panelErrorText } from "./page-state.js";
 
@@ -143,7 +143,8 @@ export class BreakdownPanel {
       this.render(null);
       return;
     }
-    const params = { limit: this.limit, sort: this.sort };
+    const params = { limit: this.limit, sort: this.sort, metrics: this.tab.metrics };
+    this.goalFiltered = parseFilters(this.view.filter).some((f) => f.dim === "goal");
     markLoading(this.root);
     this.csv.href = reportUrl(this.view, `breakdown/${dimension}.csv`, { ...params, limit: CSV_ROWS });
     this.csv.download = `${this.view.site}-${dimension.replace(":", "-")}-${this.view.range}.csv`;
@@ -173,11 +174,17 @@ export class BreakdownPanel {
     if (answer || this.dimension() === null) markReady(this.root);
   }
 
+  /** The tab's columns, and with a goal filter the conversion rate (converted visitors of the
+      row over all its visitors, from the API). */
+  columns() {
+    return this.goalFiltered ? [...this.tab.columns, ["conversion_rate", "CR"]] : this.tab.columns;
+  }
+
   header() {
     const head = element("thead");
     const row = element("tr");
     row.append(element("th", "label-col", dimensionLabel(this.dimension() || "prop:…")));
-    for (const [name, heading] of this.tab.columns) {
+    for (const [name, heading] of this.columns()) {
       const cell = element("th", "num");
       const button = element("button", "sort", heading);
       button.type = "button";
@@ -197,7 +204,7 @@ export class BreakdownPanel {
   /** The column the rows are in the order of: what the API says it sorted by (page views for
       pages, sessions for entry pages...), so the header mark and the bars agree with the order. */
   sortedBy() {
-    const columns = this.tab.columns.map(([name]) => name);
+    const columns = this.columns().map(([name]) => name);
     const sorted = this.sort || this.answeredSort;
     return columns.includes(sorted) ? sorted : columns[0];
   }
@@ -225,14 +232,14 @@ export class BreakdownPanel {
   body(rows, dimension) {
     const body = element("tbody");
     const first = this.sortedBy();
-    const max = Math.max(1, ...rows.map((r) => r[first]));
+    const max = Math.max(1, ...rows.map((r) => r[first] || 0)); // a null depth draws no bar
     for (const result of rows) {
       const row = element("tr");
       row.dataset.value = result.value === null ? "" : String(result.value);
       const label = this.tab.display ? this.tab.display(result.value) : result.value;
       const cell = element("td", "label-col");
       const bar = element("span", "bar");
-      bar.style.width = `${(100 * result[first]) / max}%`;
+      bar.style.width = `${(100 * (result[first] || 0)) / max}%`;
       const text = label === null || label === undefined || label === "" ? "(none)" : label;
       const icon = this.icon(result.value);
       if (canFilter(result.value, dimension)) {
@@ -246,7 +253,7 @@ export class BreakdownPanel {
         cell.append(bar, element("span", "row-text", text));
       }
       row.append(cell);
-      for (const [name] of this.tab.columns) {
+      for (const [name] of this.columns()) {
         const number = element("td", "num", metric(name, result[name]));
         number.dataset.metric = name;
         number.dataset.value = String(result[name]);

@@ -12,6 +12,8 @@ const LABELS = {
   utm_term: "UTM term", utm_content: "UTM content",
   page: "Page", entry_page: "Entry page", exit_page: "Exit page",
   country: "Country", browser: "Browser", os: "OS", device: "Device",
+  screen: "Screen size", browser_version: "Browser version", os_version: "OS version",
+  language: "Language", hostname: "Hostname",
   event: "Event", visitor_type: "Visitor type",
 };
 
@@ -20,6 +22,7 @@ export const FILTER_DIMENSIONS = Object.keys(LABELS);
 
 export function dimensionLabel(dim) {
   if (dim.startsWith("prop:")) return `Property ${dim.slice(5)}`;
+  if (dim === "goal") return "Goal"; // a filter, not a dimension: no breakdown by it
   return LABELS[dim] || dim;
 }
 

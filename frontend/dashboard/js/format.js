@@ -29,8 +29,10 @@ export function duration(ms) {
 /** A metric's value as it is read on a card or in a table. */
 export function metric(name, value) {
   if (value === null || value === undefined) return "–";
-  if (name === "bounce_rate" || name === "share" || name === "conversion") return percent(value);
-  if (name === "avg_engagement_ms") return duration(value);
+  if (["bounce_rate", "share", "conversion", "conversion_rate", "scroll_depth"].includes(name)) {
+    return percent(value);
+  }
+  if (name === "avg_engagement_ms" || name === "time_on_page") return duration(value);
   if (name === "views_per_session") return String(value);
   return count(value);
 }

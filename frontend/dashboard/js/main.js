@@ -6,6 +6,7 @@ import { installFilterMenu } from "./filter-menu.js";
 import { installFilterBar, renderChips } from "./filters.js";
 import { installFlows, loadFlows } from "./flows.js";
 import { installFunnel, loadFunnel } from "./funnel.js";
+import { installGoals, loadGoals } from "./goals.js";
 import { installKpis, loadKpis, markSelected } from "./kpis.js";
 import { watchActiveNow } from "./live-badge.js";
 import { createPanels } from "./panels.js";
@@ -87,6 +88,7 @@ async function reload(current, previous) {
   if (scope) {
     guarded(card("visitor-types"), loadVisitorTypes(current));
     guarded(card("world"), loadWorld(current));
+    guarded(card("goals"), loadGoals(current));
     for (const panel of panels) guarded(panel.root, panel.load(current));
   } else if (changed(["metric"])) {
     showMetric(current);
@@ -104,6 +106,7 @@ async function start() {
   installRetention();
   installFunnel();
   installWorld();
+  installGoals();
   installControls();
   installFilterBar();
   installFilterMenu();

@@ -18,9 +18,13 @@ export function createPanels() {
       ...UTM.map((p) => ({ label: `UTM ${p}`, dimension: `utm_${p}`, columns: SESSION_COLUMNS })),
     ]),
     new BreakdownPanel($("pages"), "Pages", [
-      { label: "Top pages", dimension: "page", columns: [VISITORS, ["count", "Views"]] },
+      {
+        label: "Top pages", dimension: "page", metrics: "time_on_page,scroll_depth",
+        columns: [VISITORS, ["count", "Views"], ["time_on_page", "Time"], ["scroll_depth", "Scroll"]],
+      },
       { label: "Entry pages", dimension: "entry_page", columns: [VISITORS, ["sessions", "Entries"]] },
       { label: "Exit pages", dimension: "exit_page", columns: [VISITORS, ["sessions", "Exits"]] },
+      { label: "Hostnames", dimension: "hostname", columns: SESSION_COLUMNS },
     ]),
     new BreakdownPanel($("audience"), "Audience", [
       {
@@ -30,6 +34,10 @@ export function createPanels() {
       { label: "Browsers", dimension: "browser", columns: SESSION_COLUMNS },
       { label: "OS", dimension: "os", columns: SESSION_COLUMNS },
       { label: "Devices", dimension: "device", columns: SESSION_COLUMNS },
+      { label: "Screens", dimension: "screen", columns: SESSION_COLUMNS },
+      { label: "Browser versions", dimension: "browser_version", columns: SESSION_COLUMNS },
+      { label: "OS versions", dimension: "os_version", columns: SESSION_COLUMNS },
+      { label: "Languages", dimension: "language", columns: SESSION_COLUMNS },
     ]),
     new BreakdownPanel($("events"), "Custom events", [
       { label: "Events", dimension: "event", columns: [VISITORS, ["count", "Events"]] },
