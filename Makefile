@@ -30,11 +30,15 @@ sdk/dist/pulse.min.js: sdk/pulse.js sdk/package.json sdk/package-lock.json sdk/b
 frontend/node_modules/.package-lock.json: frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error
 
+# Region and city data for ingest (DB-IP City Lite as MMDB, pinned in geo/package.json; CC BY 4.0).
+geo/node_modules/.package-lock.json: geo/package.json geo/package-lock.json
+	cd geo && npm ci --no-audit --no-fund --loglevel=error
+
 # Brotli and gzip copies of every file the pages load (app/api/assets.py sends them).
 frontend/dist/.built: frontend/node_modules/.package-lock.json frontend/compress.mjs $(shell find frontend/dashboard frontend/live frontend/settings frontend/embed -type f)
 	node frontend/compress.mjs && touch $@
 
-build: sdk/dist/pulse.min.js frontend/node_modules/.package-lock.json frontend/dist/.built
+build: sdk/dist/pulse.min.js frontend/node_modules/.package-lock.json frontend/dist/.built geo/node_modules/.package-lock.json
 
 # A wheel that runs without Node or the checkout: it carries what `build` made (setup.py).
 wheel: build | $(VENV)/bin/python

@@ -59,6 +59,16 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _places_line() -> str:
+    """Whether events get a region and city (app/ingest/places.py), said at start."""
+    from app.ingest.places import FILES, data_dir
+
+    folder = data_dir()
+    if all((folder / name).is_file() for name in FILES.values()):
+        return f"region and city from {folder}"
+    return f"no region or city: DB-IP City Lite not in {folder} (set PULSE_CITY_DB_DIR)"
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from app.server import serve, serve_workers
 
@@ -68,6 +78,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("pulse serve: --workers > 1 needs PULSE_BROKER_URL (Redis)", file=sys.stderr)
         return 2
     print(f"pulse {version()}: data in {_where(settings)}", file=sys.stderr)
+    print(_places_line(), file=sys.stderr)
     if not args.no_migrate:
         from app.migrate import upgrade
 

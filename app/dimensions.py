@@ -61,6 +61,9 @@ VOCABULARY: tuple[Dimension, ...] = (
     _session("os_version", "OS version"),
     _session("language", "Language"),
     _session("hostname", "Hostname"),
+    # Issue 17: "England, GB" and "London, England, GB", from DB-IP's City Lite data.
+    _session("region", "Region"),
+    _session("city", "City"),
     # Derived from `sessions.new_visitor` (visitor_type below); sealed as the "new" column.
     Dimension("visitor_type", "Visitor type", SESSION, sealed=False),
     Dimension("page", "Page", EVENT, sealed=False),

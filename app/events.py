@@ -63,6 +63,10 @@ class Event:
     # Revenue as a canonical decimal string and its currency (app/revenue.py).
     revenue_amount: str | None = None
     revenue_currency: str | None = None
+    # Issue 17: "England, GB" and "London, England, GB" (app/ingest/places.py); last, so a
+    # spilled row from before them is padded with None like the revenue fields.
+    region: str | None = None
+    city: str | None = None
 
 
 # Column order of an `events` row as the writer builds it (the table has the same names).

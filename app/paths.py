@@ -19,3 +19,8 @@ ROOT = BUNDLE if BUNDLED else PACKAGE.parent
 FRONTEND = ROOT / "frontend"
 TRACKER = ROOT / "sdk" / "dist" / "pulse.min.js"
 MIGRATIONS = ROOT / "migrations"
+
+# Region and city data (DB-IP City Lite as MMDB, from npm: geo/package.json). Too big for the
+# wheel (134 MB), so an installed Pulse looks where PULSE_CITY_DB_DIR says; without it, events
+# carry a country and no region or city (app/ingest/places.py says so at start).
+CITY_DB = PACKAGE.parent / "geo" / "node_modules" / "@ip-location-db" / "dbip-city-mmdb"

@@ -27,6 +27,8 @@ import socket
 import geoip2fast
 from geoip2fast import GeoIP2Fast
 
+from app.ingest.places import Places
+
 # An absolute path on purpose: given a bare file name, geoip2fast looks in the current
 # directory first, and its loader unpickles whatever it finds there.
 DATA_FILE = os.path.join(os.path.dirname(geoip2fast.__file__), "geoip2fast-ipv6.dat.gz")
@@ -40,10 +42,15 @@ _MAX_IP_LENGTH = 64
 _IPV4_MAPPED = bytes(10) + b"\xff\xff"
 _IPV4_COMPATIBLE = bytes(12)
 
+# (country, region, city), each None where unknown.
+Place = tuple[str | None, str | None, str | None]
+NOWHERE: Place = (None, None, None)
+
 
 class GeoLookup:
-    def __init__(self) -> None:
+    def __init__(self, places: Places | None = None) -> None:
         self._db = GeoIP2Fast(geoip2fast_data_file=DATA_FILE)
+        self.places = places if places is not None else Places()
 
     @property
     def source(self) -> str:
@@ -53,8 +60,19 @@ class GeoLookup:
     def country(self, ip: str | None) -> str | None:
         """Upper-case alpha-2 code, or None for private/reserved/loopback/unknown/garbage."""
         address = _lookup_key(ip)
-        if address is None:
-            return None
+        return None if address is None else self._country(address)
+
+    def locate(self, ip: str | None) -> Place:
+        """(country, region, city): region and city from app/ingest/places.py, inside the
+        country (None where it is None or the city data is not installed)."""
+        address = _lookup_key(ip)
+        country = None if address is None else self._country(address)
+        if country is None or address is None:
+            return NOWHERE
+        region, city = self.places.place(address, country)
+        return country, region, city
+
+    def _country(self, address: str) -> str | None:
         try:
             code = self._db.lookup(address).country_code
         except Exception:  # geoip2fast reports errors as codes; this is belt and braces

@@ -1,6 +1,7 @@
-"""Ingestion as a list of named steps: site -> bot -> page -> acquisition -> client -> country ->
-identity -> session. Each accepted event becomes an `Event`; each rejected one a `Drop` with a
-reason the response reports. Bad input raises WireError (400) before anything is queued.
+"""Ingestion as a list of named steps: site -> bot -> page -> acquisition -> client -> place
+(country, region, city) -> identity -> session. Each accepted event becomes an `Event`; each
+rejected one a `Drop` with a reason the response reports. Bad input raises WireError (400)
+before anything is queued.
 
 With a shared session store (Redis, issue 8) identity and session are decided for the whole
 request at once after the other steps: one round trip per request, not per event.
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 
 from app.events import DROP_BOT, DROP_UNKNOWN_SITE, ENGAGEMENT, PAGEVIEW, Drop, Event
 from app.ingest.bots import bot_reason
-from app.ingest.geo import GeoLookup
+from app.ingest.geo import NOWHERE, GeoLookup, Place
 from app.ingest.identity import Identity, choose
 from app.ingest.normalise import Page, clean_referrer, language, measures, parse_page
 from app.ingest.referrer import classify
@@ -69,7 +70,7 @@ class Pipeline:
         bot = bot_reason(ctx.user_agent, ctx.headers)
         # Per-request facts, computed once however many events the batch holds.
         client = describe(ctx.user_agent)
-        country = self.geo.country(ctx.ip) if bot is None else None
+        place = self.geo.locate(ctx.ip) if bot is None else NOWHERE
         results: list[Event | Drop] = []
         # Shared sessions: identity and session are decided after the loop, for all at once.
         pending: list[tuple[Event, int | None]] | None = (
@@ -84,7 +85,7 @@ class Pipeline:
             elif bot is not None:
                 results.append(Drop(DROP_BOT, site.id, ctx.now_ms))
             else:
-                results.append(self.enrich(site, wire, page, ctx, client, country, pending))
+                results.append(self.enrich(site, wire, page, ctx, client, place, pending))
         if pending:
             await self._share_sessions(pending, ctx.now_ms)
         return results
@@ -135,7 +136,7 @@ class Pipeline:
         page: Page,
         ctx: RequestContext,
         client: Client,
-        country: str | None,
+        place: Place,
         pending: list[tuple[Event, int | None]] | None = None,
     ) -> Event:
         measured = measures(wire)
@@ -180,7 +181,7 @@ class Pipeline:
             utm_campaign=utm.campaign,
             utm_term=utm.term,
             utm_content=utm.content,
-            country=country,
+            country=place[0],
             browser=client.browser,
             browser_version=client.browser_version,
             os=client.os,
@@ -196,6 +197,8 @@ class Pipeline:
             client_ts=client_timestamp(wire.timestamp),
             revenue_amount=paid[0] if paid else None,
             revenue_currency=paid[1] if paid else None,
+            region=place[1],
+            city=place[2],
         )
         if pending is not None:
             pending.append((event, alternate))

@@ -1,8 +1,9 @@
-"""What the data migrations that fold history into rollups share: the site-days to walk."""
+"""What the data migrations that fold history into rollups share: the site-days to walk, the
+sessions as rows, and the rollups of session dimensions a migration adds (0018, 0021)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -60,3 +61,82 @@ def event_columns(
         return tuple(next(values) if n in have else None for n in EVENT_FIELDS)
 
     return present, full
+
+
+def dimension_rollups(
+    conn: sa.Connection, window: tuple[sa.ColumnElement[bool], ...], names: Sequence[str]
+) -> None:
+    """Dimensions `names` (new session columns a migration fills): their hourly counters and
+    hour / day sketches of the window's sessions."""
+    from app.clock import HOURS_PER_DAY
+    from app.storage import hourly, sketches
+    from app.storage.dialect import key_text
+    from app.storage.session_row import at
+    from app.storage.tables import rollup_hours, visitor_days
+
+    dims = [(d, at(d)) for d in names]
+    counts: dict[tuple[Any, ...], list[int]] = {}
+    visitors: dict[tuple[Any, ...], set[Any]] = {}
+    for row in session_rows(conn, *window):
+        keys, row_counts = hourly._contribution(row, dims)
+        for site, hour, dim, value in keys[2:]:  # past the totals and visitor_type
+            key = (site, hour, dim, key_text(value))
+            summed = counts.setdefault(key, [0] * 5)
+            for i, n in enumerate(row_counts):
+                summed[i] += n
+            visitors.setdefault(key, set()).add(row[at("visitor_id")])
+    if not counts:
+        return
+    counters = ("sessions", "pageviews", "bounces", "engagement_ms", "new_sessions")
+    conn.execute(
+        sa.insert(rollup_hours),
+        [
+            {"site_id": k[0], "hour": k[1], "dim": k[2], "value": k[3], "events": 0,
+             **dict(zip(counters, c, strict=True)), "visitors": sketches.add(None, visitors[k])}
+            for k, c in counts.items()
+        ],
+    )  # fmt: skip
+    by_day: dict[tuple[Any, ...], set[int]] = {}
+    for (site, hour, dim, value), ids in visitors.items():
+        by_day.setdefault((site, hour // HOURS_PER_DAY, dim, value), set()).update(ids)
+    conn.execute(
+        sa.insert(visitor_days),
+        [
+            {"site_id": k[0], "day": k[1], "dim": k[2], "value": k[3],
+             "visitors": sketches.add(None, ids)}
+            for k, ids in by_day.items()
+        ],
+    )  # fmt: skip
+
+
+def dimension_weeks(conn: sa.Connection, names: Sequence[str]) -> None:
+    """Week sketches of dimensions `names`, merged from their day sketches (as 0009 did)."""
+    from app.clock import DAYS_PER_WEEK
+    from app.storage import sketches
+    from app.storage.tables import visitor_days, visitor_weeks
+
+    d = visitor_days.c
+    order = (d.site_id, d.dim, d.value, d.day)
+    query = sa.select(*order, d.visitors).where(d.dim.in_(names)).order_by(*order)
+    unions: dict[tuple[Any, ...], Any] = {}
+    rows: list[dict[str, Any]] = []
+    current: tuple[Any, ...] | None = None
+    for site, dim, value, day, blob in conn.execute(query):
+        key = (site, dim, value, day // DAYS_PER_WEEK)
+        if key != current and current is not None:
+            rows.append(_week_row(current, unions.pop(current)))
+        current = key
+        unions.setdefault(key, sketches.Union()).add(blob)
+        if len(rows) >= 1_000:
+            conn.execute(sa.insert(visitor_weeks), rows)
+            rows = []
+    if current is not None:
+        rows.append(_week_row(current, unions.pop(current)))
+    if rows:
+        conn.execute(sa.insert(visitor_weeks), rows)
+
+
+def _week_row(key: tuple[Any, ...], union: Any) -> dict[str, Any]:
+    site, dim, value, week = key
+    return {"site_id": site, "week": week, "dim": dim, "value": value,
+            "visitors": union.serialize()}  # fmt: skip

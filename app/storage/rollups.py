@@ -43,6 +43,8 @@ _DERIVED = [
     (Row.os_version, lambda ev: version_label(ev[E["os"]], ev[E["os_version"]])),
     (Row.language, lambda ev: ev[E["language"]]),
     (Row.hostname, lambda ev: ev[E["hostname"]]),
+    (Row.region, lambda ev: ev[E["region"]]),
+    (Row.city, lambda ev: ev[E["city"]]),
 ]
 _ENTRY = [*(s for s, _ in _ACQUISITION), *(s for s, _ in _DERIVED)]
 

@@ -45,6 +45,8 @@ class Row:
     os_version = 29
     language = 30
     hostname = 31
+    region = 32
+    city = 33
 
 
 def at(name: str) -> int:

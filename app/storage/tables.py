@@ -93,6 +93,9 @@ events = Table(
     # Exact decimal text ("10.29") and ISO 4217 code: summed per currency (app/revenue.py).
     Column("revenue_amount", String(24)),
     Column("revenue_currency", String(3)),
+    # Issue 17: "England, GB", "London, England, GB" (app/ingest/places.py), None where unknown.
+    Column("region", String(100)),
+    Column("city", String(200)),
     Index("ix_events_site_ts", "site_id", "ts"),
 )
 
@@ -174,6 +177,9 @@ sessions = Table(
     Column("os_version", String(100)),
     Column("language", String(35)),
     Column("hostname", String(253)),
+    # Issue 17: the entry event's region and city.
+    Column("region", String(100)),
+    Column("city", String(200)),
     # Covering for visitor counts and for unfiltered funnels (journey is capped at 2,000 bytes).
     Index("ix_sessions_site_start_journey", "site_id", "start_ts", "visitor_id", "journey"),
 )

@@ -109,6 +109,8 @@ LATER_COLUMNS = (
     "os_version",
     "language",
     "hostname",
+    "region",
+    "city",
 )
 
 

@@ -39,19 +39,20 @@ def upgrade() -> None:
 
 
 def _backfill(conn: sa.Connection) -> None:
-    from app.storage.backfill import site_days
+    from app.storage.backfill import dimension_weeks, site_days
     from app.storage.tables import rollup_hours, session_columns, visitor_days, visitor_weeks
 
     for table in (rollup_hours, visitor_days, visitor_weeks):  # rows a 0002 backfill made
         conn.execute(sa.delete(table).where(table.c.dim.in_(DIMS)))
     for site, day in site_days(conn):
         _backfill_day(conn, site, day)
-    _weeks(conn)
+    dimension_weeks(conn, DIMS)
     conn.execute(sa.delete(session_columns))
 
 
 def _backfill_day(conn: sa.Connection, site: int, day: int) -> None:
     from app.dimensions import screen_class, version_label
+    from app.storage.backfill import dimension_rollups
     from app.storage.tables import events, sessions
 
     s, e = sessions.c, events.c
@@ -76,90 +77,13 @@ def _backfill_day(conn: sa.Connection, site: int, day: int) -> None:
     if found:
         update = sa.update(sessions).where(s.session_id == sa.bindparam("sid"))
         conn.execute(update.values({d: sa.bindparam(d) for d in DIMS}), list(found.values()))
-    _rollups(conn, window)
+    dimension_rollups(conn, window, DIMS)
 
 
 def _language(raw: str | None) -> str | None:
     from app.ingest.normalise import language
 
     return language(raw)
-
-
-def _rollups(conn: sa.Connection, window: tuple[sa.ColumnElement[bool], ...]) -> None:
-    """The new dimensions' hourly counters and hour / day sketches of the window's sessions."""
-    from app.clock import HOURS_PER_DAY
-    from app.storage import hourly, sketches
-    from app.storage.backfill import session_rows
-    from app.storage.dialect import key_text
-    from app.storage.session_row import at
-    from app.storage.tables import rollup_hours, visitor_days
-
-    dims = [(d, at(d)) for d in DIMS]
-    counts: dict[tuple[Any, ...], list[int]] = {}
-    visitors: dict[tuple[Any, ...], set[int]] = {}
-    for row in session_rows(conn, *window):
-        keys, row_counts = hourly._contribution(row, dims)
-        for site, hour, dim, value in keys[2:]:  # past the totals and visitor_type
-            key = (site, hour, dim, key_text(value))
-            summed = counts.setdefault(key, [0] * 5)
-            for i, n in enumerate(row_counts):
-                summed[i] += n
-            visitors.setdefault(key, set()).add(row[at("visitor_id")])
-    if not counts:
-        return
-    names = ("sessions", "pageviews", "bounces", "engagement_ms", "new_sessions")
-    conn.execute(
-        sa.insert(rollup_hours),
-        [
-            {"site_id": k[0], "hour": k[1], "dim": k[2], "value": k[3], "events": 0,
-             **dict(zip(names, c, strict=True)), "visitors": sketches.add(None, visitors[k])}
-            for k, c in counts.items()
-        ],
-    )  # fmt: skip
-    by_day: dict[tuple[Any, ...], set[int]] = {}
-    for (site, hour, dim, value), ids in visitors.items():
-        by_day.setdefault((site, hour // HOURS_PER_DAY, dim, value), set()).update(ids)
-    conn.execute(
-        sa.insert(visitor_days),
-        [
-            {"site_id": k[0], "day": k[1], "dim": k[2], "value": k[3],
-             "visitors": sketches.add(None, ids)}
-            for k, ids in by_day.items()
-        ],
-    )  # fmt: skip
-
-
-def _weeks(conn: sa.Connection) -> None:
-    """Week sketches of the new dimensions, merged from their day sketches (as 0009 did)."""
-    from app.clock import DAYS_PER_WEEK
-    from app.storage import sketches
-    from app.storage.tables import visitor_days, visitor_weeks
-
-    d = visitor_days.c
-    order = (d.site_id, d.dim, d.value, d.day)
-    query = sa.select(*order, d.visitors).where(d.dim.in_(DIMS)).order_by(*order)
-    unions: dict[tuple[Any, ...], Any] = {}
-    rows: list[dict[str, Any]] = []
-    current: tuple[Any, ...] | None = None
-    for site, dim, value, day, blob in conn.execute(query):
-        key = (site, dim, value, day // DAYS_PER_WEEK)
-        if key != current and current is not None:
-            rows.append(_week_row(current, unions.pop(current)))
-        current = key
-        unions.setdefault(key, sketches.Union()).add(blob)
-        if len(rows) >= 1_000:
-            conn.execute(sa.insert(visitor_weeks), rows)
-            rows = []
-    if current is not None:
-        rows.append(_week_row(current, unions.pop(current)))
-    if rows:
-        conn.execute(sa.insert(visitor_weeks), rows)
-
-
-def _week_row(key: tuple[Any, ...], union: Any) -> dict[str, Any]:
-    site, dim, value, week = key
-    return {"site_id": site, "week": week, "dim": dim, "value": value,
-            "visitors": union.serialize()}  # fmt: skip
 
 
 def downgrade() -> None:

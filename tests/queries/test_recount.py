@@ -47,6 +47,8 @@ hits = st.builds(
     screen_width=st.sampled_from([None, 375, 576, 991, 1280, 1440]),
     browser_version=st.sampled_from([None, "128.0"]),
     os_version=st.sampled_from([None, "14"]),
+    region=st.sampled_from([None, "England, GB", "Bavaria, DE"]),
+    city=st.sampled_from([None, "London, England, GB", "Munich, Bavaria, DE"]),
 )
 filter_texts = st.sampled_from(
     [
@@ -68,6 +70,8 @@ filter_texts = st.sampled_from(
         "screen==tablet",
         "language==en-US;hostname!=blog.example.com",
         "browser_version=~128;os_version==",
+        "region==England, GB",
+        "city=~munich;region!=",
     ]
 )
 # Berlin (hour-aligned, DST), UTC (whole UTC days: retention and day sketches from rollups) and

@@ -46,6 +46,8 @@ class Hit:
     screen_width: int | None = None
     browser_version: str | None = None
     os_version: str | None = None
+    region: str | None = None
+    city: str | None = None
 
 
 def to_events(site_id: int, hits: list[Hit]) -> list[Event]:
@@ -77,6 +79,8 @@ def to_events(site_id: int, hits: list[Hit]) -> list[Event]:
                 os_version=hit.os_version,
                 screen_width=hit.screen_width,
                 language=hit.language,
+                region=hit.region,
+                city=hit.city,
                 device=hit.device,
                 engagement_ms=hit.engagement_ms,
                 scroll_depth=hit.scroll_depth,

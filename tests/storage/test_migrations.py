@@ -42,8 +42,9 @@ def empty(backend_name: str, tmp_path: Path) -> Iterator[Database]:
         database.drop()
 
 
-# Event columns later revisions add (0018: revenue): absent at 0001, where the events go in.
-LATER_EVENT_COLUMNS = ("revenue_amount", "revenue_currency")
+# Event columns later revisions add (0018: revenue; 0021: region, city): absent at 0001, where
+# the events go in.
+LATER_EVENT_COLUMNS = ("revenue_amount", "revenue_currency", "region", "city")
 
 
 async def _insert_events(url: str, n_visitors: int) -> int:
@@ -124,6 +125,12 @@ def test_upgrade_backfills_and_downgrade_removes_everything(empty: Database) -> 
     [week] = rows(empty, "SELECT visitors FROM visitor_weeks WHERE dim = 'hostname'")
     assert sketches.count([bytes(week[0])]) == 4
     assert rows(empty, "SELECT count(*) FROM rollup_hours WHERE dim = 'screen'")[0][0] == 1
+    # 0021: no stored visit can be placed: one "no value" row per dimension, with the counts.
+    for dim in ("region", "city"):
+        [place] = rows(
+            empty, f"SELECT value, sessions, visitors FROM rollup_hours WHERE dim = '{dim}'"
+        )
+        assert (place[0], place[1], sketches.count([bytes(place[2])])) == ("", 4, 4)
     assert len(rows(empty, "SELECT * FROM app_secrets")) == 1
     assert asyncio.run(_schema_drift(empty.url)) == []
 

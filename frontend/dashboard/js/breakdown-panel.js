@@ -19,7 +19,9 @@ function element(tag, className, text) {
 }
 
 export class BreakdownPanel {
-  /** tabs: [{label, dimension, columns: [[metric, heading]...], display?(value), key?: true}] */
+  /** tabs: [{label, dimension, columns: [[metric, heading]...], display?(value), key?: true,
+   *  icon?(value), flag?: true (the icon is a flag), credit?: {text, href} (a data source the
+   *  tab's licence asks to name, in the footer)}] */
   constructor(root, title, tabs) {
     this.root = root;
     this.tabs = tabs;
@@ -58,7 +60,8 @@ export class BreakdownPanel {
     this.more.addEventListener("click", () => this.showMore());
     this.count = element("span", "muted");
     this.csv = element("a", "csv", "CSV");
-    foot.append(this.more, this.count, this.csv);
+    this.credit = element("a", "credit muted");
+    foot.append(this.more, this.count, this.credit, this.csv);
     this.root.replaceChildren(head, this.keyForm, this.table, this.empty, this.error, foot);
     this.markTab();
   }
@@ -103,6 +106,11 @@ export class BreakdownPanel {
     for (const tab of this.tabs) tab.button.setAttribute("aria-selected", String(tab === this.tab));
     this.keyForm.hidden = !this.tab.key;
     this.tabList.hidden = this.tabs.length < 2;
+    this.credit.hidden = !this.tab.credit;
+    if (this.tab.credit) {
+      this.credit.textContent = this.tab.credit.text;
+      this.credit.href = this.tab.credit.href;
+    }
   }
 
   showMore() {
@@ -214,7 +222,7 @@ export class BreakdownPanel {
   icon(value) {
     const src = this.tab.icon && value ? this.tab.icon(value) : null;
     if (!src) return null;
-    const img = element("img", this.tab.dimension === "country" ? "flag" : "source-icon");
+    const img = element("img", this.tab.flag ? "flag" : "source-icon");
     img.alt = "";
     img.src = src;
     img.addEventListener("error", () => img.remove());

@@ -13,7 +13,7 @@ const LABELS = {
   page: "Page", entry_page: "Entry page", exit_page: "Exit page",
   country: "Country", browser: "Browser", os: "OS", device: "Device",
   screen: "Screen size", browser_version: "Browser version", os_version: "OS version",
-  language: "Language", hostname: "Hostname",
+  language: "Language", hostname: "Hostname", region: "Region", city: "City",
   event: "Event", visitor_type: "Visitor type",
 };
 

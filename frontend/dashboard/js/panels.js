@@ -7,6 +7,13 @@ import { sourceIcon } from "./source-icons.js";
 const VISITORS = ["visitors", "Visitors"];
 const SESSION_COLUMNS = [VISITORS, ["bounce_rate", "Bounce"]];
 const UTM = ["source", "medium", "campaign", "term", "content"];
+const flag = (code) => `/assets/vendor/flags/${encodeURIComponent(code.toLowerCase())}.svg`;
+// Regions and cities name their country last ("London, England, GB"): its flag, then the rest.
+const place = (value) => value.split(", ").slice(0, -1).join(", ") || value;
+const placeFlag = (value) => flag(value.split(", ").at(-1));
+// DB-IP's City Lite licence (CC BY 4.0) asks pages showing its results to link back.
+const DBIP = { text: "IP geolocation by DB-IP", href: "https://db-ip.com" };
+const PLACE = { columns: SESSION_COLUMNS, display: place, icon: placeFlag, flag: true, credit: DBIP };
 
 export function createPanels() {
   const $ = (id) => document.getElementById(id);
@@ -27,10 +34,9 @@ export function createPanels() {
       { label: "Hostnames", dimension: "hostname", columns: SESSION_COLUMNS },
     ]),
     new BreakdownPanel($("audience"), "Audience", [
-      {
-        label: "Countries", dimension: "country", columns: SESSION_COLUMNS, display: countryName,
-        icon: (code) => `/assets/vendor/flags/${encodeURIComponent(code.toLowerCase())}.svg`,
-      },
+      { label: "Countries", dimension: "country", columns: SESSION_COLUMNS, display: countryName, icon: flag, flag: true },
+      { label: "Regions", dimension: "region", ...PLACE },
+      { label: "Cities", dimension: "city", ...PLACE },
       { label: "Browsers", dimension: "browser", columns: SESSION_COLUMNS },
       { label: "OS", dimension: "os", columns: SESSION_COLUMNS },
       { label: "Devices", dimension: "device", columns: SESSION_COLUMNS },
