@@ -12,10 +12,11 @@ import goals from "./sections/goals.js";
 import shares from "./sections/shares.js";
 import alerts from "./sections/alerts.js";
 import reports from "./sections/reports.js";
+import data from "./sections/data.js";
 import members from "./sections/members.js";
 import danger from "./sections/danger.js";
 
-export const SECTIONS = [general, rules, goals, shares, alerts, reports, members, danger];
+export const SECTIONS = [general, rules, goals, shares, alerts, reports, data, members, danger];
 
 async function main() {
   const me = await frame("settings");
