@@ -10,13 +10,14 @@ import general from "./sections/general.js";
 import rules from "./sections/rules.js";
 import goals from "./sections/goals.js";
 import shares from "./sections/shares.js";
+import kiosks from "./sections/kiosks.js";
 import alerts from "./sections/alerts.js";
 import reports from "./sections/reports.js";
 import data from "./sections/data.js";
 import members from "./sections/members.js";
 import danger from "./sections/danger.js";
 
-export const SECTIONS = [general, rules, goals, shares, alerts, reports, data, members, danger];
+export const SECTIONS = [general, rules, goals, shares, kiosks, alerts, reports, data, members, danger];
 
 async function main() {
   const me = await frame("settings");
