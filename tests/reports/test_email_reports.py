@@ -238,5 +238,5 @@ async def test_unsubscribe_link(
     one_click = await client.post(f"/unsubscribe/{second}", form={"List-Unsubscribe": "One-Click"})
     assert one_click.status_code == 200
     assert (await (await client.get(BASE, headers=admin_headers)).get_json()) == {
-        "email_reports": []}  # fmt: skip
+        "email_reports": [], "smtp_configured": True}  # fmt: skip
     assert (await client.get("/unsubscribe/junk")).status_code == 404
