@@ -66,15 +66,16 @@ def _json(sub: store.Subscription, site: Site, now: int) -> dict[str, Any]:
 @bp.get(BASE)
 @responds(ok(bodies.EmailReports), *errors(401, 403, 404))
 async def email_reports_list(site: str) -> Response:
-    """The site's report subscriptions, with the next send time (owners and admins)."""
+    """The site's report subscriptions, with the next send time (owners and admins), and
+    whether the instance can send mail at all (`smtp_configured`: the settings page says so;
+    /readyz's `mail` tells only admins)."""
     found = await managed_site(site, "manage email reports")
     rt = runtime()
     async with rt.engine.connect() as conn:
         subs = await store.list_subscriptions(conn, found.id)
     now = rt.clock.now_ms()
-    return json_response(
-        bodies.EmailReports, {"email_reports": [_json(s, found, now) for s in subs]}
-    )
+    listed = {"email_reports": [_json(s, found, now) for s in subs]}
+    return json_response(bodies.EmailReports, {**listed, "smtp_configured": rt.mailer.configured})
 
 
 @bp.post(BASE)

@@ -313,7 +313,7 @@ def test_every_endpoint_answers_as_documented(server: ContractServer, doc: dict[
     made_report = call("post", reports, f"{site}/email-reports", 201, json=subscription)
     call("post", reports, f"{site}/email-reports", 400, json={**subscription, "hour": 24})
     call("post", reports, f"{site}/email-reports", 403, headers=call.reader, json=subscription)
-    call("get", reports, f"{site}/email-reports", 200)
+    assert call("get", reports, f"{site}/email-reports", 200).json()["smtp_configured"] is True
     one_report = f"{site}/email-reports/{made_report.json()['id']}"
     call("delete", f"{reports}/{{report_id}}", one_report, 204)
     call("delete", f"{reports}/{{report_id}}", one_report, 404)

@@ -198,6 +198,7 @@ async def test_duplicates_readers_and_no_smtp(
 ) -> None:  # fmt: skip
     body = {"email": "a@example.com", "interval": "monthly", "hour": 7}
     assert (await client.post(BASE, json=body, headers=admin_headers)).status_code == 201
+    assert (await (await client.get(BASE, headers=admin_headers)).get_json())["smtp_configured"]
     twice = await client.post(BASE, json=body, headers=admin_headers)
     assert twice.status_code == 400 and (await twice.get_json())["field"] == "email"
     reader = {"Authorization": f"Bearer {await make_token(migrated, SITE)}"}
@@ -207,6 +208,8 @@ async def test_duplicates_readers_and_no_smtp(
     async with plain.test_app():
         refused = await plain.test_client().post(BASE, json=body, headers=admin_headers)
         assert refused.status_code == 400
+        listed = await plain.test_client().get(BASE, headers=admin_headers)
+        assert (await listed.get_json())["smtp_configured"] is False
 
 
 async def test_unsubscribe_link(
@@ -235,5 +238,5 @@ async def test_unsubscribe_link(
     one_click = await client.post(f"/unsubscribe/{second}", form={"List-Unsubscribe": "One-Click"})
     assert one_click.status_code == 200
     assert (await (await client.get(BASE, headers=admin_headers)).get_json()) == {
-        "email_reports": []}  # fmt: skip
+        "email_reports": [], "smtp_configured": True}  # fmt: skip
     assert (await client.get("/unsubscribe/junk")).status_code == 404

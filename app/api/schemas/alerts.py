@@ -88,3 +88,4 @@ class EmailReport(Body):
 
 class EmailReports(Body):
     email_reports: list[EmailReport]
+    smtp_configured: bool  # the server has PULSE_SMTP_URL: without it nothing can be sent

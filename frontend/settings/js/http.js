@@ -1,5 +1,6 @@
 /* JSON calls for the settings pages: same-origin cookies, the session's CSRF token (the page's
-   <meta name="csrf-token">) on every change, and an ApiError carrying the field a 400 names. */
+   <meta name="csrf-token">) on every change, and an ApiError carrying the field a 400 names.
+   A FormData body goes as multipart (file uploads), anything else as JSON. */
 
 const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
 
@@ -14,9 +15,10 @@ export class ApiError extends Error {
 export async function api(method, url, body) {
   const headers = { Accept: "application/json" };
   if (method !== "GET") headers["X-CSRF-Token"] = csrf;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const multipart = body instanceof FormData;
+  if (body !== undefined && !multipart) headers["Content-Type"] = "application/json";
   const init = { method, headers, credentials: "same-origin" };
-  if (body !== undefined) init.body = JSON.stringify(body);
+  if (body !== undefined) init.body = multipart ? body : JSON.stringify(body);
   const response = await fetch(url, init);
   if (response.status === 204) return null;
   let answer = null;

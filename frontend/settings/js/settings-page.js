@@ -1,7 +1,7 @@
 /* /sites/<domain>/settings: one card per section, each its own module under sections/ that
-   exports {id, title, render(ctx)} and renders into a <section>. To add a section (email
-   reports, retention, imports, embeds...), write sections/NAME.js and list it in SECTIONS:
-   the side navigation and the anchors (#goals) follow. */
+   exports {id, title, render(ctx)} and renders into a <section>. To add a section, write
+   sections/NAME.js and list it in SECTIONS: the side navigation and the anchors (#goals)
+   follow. */
 
 import { frame, siteDomain } from "./frame.js";
 import { get } from "./http.js";
@@ -10,11 +10,14 @@ import general from "./sections/general.js";
 import rules from "./sections/rules.js";
 import goals from "./sections/goals.js";
 import shares from "./sections/shares.js";
+import kiosks from "./sections/kiosks.js";
 import alerts from "./sections/alerts.js";
+import reports from "./sections/reports.js";
+import data from "./sections/data.js";
 import members from "./sections/members.js";
 import danger from "./sections/danger.js";
 
-export const SECTIONS = [general, rules, goals, shares, alerts, members, danger];
+export const SECTIONS = [general, rules, goals, shares, kiosks, alerts, reports, data, members, danger];
 
 async function main() {
   const me = await frame("settings");

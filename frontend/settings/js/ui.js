@@ -15,7 +15,8 @@ export function el(tag, attrs = {}, ...children) {
 }
 
 let counter = 0;
-/** A labelled field: {label, name, type, value, help, options: [[value, text]], attrs}. */
+/** A labelled field: {label, name, type, value, help, options: [[value, text]], attrs, class}
+    (class "narrow": a short value, e.g. a number of days, not stretched across the row). */
 export function field(spec) {
   const id = spec.id || `f-${spec.name}-${++counter}`;
   let input;
@@ -31,7 +32,7 @@ export function field(spec) {
   }
   const help = spec.help ? el("small", { id: `${id}-help`, class: "muted", text: spec.help }) : null;
   if (help) input.setAttribute("aria-describedby", help.id);
-  return el("div", { class: "field" }, el("label", { for: id, text: spec.label }), input, help);
+  return el("div", { class: spec.class ? `field ${spec.class}` : "field" }, el("label", { for: id, text: spec.label }), input, help);
 }
 
 export function button(text, onclick, cls = "control", attrs = {}) {
@@ -50,6 +51,37 @@ export function copyButton(text, label = "Copy", attrs = {}) {
     setTimeout(() => { node.textContent = label; }, 1500);
   }, "control small", attrs);
   return node;
+}
+
+/** A button that asks before it acts: the first press shows `question` with "Yes" and
+    "Cancel" in its place (focus moves to Cancel, Escape cancels); `action` runs on "Yes". */
+export function confirmButton(text, question, action, attrs = {}) {
+  const holder = el("span", { class: "confirm" });
+  const first = button(text, () => ask(), "control small", attrs);
+  function ask() {
+    const cancel = button("Cancel", () => restore(), "control small");
+    const yes = button(`Yes, ${text.toLowerCase()}`, async () => {
+      yes.disabled = true;
+      try {
+        await action();
+      } finally {
+        if (holder.isConnected) restore();
+      }
+    }, "control small danger");
+    holder.replaceChildren(el("span", { class: "question", role: "alert", text: question }), yes, cancel);
+    holder.addEventListener("keydown", escape);
+    cancel.focus();
+  }
+  function escape(event) {
+    if (event.key === "Escape") restore();
+  }
+  function restore() {
+    holder.removeEventListener("keydown", escape);
+    holder.replaceChildren(first);
+    first.focus();
+  }
+  holder.append(first);
+  return holder;
 }
 
 /** A form's submit: values in, errors shown by the form (and the field a 400 names). */
