@@ -19,9 +19,11 @@ function element(tag, className, text) {
 }
 
 export class BreakdownPanel {
-  /** tabs: [{label, dimension, columns: [[metric, heading]...], display?(value), key?: true}] */
+  /** tabs: [{label, dimension, columns: [[metric, heading]...], id?, metrics?, display?(value),
+      key?: true}]; a tab is named by `id` (its button's data-tab), else by its dimension. */
   constructor(root, title, tabs) {
     this.root = root;
+    this.root.classList.add("breakdown-card");
     this.tabs = tabs;
     this.tab = tabs[0];
     this.limit = PAGE;
@@ -43,6 +45,7 @@ export class BreakdownPanel {
       button.type = "button";
       button.setAttribute("role", "tab");
       button.dataset.dimension = tab.dimension;
+      button.dataset.tab = tab.id || tab.dimension;
       button.addEventListener("click", () => this.choose(tab));
       tab.button = button;
       this.tabList.append(button);
