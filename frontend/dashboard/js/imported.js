@@ -26,7 +26,7 @@ function importText(item) {
   return `${source} (${days}${span})`;
 }
 
-/** "Includes imported Plausible (30 days, 1 Oct 2026 – 30 Oct 2026) data ..." */
+/** "Includes data imported from Plausible (30 days, 1 Oct 2026 – 30 Oct 2026) for ..." */
 async function noteText(view, summary) {
   const generic = "Includes imported data for the days no visit of Pulse's own covers.";
   if (!mayManage(view.site)) return generic;
@@ -41,8 +41,8 @@ async function noteText(view, summary) {
   const overlapping = answer.imports.filter((item) => item.first_day && item.last_day
     && item.first_day <= last && item.last_day >= first);
   if (!overlapping.length) return generic;
-  return `Includes imported ${overlapping.map(importText).join(" and ")} data for the days no`
-    + " visit of Pulse's own covers. Visitors over several imported days are each day's added up.";
+  return `Includes data imported from ${overlapping.map(importText).join(" and ")} for the days`
+    + " no visit of Pulse's own covers. Visitors over several imported days are each day's added up.";
 }
 
 /** After the summary: the note when it counted imported days; the toggle while it did, or while
