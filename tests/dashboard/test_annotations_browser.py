@@ -156,7 +156,8 @@ def test_a_note_added_from_the_chart_exists_and_can_be_removed(
         # Removed from the list: gone from the API and from the chart.
         page.click(f"#trend-notes li[data-id='{added['id']}'] .note-remove")
         visit.ready()
-        wait_until(page, "!document.querySelector(`#trend-notes li[data-id='" + str(added["id"]) + "']`)")
+        gone = f"!document.querySelector(`#trend-notes li[data-id='{added['id']}']`)"
+        wait_until(page, gone)
         assert all(n["id"] != added["id"] for n in notes(dashboard_server))
         assert [3, "Newsletter sent"] not in marks(page)["lines"]
         # Chromium logs the refused POST itself; nothing else went wrong.
@@ -186,8 +187,10 @@ def test_a_share_link_sees_the_notes_but_cannot_add_or_remove(
         assert page.locator("#trend-notes .note-remove").count() == 0
         assert visit.problems == []  # the page itself asked nothing it may not
         shared = page.evaluate(
-            """(path) => fetch(path, {method: 'POST', headers: {'Content-Type': 'application/json'},
-                body: JSON.stringify({text: 'sneaky', date: '2026-01-01'})}).then((r) => r.status)""",
+            """(path) => fetch(path, {method: 'POST',
+                headers: {'Content-Type': 'application/json'},
+                body: JSON.stringify({text: 'sneaky', date: '2026-01-01'}),
+            }).then((r) => r.status)""",
             NOTES,
         )
         assert shared == 403

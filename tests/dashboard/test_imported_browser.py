@@ -47,15 +47,9 @@ def test_imported_days_are_marked_and_can_be_left_out(
     browser: Any, dashboard_server: DashboardServer, imported: None
 ) -> None:
     api = dashboard_server.api
-    counted = api("summary", site=OTHER_SITE, range="custom", **{"from": "2025-06-01"}, to="2025-06-03")
-    native = api(
-        "summary",
-        site=OTHER_SITE,
-        range="custom",
-        **{"from": "2025-06-01"},
-        to="2025-06-03",
-        imported="false",
-    )
+    days = {"range": "custom", "from": "2025-06-01", "to": "2025-06-03"}
+    counted = api("summary", site=OTHER_SITE, **days)
+    native = api("summary", site=OTHER_SITE, **days, imported="false")
     assert counted["imported"] is True
     assert counted["metrics"]["visitors"]["value"] == 16  # 10 + 5 + 1 + 0 (tests/imports)
     visit = open_dashboard(browser, dashboard_server, VIEW)
