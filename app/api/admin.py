@@ -108,9 +108,10 @@ async def me() -> Response:
         for site in runtime().sites.all()
         if p.can_read(site.id)
     ]
-    return json_response(
-        bodies.Me, {"kind": p.kind, "admin": p.is_admin, "user": user, "sites": sites}
-    )
+    answer = {"kind": p.kind, "admin": p.is_admin, "user": user, "sites": sites}
+    if p.kind == "user" and p.csrf_token:
+        answer["csrf_token"] = p.csrf_token
+    return json_response(bodies.Me, answer)
 
 
 @bp.get("/api/admin/sites")

@@ -98,6 +98,12 @@ class Visit:
     def ready(self) -> None:
         wait_until(self.page, READY)
 
+    def see(self, card: str) -> None:
+        """Scroll a card into view and wait for what that asked (the Goals card loads then)."""
+        self.page.locator(f"#{card}").scroll_into_view_if_needed()
+        wait_until(self.page, f"document.getElementById('{card}').dataset.loaded === '1'")
+        self.ready()
+
     def requested(self, part: str) -> list[dict[str, str]]:
         """Query strings of the API requests whose path contains `part`, oldest first."""
         found = []

@@ -1,6 +1,7 @@
 """The Goals panel and a goal filter in Chromium (issue 17): the panel shows the goal report's
 visitors, conversion rates and revenue; a row's click filters by the goal and every breakdown
-gains the API's conversion-rate column; the Pages table shows time on page and scroll depth.
+gains the API's conversion-rate column; the Pages card's Engagement tab shows time on page and
+scroll depth. The Goals card loads once scrolled near (test_first_load_browser.py).
 Screenshots (light, dark, a phone) go to $PULSE_SCREENSHOTS when it is set."""
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def test_the_goals_panel_and_a_goal_filter_s_conversion_columns(
     visit = open_dashboard(browser, dashboard_server)
     page = visit.page
     try:
+        visit.see("goals")
         report = api("goals/report", range="7d")
         shown = rows(page, "goals")
         assert [r["value"] for r in shown] == [g["goal"] for g in report["results"]]
@@ -85,9 +87,11 @@ def test_the_goals_panel_and_a_goal_filter_s_conversion_columns(
             )
             == f"{eur['total']} EUR"
         )
-        # Time on page and scroll depth in the Pages table, as the API says.
+        # Time on page and scroll depth in the Pages card's Engagement tab, as the API says.
+        page.click("#pages .tab[data-tab=engagement]")
+        visit.ready()
         pages = api("breakdown/page", range="7d", metrics="time_on_page,scroll_depth", limit=10)
-        assert_rows_match(rows(page, "pages"), pages, ("count", "time_on_page"))
+        assert_rows_match(rows(page, "pages"), pages, ("visitors", "time_on_page"))
         _shoot(visit, "goals-1440-light")
         # A goal row filters: the chip, and a conversion-rate column in every breakdown.
         page.click("#goals tr[data-value='Signup'] .row-button")
@@ -123,6 +127,7 @@ def test_the_goals_panel_on_a_phone(browser: Any, dashboard_server: DashboardSer
     _add_goals(dashboard_server)
     visit = open_dashboard(browser, dashboard_server, width=375, height=812)
     try:
+        visit.see("goals")
         assert rows(visit.page, "goals")
         assert visit.page.evaluate(NO_OVERFLOW)
         _shoot(visit, "goals-375-phone")

@@ -24,6 +24,9 @@ class Me(Body):
     admin: bool
     user: MeUser | None
     sites: list[MeSite]
+    # A signed-in session's CSRF token (X-CSRF-Token): the dashboard is a static page with no
+    # meta tag to carry it, and adds annotations from the chart. Absent for other credentials.
+    csrf_token: str | UnsetType = UNSET
 
 
 class AdminSite(Body):

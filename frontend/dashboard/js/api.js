@@ -19,7 +19,8 @@ export class ApiError extends Error {
   }
 }
 
-/** The parameters every report shares: the period and the filters. */
+/** The parameters every report shares: the period, the filters and whether imported history
+    counts. */
 export function periodParams(view) {
   const params = new URLSearchParams({ range: view.range });
   if (view.range === "custom") {
@@ -28,6 +29,7 @@ export function periodParams(view) {
   }
   if (view.interval) params.set("interval", view.interval);
   if (view.filter) params.set("filter", view.filter);
+  if (view.imported === "false") params.set("imported", "false");
   return params;
 }
 
@@ -82,4 +84,25 @@ export async function load(key, url) {
 
 export function getJson(url) {
   return fetchJson(url);
+}
+
+/** A change (POST / DELETE) with the session's CSRF token; resolves to the answer's body (null
+    for a 204), throws ApiError naming the field the API refused. */
+export async function send(method, url, body, csrf) {
+  const headers = { Accept: "application/json" };
+  if (csrf) headers["X-CSRF-Token"] = csrf;
+  if (body !== null) headers["Content-Type"] = "application/json";
+  setPending(1);
+  try {
+    const response = await fetch(url, {
+      method, headers, body: body === null ? undefined : JSON.stringify(body),
+    });
+    const answer = response.status === 204 ? null : await response.json().catch(() => null);
+    if (!response.ok) {
+      throw new ApiError(response.status, (answer && answer.error) || response.statusText, answer && answer.field);
+    }
+    return answer;
+  } finally {
+    setPending(-1);
+  }
 }

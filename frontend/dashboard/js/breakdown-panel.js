@@ -19,11 +19,13 @@ function element(tag, className, text) {
 }
 
 export class BreakdownPanel {
-  /** tabs: [{label, dimension, columns: [[metric, heading]...], display?(value), key?: true,
-   *  icon?(value), flag?: true (the icon is a flag), credit?: {text, href} (a data source the
-   *  tab's licence asks to name, in the footer)}] */
+  /** tabs: [{label, dimension, columns: [[metric, heading]...], id?, metrics?, display?(value),
+      key?: true, icon?(value), flag?: true (the icon is a flag), credit?: {text, href} (a data
+      source the tab's licence asks to name, in the footer)}]; a tab is named by `id` (its
+      button's data-tab), else by its dimension. */
   constructor(root, title, tabs) {
     this.root = root;
+    this.root.classList.add("breakdown-card");
     this.tabs = tabs;
     this.tab = tabs[0];
     this.limit = PAGE;
@@ -45,6 +47,7 @@ export class BreakdownPanel {
       button.type = "button";
       button.setAttribute("role", "tab");
       button.dataset.dimension = tab.dimension;
+      button.dataset.tab = tab.id || tab.dimension;
       button.addEventListener("click", () => this.choose(tab));
       tab.button = button;
       this.tabList.append(button);

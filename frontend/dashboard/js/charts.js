@@ -73,7 +73,8 @@ export function escapeHtml(text) {
     values), which the page's CSP (style-src 'self', no 'unsafe-inline') blocks: each hover
     logged violations and showed "Unique visitors361". The box itself ECharts positions and
     colours through element.style (CSSOM), which CSP allows. `rows(params)` answers
-    {title, rows: [{name, value, mark}], note}; mark is a .tip-dot class (tip-c0.., tip-prev). */
+    {title, rows: [{name, value, mark}], note, annotations?: [text]}; mark is a .tip-dot class
+    (tip-c0.., tip-prev); each annotation shows with a flag (the trend chart's notes). */
 export function tooltip(p, rows, options = {}) {
   return {
     ...tooltipStyle(p),
@@ -84,10 +85,12 @@ export function tooltip(p, rows, options = {}) {
   };
 }
 
-function tipHtml({ title, rows = [], note }) {
+function tipHtml({ title, rows = [], note, annotations = [] }) {
   const head = title ? `<div class="tip-title">${escapeHtml(title)}</div>` : "";
   const body = rows.map((r) => `<div class="tip-row"><span class="tip-dot ${r.mark || "tip-none"}">`
     + `</span><span class="tip-name">${escapeHtml(r.name)}</span>`
     + `<span class="tip-value">${escapeHtml(r.value)}</span></div>`).join("");
-  return head + body + (note ? `<div class="tip-note">${escapeHtml(note)}</div>` : "");
+  const notes = annotations.map((text) => '<div class="tip-annotation"><span class="tip-flag"></span>'
+    + `<span class="tip-annotation-text">${escapeHtml(text)}</span></div>`).join("");
+  return head + body + notes + (note ? `<div class="tip-note">${escapeHtml(note)}</div>` : "");
 }

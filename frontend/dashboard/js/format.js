@@ -90,6 +90,19 @@ export function bucketTitle(bucket, interval) {
   return interval === "week" ? `Week of ${day}` : day;
 }
 
+/** "2026-11-27": the local day of `ms` in `timezone`. */
+export function localDay(ms, timezone) {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: timezone }).format(new Date(ms));
+}
+
+/** A report period's first and last local day (its end is exclusive). */
+export function periodDays(period) {
+  return {
+    first_day: localDay(period.start_ms, period.timezone),
+    last_day: localDay(period.end_ms - 1, period.timezone),
+  };
+}
+
 /** A local day ("2026-11-27") in words: "27 Nov 2026". */
 export function dayLabel(isoDay) {
   return new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", year: "numeric", timeZone: "UTC" })

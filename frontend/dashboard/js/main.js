@@ -4,12 +4,14 @@
 import { installControls, rememberPeriod, syncControls } from "./controls.js";
 import { installFilterMenu } from "./filter-menu.js";
 import { installFilterBar, renderChips } from "./filters.js";
+import { periodDays } from "./format.js";
 import { installFlows, loadFlows } from "./flows.js";
 import { installFunnel, loadFunnel } from "./funnel.js";
 import { installGoals, loadGoals } from "./goals.js";
+import { installImported, showImported } from "./imported.js";
 import { installKpis, loadKpis, markSelected } from "./kpis.js";
 import { watchActiveNow } from "./live-badge.js";
-import { createPanels } from "./panels.js";
+import { createPanels, whenSeen } from "./panels.js";
 import { installRetention, loadRetention } from "./retention.js";
 import { clearPageState, isPageError, panelErrorText, showErrorState, showNoSiteState } from "./page-state.js";
 import { setUpSites, viewer } from "./sites.js";
@@ -20,9 +22,13 @@ import { installWorld, loadWorld } from "./world.js";
 import { loadVisitorTypes, showVisitorTypeTrend, installVisitorTypes } from "./visitor-types.js";
 
 // Keys of the view that change what every report covers.
-const SCOPE = ["site", "range", "from", "to", "interval", "filter"];
+const SCOPE = ["site", "range", "from", "to", "interval", "filter", "imported"];
+const card = (id) => document.getElementById(id);
 let panels = [];
 let shown = null;
+// The Goals card's report is one SQL scan (250-700 ms at 300k events): asked only once the card
+// comes near the screen, then again on each change of scope.
+let goalsSeen = false;
 
 /** A card whose own request failed: its stale content goes, a short reason shows. */
 function showPanelError(root, error) {
@@ -68,16 +74,18 @@ function loadTrendAndTypes(current) {
 async function reload(current, previous) {
   const changed = (keys) => !previous || keys.some((k) => current[k] !== previous[k]);
   const scope = changed(SCOPE);
+  const goals = goalsSeen; // a card first seen while this waits on the summary loads itself
   syncControls(current);
   renderChips(current);
   markSelected(current);
-  const card = (id) => document.getElementById(id);
   if (scope || changed(["compare", "compare_from", "compare_to"])) {
     clearPageState();
     // The summary first: a view the API refuses (an unknown site, a link it cannot read) is
     // then one request and one page state, not the same error from every panel.
     try {
-      if ((await loadKpis(current)) === null) return; // superseded by a newer view
+      const summary = await loadKpis(current);
+      if (summary === null) return; // superseded by a newer view
+      guarded(card("kpis"), showImported(current, summary, periodDays(summary.period)));
     } catch (error) {
       showFailure(card("kpis"), error);
       if (isPageError(error)) return;
@@ -88,7 +96,7 @@ async function reload(current, previous) {
   if (scope) {
     guarded(card("visitor-types"), loadVisitorTypes(current));
     guarded(card("world"), loadWorld(current));
-    guarded(card("goals"), loadGoals(current));
+    if (goals) guarded(card("goals"), loadGoals(current));
     for (const panel of panels) guarded(panel.root, panel.load(current));
   } else if (changed(["metric"])) {
     showMetric(current);
@@ -107,6 +115,7 @@ async function start() {
   installFunnel();
   installWorld();
   installGoals();
+  installImported();
   installControls();
   installFilterBar();
   installFilterMenu();
@@ -129,6 +138,11 @@ async function start() {
     shown = view();
     reload(shown, null);
   }
+  whenSeen(card("goals"), () => {
+    goalsSeen = true;
+    // A refused view (the page's state) asks nothing more; its next view loads the card.
+    if (!document.getElementById("main").dataset.pageState) guarded(card("goals"), loadGoals(shown));
+  });
   document.documentElement.dataset.started = "1";
 }
 

@@ -28,14 +28,24 @@ function fillSwitcher(sites, current) {
   select.addEventListener("change", () => update({ site: select.value, filter: "", funnel: "", flow_from: "" }));
 }
 
-/** What the viewer may open (for the page states: an unknown site offers these instead). */
-export const viewer = { sites: [], admin: false };
+/** What the viewer may open (for the page states: an unknown site offers these instead), the
+    sites they manage (who may add and remove annotations) and their session's CSRF token. */
+export const viewer = { sites: [], admin: false, managed: new Set(), csrf: "" };
+
+/** Owners and admins change a site's annotations; share links and viewers only read them. */
+export function mayManage(site) {
+  return viewer.admin || viewer.managed.has(site);
+}
 
 /** Resolves to the site to show ("" when there is none), after setting up the header. */
 export async function setUpSites(view) {
   const me = await getJson("/api/me");
   const shared = me.kind === "share";
-  viewer.admin = Boolean(me.admin);
+  viewer.admin = Boolean(me.admin) && !shared;
+  viewer.csrf = me.csrf_token || "";
+  if (!shared) {
+    viewer.managed = new Set((me.sites || []).filter((s) => s.role === "owner").map((s) => s.domain));
+  }
   document.documentElement.dataset.viewer = me.kind;
   document.getElementById("shared-badge").hidden = !shared;
   const sites = shared ? [] : await readableSites(me);

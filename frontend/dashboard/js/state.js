@@ -16,6 +16,7 @@ const DEFAULTS = Object.freeze({
   flow_depth: "4",
   flow_from: "",
   cohort: "",
+  imported: "", // "false": leave imported history out of every report
 });
 const RANGES = ["today", "yesterday", "24h", "7d", "28d", "30d", "month", "last_month", "12mo",
   "all", "custom"];
@@ -36,6 +37,7 @@ function read(search) {
   if (!RANGES.includes(view.range)) view.range = DEFAULTS.range;
   if (!INTERVALS.includes(view.interval)) view.interval = DEFAULTS.interval;
   if (!COMPARES.includes(view.compare)) view.compare = DEFAULTS.compare;
+  if (view.imported !== "false") view.imported = DEFAULTS.imported;
   return Object.freeze(view);
 }
 

@@ -1,8 +1,10 @@
 /* The growth chart: timeseries for the period (every bucket, zero-filled by the API) of the
    metric picked on the cards, and, when comparing, the period before as a dashed line (bucket i
    against the previous period's bucket i; both series come from the API). One request brings
-   every metric; the new-vs-returning panel draws from the same answer. */
+   every metric; the new-vs-returning panel draws from the same answer. The period's annotations
+   (annotations.js) are drawn on the main series and named in the tooltip. */
 
+import { forgetNotes, installNotes, loadNotes, mayAddNotes, noteContext, noteMarks, notesAt, openNoteForm } from "./annotations.js";
 import { compareParams, load, reportUrl } from "./api.js";
 import { axisStyle, chart, tooltip } from "./charts.js";
 import { bucketLabel, bucketTitle, metric } from "./format.js";
@@ -12,6 +14,7 @@ import { markLoading, markReady } from "./page-state.js";
 let series = null;
 let picked = "visitors";
 let trend = null;
+let shownView = null;
 const SO_FAR = "So far (unfinished)";
 const PREVIOUS = { previous: "Previous period", year: "Same period last year", custom: "Compared dates" };
 
@@ -57,6 +60,7 @@ function draw(p) {
       lineStyle: { color: p.accent, width: 2.5 },
       itemStyle: { color: p.accent },
       areaStyle: { color: p.accent, opacity: 0.12 },
+      ...noteMarks(p),
     }, ...(partial ? [{
       name: SO_FAR,
       type: "line",
@@ -79,8 +83,10 @@ function tipRows(items, label, interval) {
     const when = bucketTitle(prior.bucket, series.previous.period.interval);
     rows.push({ name: `${when}`, value: metric(picked, prior[picked]), mark: "tip-prev" });
   }
-  const note = point.partial ? "So far: this bucket is not over yet" : "";
-  return { title: bucketTitle(point.bucket, interval), rows, note };
+  const hints = [point.partial ? "So far: this bucket is not over yet" : "",
+    mayAddNotes() ? "Click to add a note here" : ""];
+  const note = hints.filter(Boolean).join(" · ");
+  return { title: bucketTitle(point.bucket, interval), rows, note, annotations: notesAt(index) };
 }
 
 function previousSeries(p, length) {
@@ -99,6 +105,26 @@ function previousSeries(p, length) {
 
 export function installTrend() {
   trend = chart(document.getElementById("trend-chart"), draw);
+  installNotes(() => redrawNotes());
+  if (!trend.instance) return;
+  // A click anywhere in the plot picks the nearest bucket (the axis tooltip's), not only a point.
+  const zr = trend.instance.getZr();
+  zr.on("click", (event) => {
+    const at = [event.offsetX, event.offsetY];
+    if (!series || !mayAddNotes() || !trend.instance.containPixel("grid", at)) return;
+    const [index] = trend.instance.convertFromPixel({ gridIndex: 0 }, at);
+    openNoteForm(Math.round(index));
+  });
+}
+
+/** Load the period's notes for the chart shown, then draw them. */
+async function redrawNotes() {
+  if (!series || !shownView) return;
+  const element = document.getElementById("trend-chart");
+  if (await loadNotes(shownView, series)) {
+    element.dataset.notes = String(document.querySelectorAll("#trend-notes li").length);
+    trend.redraw();
+  }
 }
 
 export async function loadTrend(view) {
@@ -108,8 +134,12 @@ export async function loadTrend(view) {
   const answer = await load("timeseries", reportUrl(view, "timeseries", compareParams(view)));
   if (!answer) return null;
   series = { ...answer, compare };
+  shownView = view;
+  forgetNotes(); // the last period's notes are placed on its own buckets
+  noteContext(view, series);
   markReady(panel);
   showMetric(view);
+  redrawNotes();
   return answer;
 }
 
