@@ -270,6 +270,10 @@ def test_every_endpoint_answers_as_documented(server: ContractServer, doc: dict[
     realtime = "/api/v1/sites/{site_name}/realtime"
     call("get", realtime, f"/api/v1/sites/{OTHER}/realtime", 404, headers=call.reader)
     call("get", "/api/v1/sites/{site_name}/realtime", "/api/v1/sites/no.example/realtime", 404)
+    lock = "/api/v1/sites/{site_name}/lock"
+    assert call("get", lock, f"{site}/lock", 200).json() == {"filter": "", "filters": []}
+    call("get", lock, "/api/v1/sites/no.example/lock", 404)
+    call("get", lock, f"{site}/lock", 401, headers={})
     for path, query in (("stats", "time_range=30d"), ("sankey", "depth=2&explain=1")):
         call("get", f"/api/analytics/{path}", f"/api/analytics/{path}?site={SITE}&{query}", 200)
     call("get", "/api/analytics/stats", "/api/analytics/stats", 400)
