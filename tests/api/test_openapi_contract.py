@@ -414,6 +414,10 @@ def test_every_endpoint_answers_as_documented(server: ContractServer, doc: dict[
     call("patch", instance, instance, 400, json={"require_two_factor": "yes"})
     call("patch", instance, instance, 200, json={"require_two_factor": False})
     call("patch", instance, instance, 403, headers=call.reader, json={})
+    call("patch", instance, instance, 400, json={"mail": {"configured": False}})  # read-only
+    test_mail = "/api/admin/instance/test-email"
+    call("post", test_mail, test_mail, 400)  # an admin token has no address to send to
+    call("post", test_mail, test_mail, 403, headers=call.reader)
     for page in ("/sites", "/sites/new", "/account"):
         call("get", page, page, 200)
         call("get", page, page, 302, headers=none)
