@@ -6,6 +6,8 @@ over REST (the wall's fallback when a proxy blocks websockets, and any script's)
                                                       closed 1008 when its credential is revoked,
                                                       refused 1013 past a cap (app/live/sockets.py)
     GET /api/v1/sites/{site}/realtime                 the snapshot as JSON
+    GET /api/v1/sites/{site}/lock                     the filter the caller's link holds every
+                                                      answer to (the wall's "Only: ..." chip)
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from quart import Blueprint, Response, websocket
 
 from app.api.access import visible_site
 from app.api.context import runtime
-from app.api.contract import empty, errors, ok, responds
+from app.api.contract import empty, errors, json_response, ok, responds
 from app.api.errors import error_response
 from app.api.schemas import examples
-from app.api.schemas.service import LiveSnapshot
+from app.api.schemas.service import LiveSnapshot, LockedFilter
+from app.auth.embeds import parsed_lock
 from app.auth.principal import credentials_of, current
+from app.dimensions import lookup
 from app.ingest.client_ip import client_ip
 from app.live.access import origin_allowed
 from app.live.broadcaster import pump
@@ -103,3 +107,24 @@ async def realtime(site_name: str) -> Response:
     await rt.live.open_view(rt.engine, site, lock)
     body = rt.live.current(site, lock).encoded("json")
     return Response(body, content_type="application/json", headers={"Cache-Control": "no-store"})
+
+
+@bp.get("/api/v1/sites/<site_name>/lock")
+@responds(ok(LockedFilter, "the caller's locked filter ('' and [] for none)"), *errors(401, 404))
+async def locked_filter(site_name: str) -> Response:
+    """A kiosk or share link locked to `country==DE` watches only Germany: the page must say
+    so (issue 21). An account or a token reads the whole site: no lock."""
+    site = await visible_site(site_name)
+    if site is None:
+        return error_response(404, "unknown site", "site")
+    text = (await current()).lock_for(site.id)
+    parts = [
+        {"dimension": f.dim, "label": _label(f.dim), "op": f.op, "value": f.value}
+        for f in parsed_lock(text)
+    ]
+    return json_response(LockedFilter, {"filter": text, "filters": parts})
+
+
+def _label(name: str) -> str:
+    found = lookup(name)
+    return found.label if found else name

@@ -4,8 +4,9 @@
                                                  over 7 days, and per day (the sparkline)
     GET   /api/admin/sites/<domain>/members      who has a role on the site (its managers)
     PUT   /api/admin/sites/<domain>/members      {"email", "role": "owner"|"viewer"|null}
-    GET   /api/admin/instance                    {"require_two_factor"} (admins)
-    PATCH /api/admin/instance                    change it (admins)
+    GET   /api/admin/instance                    {"require_two_factor", "mail"} (admins)
+    PATCH /api/admin/instance                    change require_two_factor (admins)
+    POST  /api/admin/instance/test-email         a test message to the admin's own address
 
 The overview asks two reports per site (the 7-day daily series and the 7-day distinct
 visitors), through the planner like every report: fine for tens of sites (not measured at
@@ -27,6 +28,7 @@ from app.api.errors import Refusal, error_response
 from app.api.schemas import sites as bodies
 from app.auth import users
 from app.auth.principal import Principal, current
+from app.mail.mailer import MailError
 from app.queries.period import resolve
 from app.queries.scope import Scope
 from app.queries.summary import metrics_for
@@ -109,13 +111,41 @@ async def members_set(domain: str) -> Response:
     return json_response(bodies.Members, {"members": await _members(site)})
 
 
+def _mail_settings() -> dict[str, Any]:
+    mailer = runtime().mailer
+    config = mailer.config
+    server = f"{config.host}:{config.port}" if config else ""
+    return {"configured": config is not None, "from_address": mailer.sender, "server": server}
+
+
 @bp.get("/api/admin/instance")
 @responds(ok(bodies.InstanceSettings), *errors(401, 403))
 @admin_only
 async def instance_get() -> Response:
     rt = runtime()
     values = await rt.auth.policy.values(rt.engine, rt.clock.now_ms())
-    return json_response(bodies.InstanceSettings, values)
+    return json_response(bodies.InstanceSettings, {**values, "mail": _mail_settings()})
+
+
+@bp.post("/api/admin/instance/test-email")
+@responds(
+    ok(bodies.MailTestSent, "sent to the admin's own address"),
+    *errors(400, 401, 403, 502, s502="the SMTP server refused it or was away"),
+)
+@admin_only
+async def instance_test_email() -> Response:
+    """Proves PULSE_SMTP_URL end to end: the SMTP server accepted a message for the caller."""
+    rt, user = runtime(), (await current()).user
+    if user is None:
+        raise Refusal(400, "an API token has no address: sign in as a user", "to")
+    if not rt.mailer.configured:
+        raise Refusal(400, "mail is not configured: set PULSE_SMTP_URL", "mail")
+    text = "This is a test message from Pulse: mail from this instance reaches you."
+    try:
+        await rt.mailer.send(rt.mailer.compose(user.email, "Pulse test email", text))
+    except MailError as exc:
+        return error_response(502, f"the SMTP server did not take it: {exc}", "mail")
+    return json_response(bodies.MailTestSent, {"sent_to": user.email})
 
 
 @bp.patch("/api/admin/instance")
@@ -139,4 +169,4 @@ async def instance_change() -> Response:
     if unknown:
         raise Refusal(400, f"unknown setting {unknown[0]}", unknown[0])
     values = await rt.auth.policy.change(rt.engine, rt.clock.now_ms(), **changes)
-    return json_response(bodies.InstanceSettings, values)
+    return json_response(bodies.InstanceSettings, {**values, "mail": _mail_settings()})

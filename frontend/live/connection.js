@@ -121,5 +121,5 @@
     };
   }
 
-  window.PulseLive = { connect: connect, backoff: backoff };
+  window.PulseLive = { connect: connect, backoff: backoff, linkParams: linkParams };
 })();

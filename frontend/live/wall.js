@@ -253,6 +253,35 @@
     showFreshness();
   }
 
+  /* The filter a kiosk or share link is locked to (GET .../lock), shown as a chip by the site's
+     name: "Only: Germany", "Only: Hostname = shop.example". Asked again every 10 s until the
+     server answers (a screen switched on before the server). */
+  var OPS = { "==": "=", "!=": "≠", "=~": "contains", "!~": "does not contain" };
+
+  function lockPart(part) {
+    var value = part.dimension === "country" ? country(part.value) : (part.value || "(none)");
+    if (part.dimension === "country" && part.op === "==") return value;
+    return part.label + " " + (OPS[part.op] || part.op) + " " + value;
+  }
+
+  function showLock(site) {
+    var query = window.PulseLive.linkParams().slice(1);
+    var url = "/api/v1/sites/" + encodeURIComponent(site) + "/lock" + (query ? "?" + query : "");
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error(String(response.status));
+        return response.json();
+      })
+      .then(function (lock) {
+        if (!lock.filters.length) return;
+        var text = "Only: " + lock.filters.map(lockPart).join(" and ");
+        $("lock-text").textContent = text;
+        $("lock").title = "This screen shows only the visits matching " + lock.filter;
+        $("lock").hidden = false;
+      })
+      .catch(function () { setTimeout(function () { showLock(site); }, 10000); });
+  }
+
   function start() {
     var site = new URLSearchParams(location.search).get("site");
     if (!site) {
@@ -261,6 +290,7 @@
       return;
     }
     $("site").textContent = site;
+    showLock(site);
     initChart();
     initMap();
     tickClock();

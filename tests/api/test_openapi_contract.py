@@ -270,6 +270,10 @@ def test_every_endpoint_answers_as_documented(server: ContractServer, doc: dict[
     realtime = "/api/v1/sites/{site_name}/realtime"
     call("get", realtime, f"/api/v1/sites/{OTHER}/realtime", 404, headers=call.reader)
     call("get", "/api/v1/sites/{site_name}/realtime", "/api/v1/sites/no.example/realtime", 404)
+    lock = "/api/v1/sites/{site_name}/lock"
+    assert call("get", lock, f"{site}/lock", 200).json() == {"filter": "", "filters": []}
+    call("get", lock, "/api/v1/sites/no.example/lock", 404)
+    call("get", lock, f"{site}/lock", 401, headers={})
     for path, query in (("stats", "time_range=30d"), ("sankey", "depth=2&explain=1")):
         call("get", f"/api/analytics/{path}", f"/api/analytics/{path}?site={SITE}&{query}", 200)
     call("get", "/api/analytics/stats", "/api/analytics/stats", 400)
@@ -410,6 +414,10 @@ def test_every_endpoint_answers_as_documented(server: ContractServer, doc: dict[
     call("patch", instance, instance, 400, json={"require_two_factor": "yes"})
     call("patch", instance, instance, 200, json={"require_two_factor": False})
     call("patch", instance, instance, 403, headers=call.reader, json={})
+    call("patch", instance, instance, 400, json={"mail": {"configured": False}})  # read-only
+    test_mail = "/api/admin/instance/test-email"
+    call("post", test_mail, test_mail, 400)  # an admin token has no address to send to
+    call("post", test_mail, test_mail, 403, headers=call.reader)
     for page in ("/sites", "/sites/new", "/account"):
         call("get", page, page, 200)
         call("get", page, page, 302, headers=none)

@@ -282,13 +282,21 @@ def enrol(page: Any, shot: str = "") -> None:
 def test_required_two_factor_sends_a_user_to_enrol(
     chromium: Any, server: ServerProcess, admin_state: dict[str, Any]
 ) -> None:
-    admin, page = signed_in(chromium, admin_state, "/account", server.origin)
+    admin, page = signed_in(chromium, admin_state, "/admin", server.origin)
     problems = watch(page)
     ready(page)
     page.click("#require-2fa")  # refused while the admin's own two-factor is off
     page.wait_for_selector("#instance .form-error:text('turn on your own')")
     assert not page.is_checked("#require-2fa")
+    page.goto(f"{server.origin}/account")
+    ready(page)
+    page.click("#instance-link a")  # the account page leads an admin to the instance settings
+    page.wait_for_url(f"{server.origin}/admin")
+    page.goto(f"{server.origin}/account")
+    ready(page)
     enrol(page)
+    page.goto(f"{server.origin}/admin")
+    ready(page)
     page.check("#require-2fa")
     page.wait_for_selector("#instance .form-ok:not(:empty)")
 
@@ -305,7 +313,7 @@ def test_required_two_factor_sends_a_user_to_enrol(
     ready(other)
     assert other.url == f"{server.origin}/sites"
 
-    # Users and tokens, for admins on the same page.
+    # Users and tokens, for admins on the same page (/admin).
     page.reload()
     ready(page)
     page.wait_for_selector(f'#user-list li[data-user="{VIEWER}"] .pill.ok')  # enrolled now

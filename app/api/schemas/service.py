@@ -226,3 +226,17 @@ class LiveSnapshot(Body):
     top: LiveTops
     recent: list[LiveEvent]
     today: LiveToday
+
+
+class LockPart(Body):
+    dimension: str  # country, hostname, page, ...
+    label: str  # the dimension as a person reads it ("Country")
+    op: str  # == != =~ !~
+    value: str
+
+
+class LockedFilter(Body):
+    """GET /api/v1/sites/{site}/lock: what a kiosk or share link is held to."""
+
+    filter: str  # Pulse's filter syntax, '' for none
+    filters: list[LockPart]

@@ -37,5 +37,19 @@ class Members(Body):
     members: list[Member]
 
 
+class InstanceMail(Body):
+    """PULSE_SMTP_URL and PULSE_SMTP_FROM as an admin may see them (never the credentials);
+    read-only: they are set in the environment."""
+
+    configured: bool
+    from_address: str  # the From of every message Pulse sends
+    server: str  # host:port, '' when mail is off
+
+
 class InstanceSettings(Body):
     require_two_factor: bool
+    mail: InstanceMail  # read-only: PATCH refuses it
+
+
+class MailTestSent(Body):
+    sent_to: str

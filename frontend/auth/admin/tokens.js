@@ -1,13 +1,12 @@
 /* API tokens (admins): list, create (read-only for one site, or admin), revoke. A new token
    is shown once. */
 
-import { api, get } from "../http.js";
-import { button, copyButton, date, el, field, onSubmit } from "../ui.js";
+import { api, get } from "/assets/settings/js/http.js";
+import { button, copyButton, date, el, field, onSubmit } from "/assets/settings/js/ui.js";
 
 export default {
   id: "tokens",
   title: "API tokens",
-  admin: true,
   async render(box, ctx) {
     const list = el("ul", { class: "items", id: "token-list", "data-empty": "No token yet." });
     const shown = el("div", { class: "secret-box", hidden: true });
