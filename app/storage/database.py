@@ -1,4 +1,6 @@
-"""Engine construction. SQLite: every connection gets WAL, a busy timeout and foreign keys;
+"""Engine construction. SQLite: every connection gets WAL, a busy timeout and foreign keys, and
+a new file auto_vacuum=INCREMENTAL (so a retention purge's `PRAGMA incremental_vacuum` gives the
+pages back; a file made before cannot change without a `VACUUM`, and the pragma leaves it be);
 readers synchronous=NORMAL, the writer's own engine `PULSE_SQLITE_SYNCHRONOUS` (FULL by default:
 every commit fsyncs the WAL, so a 202 survives a power cut, not only a killed process).
 PostgreSQL: a small pool per process for report readers, and one for the writer's thread."""
@@ -40,6 +42,8 @@ SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
 def _sqlite_pragmas(synchronous: str) -> Callable[[Any, Any], None]:
     def apply(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()
+        # Before WAL: switching the journal writes the header of a new file, fixing its mode.
+        cursor.execute("PRAGMA auto_vacuum=INCREMENTAL")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
