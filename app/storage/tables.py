@@ -244,6 +244,9 @@ flow_links = Table(
     Column("src", String(2000), primary_key=True),
     Column("dst", String(2000), primary_key=True),
     Column("sessions", BigInteger, nullable=False),
+    # Every column but one is the key: without a rowid SQLite keeps the rows in the key's B-tree
+    # alone instead of a table plus an equal autoindex (half the bytes; migration 0022).
+    sqlite_with_rowid=False,
 )
 
 # Returning visitors per (site, UTC day first seen, UTC day of a session start), as sketches

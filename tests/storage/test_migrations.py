@@ -133,6 +133,10 @@ def test_upgrade_backfills_and_downgrade_removes_everything(empty: Database) -> 
         assert (place[0], place[1], sketches.count([bytes(place[2])])) == ("", 4, 4)
     assert len(rows(empty, "SELECT * FROM app_secrets")) == 1
     assert asyncio.run(_schema_drift(empty.url)) == []
+    if empty.dialect == "sqlite":  # 0022: one B-tree per link, the links kept (4 sessions each)
+        [ddl] = rows(empty, "SELECT sql FROM sqlite_master WHERE name = 'flow_links'")
+        assert ddl[0].rstrip().endswith("WITHOUT ROWID")
+        assert rows(empty, "SELECT count(*) FROM flow_links WHERE sessions != 4")[0][0] == 0
 
     command.downgrade(config, "base")
     assert _tables(empty) <= {"alembic_version"}
