@@ -306,3 +306,30 @@ def test_the_embedded_dashboard_loads_in_a_frame_without_cookies(
         assert context.cookies() == []  # no cookie was needed, none was set
     finally:
         context.close()
+
+
+def test_a_locked_share_link_says_what_its_dashboard_shows(
+    browser: Any, setup: Setup, tmp_path: Path
+) -> None:
+    """The server narrows every report of a `country==DE` link; the header says so (else its
+    numbers would read as the whole site's), and an unlocked link shows no such badge."""
+    locked = setup.pulse.cli("share", "add", "--site", SITE, "--filter", "country==DE")
+    slug = locked.split()[-1].rsplit("/", 1)[-1]
+    for path, text in ((f"/share/{slug}", "Only: Country is Germany"), (f"/share/{setup.bare}", "")):
+        context = browser.new_context(viewport={"width": 1240, "height": 800})
+        page = context.new_page()
+        try:
+            problems = watch(page)
+            page.goto(f"{setup.pulse.origin}{path}")
+            page.wait_for_function("document.documentElement.dataset.started === '1'")
+            badge = page.locator("#lock-badge")
+            if text:
+                badge.wait_for(state="visible")
+                assert badge.text_content() == text
+                page.screenshot(path=str(shots(tmp_path) / "share-locked.png"))
+            else:
+                page.wait_for_timeout(500)
+                assert badge.is_hidden()
+            assert problems == []
+        finally:
+            context.close()

@@ -2,6 +2,7 @@
    link's visitor sees only the shared site, read-only (no switcher, no settings link). */
 
 import { getJson } from "./api.js";
+import { chipText, parseFilters } from "./filters.js";
 import { update } from "./state.js";
 
 /** The sites this principal may read. /api/me does not list them (yet): a user's manageable
@@ -37,6 +38,17 @@ export function mayManage(site) {
   return viewer.admin || viewer.managed.has(site);
 }
 
+/** A share link locked to a filter (issue 21) shows only the visits matching it, on every
+    report (the server applies it): the header says so, or its numbers would pass for the site's. */
+async function showLock(site) {
+  const lock = await getJson(`/api/v1/sites/${encodeURIComponent(site)}/lock`);
+  if (!lock.filter) return;
+  const badge = document.getElementById("lock-badge");
+  badge.textContent = `Only: ${parseFilters(lock.filter).map(chipText).join(" and ")}`;
+  badge.title = `This link shows only the visits where ${lock.filter}, in every report.`;
+  badge.hidden = false;
+}
+
 /** Resolves to the site to show ("" when there is none), after setting up the header. */
 export async function setUpSites(view) {
   const me = await getJson("/api/me");
@@ -66,6 +78,7 @@ export async function setUpSites(view) {
     name.textContent = site;
   }
   if (!shared) fillSwitcher(sites, site);
+  if (shared && site) showLock(site).catch(() => {}); // the reports load meanwhile
   document.getElementById("site").addEventListener("change", (event) => {
     settings.href = `/sites/${encodeURIComponent(event.target.value)}/settings`;
   });
