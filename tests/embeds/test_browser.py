@@ -315,7 +315,8 @@ def test_a_locked_share_link_says_what_its_dashboard_shows(
     numbers would read as the whole site's), and an unlocked link shows no such badge."""
     locked = setup.pulse.cli("share", "add", "--site", SITE, "--filter", "country==DE")
     slug = locked.split()[-1].rsplit("/", 1)[-1]
-    for path, text in ((f"/share/{slug}", "Only: Country is Germany"), (f"/share/{setup.bare}", "")):
+    cases = ((f"/share/{slug}", "Only: Country is Germany"), (f"/share/{setup.bare}", ""))
+    for path, text in cases:
         context = browser.new_context(viewport={"width": 1240, "height": 800})
         page = context.new_page()
         try:
