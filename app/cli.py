@@ -61,12 +61,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def _places_line() -> str:
     """Whether events get a region and city (app/ingest/places.py), said at start."""
-    from app.ingest.places import FILES, data_dir
+    from app.ingest.places import Places
 
-    folder = data_dir()
-    if all((folder / name).is_file() for name in FILES.values()):
-        return f"region and city from {folder}"
-    return f"no region or city: DB-IP City Lite not in {folder} (set PULSE_CITY_DB_DIR)"
+    places = Places()  # the same check ingest makes: both files present and readable
+    if places.available:
+        return f"region and city from {places.folder}"
+    return f"no region or city: DB-IP City Lite not in {places.folder} (set PULSE_CITY_DB_DIR)"
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

