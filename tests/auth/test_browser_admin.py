@@ -10,11 +10,9 @@ the dashboard's stored choice. Screenshots go to $PULSE_SCREENSHOTS when set."""
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,7 +20,7 @@ import pyotp
 import pytest
 
 from app.reports.tokens import make as unsubscribe_token
-from tests.support.browser import launch_chromium
+from tests.support.browser import console_problems, screenshot, wait_ready
 from tests.support.server import ServerProcess, pulse_serve
 from tests.support.smtp import Inbox, Mail, running_smtp
 
@@ -61,30 +59,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, inbox: Inbox) -> Iterator[S
         yield running
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with launch_chromium() as browser:
-        yield browser
-
-
-def shoot(page: Any, name: str, full: bool = True) -> None:
-    folder = os.environ.get("PULSE_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full)
-
-
-def watch(page: Any) -> list[str]:
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    return problems
-
-
-def ready(page: Any) -> None:
-    page.wait_for_function("() => document.documentElement.dataset.ready === '1'", timeout=15_000)
-
-
 def mail_to(inbox: Inbox, address: str, containing: str = "", timeout: float = 10.0) -> Mail:
     """The latest message to `address` whose text has `containing` (waiting for it)."""
     deadline = time.monotonic() + timeout
@@ -102,12 +76,12 @@ def both_schemes(chromium: Any, url: str, name: str, status: int = 200) -> None:
     for scheme, viewport in SCHEMES:
         context = chromium.new_context(color_scheme=scheme, viewport=viewport)
         page = context.new_page()
-        problems = watch(page)
+        problems = console_problems(page)
         answer = page.goto(url)
         assert answer is not None and answer.status == status, (name, answer and answer.status)
         assert page.evaluate("document.documentElement.dataset.theme") == scheme
         backgrounds.append(page.evaluate(BACKGROUND))
-        shoot(page, f"{name}-{scheme}")
+        screenshot(page, f"{name}-{scheme}")
         # A 404 page: the browser logs the document's own status as a console error.
         others = [p for p in problems if status == 200 or f"status of {status}" not in p]
         assert others == [], (name, scheme, others)
@@ -128,7 +102,7 @@ def admin_state(chromium: Any, server: ServerProcess) -> dict[str, Any]:
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(f"{server.origin}/admin")
-    ready(page)
+    wait_ready(page)
     assert page.locator("#whoami").inner_text() == ADMIN
     state: dict[str, Any] = context.storage_state()
     context.close()
@@ -141,7 +115,7 @@ def open_admin(chromium: Any, server: ServerProcess, state: dict[str, Any]) -> t
     )
     page = context.new_page()
     page.goto(f"{server.origin}/admin")
-    ready(page)
+    wait_ready(page)
     return context, page
 
 
@@ -160,7 +134,7 @@ def test_users_are_added_with_a_role_changed_per_site_invited_and_deleted(
     from playwright.sync_api import expect
 
     context, page = open_admin(chromium, server, admin_state)
-    problems = watch(page)
+    problems = console_problems(page)
     form = page.locator("#user-form")
     form.get_by_label("Email", exact=True).fill(VERA)
     form.get_by_label("Password").fill(PASSWORD)
@@ -272,16 +246,16 @@ def test_admin_page_in_light_dark_and_on_a_phone(
             color_scheme=scheme, viewport=viewport, storage_state=admin_state
         )
         page = context.new_page()
-        problems = watch(page)
+        problems = console_problems(page)
         page.goto(f"{server.origin}/admin")
-        ready(page)
+        wait_ready(page)
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
         unlabelled = page.evaluate(
             """[...document.querySelectorAll('#sections input, #sections select')]
                .filter((n) => n.type !== 'hidden' && !n.labels.length).map((n) => n.name)"""
         )
         assert unlabelled == []  # a label on every field
-        shoot(page, f"admin-{suffix}")
+        screenshot(page, f"admin-{suffix}")
         assert problems == []
         context.close()
 
@@ -322,7 +296,7 @@ def test_sign_in_pages_follow_the_light_or_dark_theme(
         page.click("button[type=submit]")
         page.wait_for_selector("#code")
         assert page.evaluate("document.documentElement.dataset.theme") == scheme
-        shoot(page, f"auth-totp-{scheme}")
+        screenshot(page, f"auth-totp-{scheme}")
         fresh.close()
     # The dashboard's stored choice wins over the system's, on these pages too.
     chosen = chromium.new_context(color_scheme="light")
@@ -331,5 +305,5 @@ def test_sign_in_pages_follow_the_light_or_dark_theme(
     page.goto(f"{origin}/login")
     assert page.evaluate(BACKGROUND) == "rgb(13, 17, 23)"
     page.set_viewport_size(MOBILE)
-    shoot(page, "auth-login-mobile-dark")
+    screenshot(page, "auth-login-mobile-dark")
     chosen.close()

@@ -7,10 +7,8 @@ mobile) go to $PULSE_SCREENSHOTS when set."""
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,7 +16,7 @@ import pyotp
 import pytest
 
 from tests.conftest import FIREFOX
-from tests.support.browser import launch_chromium
+from tests.support.browser import console_problems, screenshot, wait_ready
 from tests.support.server import ServerProcess, pulse_cli, pulse_serve
 
 pytestmark = pytest.mark.browser
@@ -47,12 +45,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with launch_chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
 def admin_state(chromium: Any, server: ServerProcess) -> dict[str, Any]:
     """The admin's signed-in cookies, from one pass through the form (sign-ins are limited to
     5 a minute per account and per IP, so each browser below reuses them)."""
@@ -78,30 +70,12 @@ def visit(server: ServerProcess, site: str, path: str, visitor: str) -> None:
     assert answer.status_code == 202, answer.text
 
 
-def shoot(page: Any, name: str) -> None:
-    folder = os.environ.get("PULSE_SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
-
-
 def sign_in(page: Any, origin: str, email: str = ADMIN, next_path: str = "") -> None:
     page.goto(f"{origin}/login" + (f"?next={next_path}" if next_path else ""))
     page.fill("#email", email)
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_load_state()
-
-
-def watch(page: Any) -> list[str]:
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
-    return problems
-
-
-def ready(page: Any) -> None:
-    page.wait_for_function("() => document.documentElement.dataset.ready === '1'", timeout=15_000)
 
 
 def screenshots(
@@ -111,12 +85,12 @@ def screenshots(
     for scheme, viewport, suffix in (*((s, v, s) for s, v in VIEWS), ("light", MOBILE, "mobile")):
         context = chromium.new_context(color_scheme=scheme, viewport=viewport, storage_state=state)
         page = context.new_page()
-        problems = watch(page)
+        problems = console_problems(page)
         page.goto(f"{server.origin}{path}")
-        ready(page)
+        wait_ready(page)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= viewport["width"], (name, suffix, width)  # never scrolls sideways
-        shoot(page, f"{name}-{suffix}")
+        screenshot(page, f"{name}-{suffix}")
         assert problems == []
         context.close()
 
@@ -127,10 +101,10 @@ def test_signing_in_lands_on_the_overview_and_active_now_moves_live(
     visit(server, BLOG, "/hello", "early-reader")
     context = chromium.new_context()
     page = context.new_page()
-    problems = watch(page)
+    problems = console_problems(page)
     sign_in(page, server.origin)  # no next: `/` sends a user with two sites to /sites
     assert page.url == f"{server.origin}/sites"
-    ready(page)
+    wait_ready(page)
     cards = page.locator("#sites > li")
     assert cards.count() == 2
     blog = page.locator(f'li[data-site="{BLOG}"]')
@@ -159,18 +133,18 @@ def test_adding_a_site_shows_the_snippet_and_waits_for_the_first_visit(
         timezone_id="Europe/Berlin",
         permissions=["clipboard-read", "clipboard-write"],
     )
-    problems = watch(page)
-    ready(page)
+    problems = console_problems(page)
+    wait_ready(page)
     page.click("#add-site")
     page.wait_for_url(f"{server.origin}/sites/new")
-    ready(page)
+    wait_ready(page)
     assert page.input_value("#timezone") == "Europe/Berlin"  # guessed from the browser
     assert page.locator("label[for=domain]").inner_text() == "Domain"
     page.fill("#domain", "https://New.Example/landing")
     page.fill("#name", "New site")
     page.click("#new-site button[type=submit]")
     page.wait_for_url(f"{server.origin}/sites/new.example/setup")
-    ready(page)
+    wait_ready(page)
     row = server.query("SELECT name, timezone FROM sites WHERE domain = 'new.example'")
     assert row == [{"name": "New site", "timezone": "Europe/Berlin"}]
 
@@ -205,11 +179,11 @@ def test_settings_sections_change_the_site(
     context, page = signed_in(
         chromium, admin_state, f"/?site={SHOP}", server.origin, permissions=clipboard
     )
-    problems = watch(page)
+    problems = console_problems(page)
     page.wait_for_selector("#admin-link:not([hidden])")
     page.click("#admin-link")  # the dashboard's header links to the site's settings
     page.wait_for_url(f"{server.origin}/sites/{SHOP}/settings")
-    ready(page)
+    wait_ready(page)
     assert page.get_attribute("#back", "href") == f"/?site={SHOP}"
 
     # General and rules.
@@ -272,7 +246,7 @@ def enrol(page: Any, shot: str = "") -> None:
     secret = page.inner_text("#totp-secret")
     assert page.locator("img.qr").evaluate("img => img.naturalWidth") > 0
     if shot:
-        shoot(page, shot)
+        screenshot(page, shot)
     page.fill("#totp-confirm input[name=code]", pyotp.TOTP(secret).now())
     page.click("#totp-confirm button[type=submit]")
     page.wait_for_selector("#recovery li")
@@ -283,20 +257,20 @@ def test_required_two_factor_sends_a_user_to_enrol(
     chromium: Any, server: ServerProcess, admin_state: dict[str, Any]
 ) -> None:
     admin, page = signed_in(chromium, admin_state, "/admin", server.origin)
-    problems = watch(page)
-    ready(page)
+    problems = console_problems(page)
+    wait_ready(page)
     page.click("#require-2fa")  # refused while the admin's own two-factor is off
     page.wait_for_selector("#instance .form-error:text('turn on your own')")
     assert not page.is_checked("#require-2fa")
     page.goto(f"{server.origin}/account")
-    ready(page)
+    wait_ready(page)
     page.click("#instance-link a")  # the account page leads an admin to the instance settings
     page.wait_for_url(f"{server.origin}/admin")
     page.goto(f"{server.origin}/account")
-    ready(page)
+    wait_ready(page)
     enrol(page)
     page.goto(f"{server.origin}/admin")
-    ready(page)
+    wait_ready(page)
     page.check("#require-2fa")
     page.wait_for_selector("#instance .form-ok:not(:empty)")
 
@@ -304,18 +278,18 @@ def test_required_two_factor_sends_a_user_to_enrol(
     other = user.new_page()
     sign_in(other, server.origin, email=VIEWER)
     assert other.url == f"{server.origin}/account?enrol=1"
-    ready(other)
+    wait_ready(other)
     assert other.locator("#enrol").is_visible()
     refused = other.evaluate("fetch('/api/v1/overview').then(r => r.status)")
     assert refused == 403
     enrol(other, "account-enrol-mobile")
     other.goto(f"{server.origin}/sites")  # enrolled: the pages open again
-    ready(other)
+    wait_ready(other)
     assert other.url == f"{server.origin}/sites"
 
     # Users and tokens, for admins on the same page (/admin).
     page.reload()
-    ready(page)
+    wait_ready(page)
     page.wait_for_selector(f'#user-list li[data-user="{VIEWER}"] .pill.ok')  # enrolled now
     page.fill("#token-form input[name=label]", "wall")
     page.click("#token-form button[type=submit]")

@@ -13,17 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.auth.test_browser_settings import (
-    MOBILE,
-    VIEWS,
-    ready,
-    shoot,
-    sign_in,
-    signed_in,
-    watch,
-)
+from tests.auth.test_browser_settings import MOBILE, VIEWS, sign_in, signed_in
 from tests.imports.fixture import SUFFIX, TABLES
-from tests.support.browser import launch_chromium
+from tests.support.browser import console_problems, screenshot, wait_ready
 from tests.support.server import ServerProcess, pulse_cli, pulse_serve
 from tests.support.smtp import Inbox, running_smtp
 
@@ -76,12 +68,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, inbox: Inbox) -> Iterator[S
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    with launch_chromium() as browser:
-        yield browser
-
-
-@pytest.fixture(scope="module")
 def admin_state(chromium: Any, server: Server) -> dict[str, Any]:
     context = chromium.new_context()
     page = context.new_page()
@@ -95,8 +81,8 @@ def settings_page(
     chromium: Any, state: dict[str, Any], server: Server
 ) -> tuple[Any, Any, list[str]]:
     context, page = signed_in(chromium, state, SETTINGS, server.origin, permissions=CLIPBOARD)
-    problems = watch(page)
-    ready(page)
+    problems = console_problems(page)
+    wait_ready(page)
     return context, page, problems
 
 
@@ -138,7 +124,7 @@ def test_without_smtp_the_section_says_so(
 
     page.route(f"**/api/v1/sites/{SHOP}/email-reports", no_smtp)
     page.goto(f"{server.origin}{SETTINGS}")
-    ready(page)
+    wait_ready(page)
     assert page.locator("#no-smtp").is_visible()
     assert "no SMTP server configured" in page.inner_text("#no-smtp")
     assert page.is_disabled("#report-form button[type=submit]")
@@ -161,7 +147,7 @@ def test_retention_is_saved_and_a_bad_value_named(
     (site,) = server.api("/api/admin/sites")
     assert site["keep_raw_days"] == 90
     page.reload()
-    ready(page)
+    wait_ready(page)
     assert page.input_value(field) == "90"
     page.fill(field, "")
     page.click("#retention-form button[type=submit]")
@@ -317,13 +303,13 @@ def test_screenshots_of_the_whole_page(
             color_scheme=scheme, viewport=viewport, storage_state=admin_state
         )
         page = context.new_page()
-        problems = watch(page)
+        problems = console_problems(page)
         page.goto(f"{server.origin}{SETTINGS}")
-        ready(page)
+        wait_ready(page)
         page.click(f'#share-list li[data-share="{slug}"] button:text("Embed")')
         page.wait_for_selector(f"#embed-{slug} [data-snippet=component]")
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= viewport["width"], (suffix, width)
-        shoot(page, f"settings-sections-{suffix}")
+        screenshot(page, f"settings-sections-{suffix}")
         assert problems == []
         context.close()

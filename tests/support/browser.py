@@ -56,3 +56,24 @@ def launch_chromium() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+def console_problems(page: Any) -> list[str]:
+    """A list that fills with `page`'s uncaught exceptions and console errors as they happen."""
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("console", lambda m: problems.append(m.text) if m.type == "error" else None)
+    return problems
+
+
+def wait_ready(page: Any) -> None:
+    """Until the settings/admin/account page says it has drawn (`data-ready="1"`)."""
+    page.wait_for_function("() => document.documentElement.dataset.ready === '1'", timeout=15_000)
+
+
+def screenshot(page: Any, name: str, full: bool = True) -> None:
+    """`name`.png in $PULSE_SCREENSHOTS, when set (for a person to look at)."""
+    folder = os.environ.get("PULSE_SCREENSHOTS")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=full)
