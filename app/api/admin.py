@@ -27,12 +27,12 @@ from app.api.access import managed_site
 from app.api.context import runtime
 from app.api.contract import HTML, TEXT, empty, errors, json_response, ok, responds
 from app.api.errors import Refusal, error_response
+from app.api.principal import Principal, current
+from app.api.render import render
 from app.api.schemas import accounts as bodies
 from app.auth import shares, tokens, users
 from app.auth.embeds import LinkOptionError, lock_filters, parse_origins
 from app.auth.passwords import PasswordError
-from app.auth.principal import Principal, current
-from app.auth.render import render
 from app.sites import Site, SiteError, add_site, list_sites, remove_site, update_site
 
 bp = Blueprint("admin", __name__)

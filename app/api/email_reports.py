@@ -14,8 +14,8 @@ from app.api.access import managed_site
 from app.api.context import runtime
 from app.api.contract import HTML, TEXT, empty, errors, json_response, ok, responds
 from app.api.errors import error_response
+from app.api.render import render
 from app.api.schemas import alerts as bodies
-from app.auth.render import render
 from app.reports import store, tokens
 from app.reports.schedule import INTERVALS, latest_due, next_send
 from app.sites import Site

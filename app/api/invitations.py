@@ -16,16 +16,16 @@ from typing import Any
 
 from quart import Blueprint, Response, redirect, request
 
+from app.api import csrf
 from app.api.access import managed_site
 from app.api.auth import _logged_in, form_page
 from app.api.context import runtime
 from app.api.contract import HTML, TEXT, empty, errors, json_response, ok, responds
 from app.api.errors import Refusal, error_response
+from app.api.principal import current
 from app.api.schemas import accounts as bodies
-from app.auth import csrf
 from app.auth import invitations as store
 from app.auth.passwords import PasswordError
-from app.auth.principal import current
 from app.auth.users import UserError, start_session
 from app.mail.mailer import MailError
 from app.reports.sender import base_url

@@ -15,10 +15,10 @@ from app.api.access import managed_site
 from app.api.context import runtime
 from app.api.contract import errors, json_response, ok, responds
 from app.api.errors import error_response
+from app.api.principal import current
 from app.api.schemas import accounts as bodies
 from app.auth import kiosks
 from app.auth.embeds import LinkOptionError, lock_filters
-from app.auth.principal import current
 
 bp = Blueprint("kiosks", __name__)
 

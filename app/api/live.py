@@ -21,13 +21,13 @@ from app.api.access import visible_site
 from app.api.context import runtime
 from app.api.contract import empty, errors, json_response, ok, responds
 from app.api.errors import error_response
+from app.api.live_origins import origin_allowed
+from app.api.principal import credentials_of, current
 from app.api.schemas import examples
 from app.api.schemas.service import LiveSnapshot, LockedFilter
 from app.auth.embeds import parsed_lock
-from app.auth.principal import credentials_of, current
 from app.dimensions import lookup
 from app.ingest.client_ip import client_ip
-from app.live.access import origin_allowed
 from app.live.broadcaster import pump
 from app.live.snapshot import FORMATS
 from app.live.sockets import TRY_AGAIN_LATER

@@ -25,9 +25,9 @@ from app.api.admin import admin_only, field
 from app.api.context import runtime
 from app.api.contract import errors, json_response, ok, responds
 from app.api.errors import Refusal, error_response
+from app.api.principal import Principal, current
 from app.api.schemas import sites as bodies
 from app.auth import users
-from app.auth.principal import Principal, current
 from app.mail.mailer import MailError
 from app.queries.period import resolve
 from app.queries.scope import Scope

@@ -13,10 +13,10 @@ from urllib.parse import quote
 
 from quart import Quart, Response, redirect, request, websocket
 
+from app.api import csrf
 from app.api.context import runtime
 from app.api.errors import error_response
-from app.auth import csrf
-from app.auth.principal import Principal, current
+from app.api.principal import Principal, current
 
 # Whole blueprints that are public by nature: the ingest endpoints (CORS, no credentials), the
 # tracker script, health checks, and the benchmark's empty route (registered only for it).
