@@ -32,7 +32,7 @@ from app.reports.sender import ReportSender
 from app.retention_purge import purge_all
 from app.scheduler import RedisLock, Scheduler
 from app.settings import Settings
-from app.sites import SiteRegistry
+from app.sites.registry import SiteRegistry
 from app.storage import columns, spill
 from app.storage.database import create_engine, create_writer_engine, ping
 from app.storage.tables import visitors

@@ -15,7 +15,7 @@ from app.api.errors import Refusal
 from app.api.principal import current
 from app.auth.embeds import parsed_lock
 from app.queries.filters import Filter
-from app.sites import Site
+from app.sites.model import Site
 
 
 async def visible_site(domain: str) -> Site | None:

@@ -33,7 +33,8 @@ from app.api.schemas import accounts as bodies
 from app.auth import shares, tokens, users
 from app.auth.embeds import LinkOptionError, lock_filters, parse_origins
 from app.auth.passwords import PasswordError
-from app.sites import Site, SiteError, add_site, list_sites, remove_site, update_site
+from app.sites.model import Site, SiteError
+from app.sites.store import add_site, list_sites, remove_site, update_site
 
 bp = Blueprint("admin", __name__)
 SITE_FIELDS = ("name", "timezone", "identity_mode", "umami_id", "keep_raw_days")

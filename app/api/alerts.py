@@ -17,7 +17,7 @@ from app.api.errors import error_response
 from app.api.params import DELIVERY_LIMIT, ParamError
 from app.api.schemas import alerts as bodies
 from app.goals.store import find_goals
-from app.sites import Site
+from app.sites.model import Site
 
 bp = Blueprint("alerts", __name__)
 BASE = "/api/v1/sites/<site>/alerts"

@@ -18,7 +18,7 @@ from app.api.render import render
 from app.api.schemas import alerts as bodies
 from app.reports import store, tokens
 from app.reports.schedule import INTERVALS, latest_due, next_send
-from app.sites import Site
+from app.sites.model import Site
 
 bp = Blueprint("email_reports", __name__)
 BASE = "/api/v1/sites/<site>/email-reports"

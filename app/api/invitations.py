@@ -29,7 +29,7 @@ from app.auth.passwords import PasswordError
 from app.auth.users import UserError, start_session
 from app.mail.mailer import MailError
 from app.reports.sender import base_url
-from app.sites import Site
+from app.sites.model import Site
 
 bp = Blueprint("invitations", __name__)
 GONE = "this invitation was used, revoked or has expired"

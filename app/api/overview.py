@@ -33,7 +33,7 @@ from app.queries.period import resolve
 from app.queries.scope import Scope
 from app.queries.summary import metrics_for
 from app.queries.timeseries import timeseries
-from app.sites import Site
+from app.sites.model import Site
 
 bp = Blueprint("overview", __name__)
 

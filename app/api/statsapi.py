@@ -23,7 +23,7 @@ from app.api.principal import current
 from app.api.reports import run_report
 from app.queries.filters import FilterError
 from app.queries.scope import Scope
-from app.sites import Site
+from app.sites.model import Site
 from app.statsapi import answers, v2
 from app.statsapi.filters import v1_filters
 from app.statsapi.periods import today_in, v1_range
