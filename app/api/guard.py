@@ -3,7 +3,7 @@
 Only the endpoints in PUBLIC are open to anonymous clients (ingest, the tracker, health, login,
 setup, share links, static assets). Everything else needs a credential here, so a route added
 later is protected without anyone remembering to; the handlers then decide per site
-(`app.api.access`: readable_site, managed_site) and per action (app/api/admin.py).
+(`app.api.access`: readable_site, managed_site, `@site_owner`) and per action (`@admin_only`).
 Share links and read tokens are read-only: they never pass a state-changing method.
 """
 

@@ -17,7 +17,7 @@ from typing import Any
 from quart import Blueprint, Response, redirect, request
 
 from app.api import csrf
-from app.api.access import managed_site
+from app.api.access import managed_site, may_manage
 from app.api.auth import _logged_in, form_page
 from app.api.context import runtime
 from app.api.contract import HTML, TEXT, empty, errors, json_response, ok, responds
@@ -91,10 +91,10 @@ async def invitations_create() -> Response:
 @bp.delete("/api/admin/invitations/<id:invitation_id>")
 @responds(empty(204, "revoked"), *errors(401, 404))
 async def invitations_revoke(invitation_id: int) -> Response:
-    p, rt = await current(), runtime()
+    rt = runtime()
     async with rt.engine.begin() as conn:
         found = await store.get(conn, invitation_id)
-        if found is None or not p.can_manage(found.site_id):
+        if found is None or not await may_manage(found.site_id):
             return error_response(404, f"no invitation {invitation_id}", "id")
         if not await store.revoke(conn, invitation_id, rt.clock.now_ms()):
             return error_response(404, f"invitation {invitation_id} is no longer pending", "id")
