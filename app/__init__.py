@@ -48,6 +48,9 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     runtime = Runtime(settings, clock or SystemClock(), geo)
     app.extensions["pulse"] = runtime
+    from app.api import principal
+
+    runtime.sockets.recheck = principal.rechecker(runtime)  # open /ws/live sockets' re-check
 
     converters.install(app.url_map)  # before any route that uses <id:...>
     errors.register(app)
@@ -86,12 +89,13 @@ def create_app(
 
     app.register_blueprint(statsapi.bp)  # Plausible's Stats API v1 + v2 (issue 21)
 
-    from app import security
     from app.api import (
         account,
         admin,
         auth,
         embeds,
+        guard,
+        headers,
         invitations,
         kiosks,
         overview,
@@ -99,7 +103,6 @@ def create_app(
         share,
         site_pages,
     )
-    from app.auth import guard
 
     app.register_blueprint(auth.bp)  # accounts and security (issue 6)
     app.register_blueprint(account.bp)  # password change, two-factor (issue 19)
@@ -112,7 +115,7 @@ def create_app(
     app.register_blueprint(overview.bp)  # sites overview, members, instance settings (issue 19)
     app.register_blueprint(site_pages.bp)  # /sites, onboarding, settings, /account (issue 19)
     guard.install(app)  # deny by default: every non-public route needs a credential
-    security.install(app)  # CSP, nosniff, frame-ancestors, Referrer-Policy; CORS on ingest only
+    headers.install(app)  # CSP, nosniff, frame-ancestors, Referrer-Policy; CORS on ingest only
 
     if os.environ.get("PULSE_BENCHMARK") == "1":
         from app.api import bench

@@ -21,7 +21,8 @@ from app.ingest.wire import WireEvent
 from app.progress import Progress
 from app.runtime import Runtime
 from app.settings import Settings
-from app.sites import add_site, normalise_domain
+from app.sites.model import normalise_domain
+from app.sites.store import add_site
 
 RETURNING_SHARE = 0.3
 

@@ -45,7 +45,8 @@ from app.data.referrer_hosts import DIRECT
 from app.dimensions import is_bounce
 from app.events import ENGAGEMENT, PAGEVIEW
 from app.settings import Settings
-from app.sites import Site, find_site
+from app.sites.model import Site
+from app.sites.store import find_site
 from app.storage.database import create_engine
 from app.storage.tables import events, sessions
 

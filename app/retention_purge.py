@@ -27,7 +27,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.clock import DAY_MS
-from app.sites import Site
+from app.sites.model import Site
 from app.storage.tables import events, sessions, sites
 
 log = logging.getLogger(__name__)

@@ -24,14 +24,15 @@ from app.ingest.rules import SiteRules
 from app.ingest.salts import SaltKeeper
 from app.ingest.sessions import SessionIndex, VisitorState
 from app.live.hub import LiveHub
-from app.live.sockets import Caps, Grant, SocketGuard
+from app.live.sockets import Caps, SocketGuard
 from app.mail.mailer import Mailer
 from app.queries.column_cache import ColumnCache
 from app.reports.sender import JOB_INTERVAL_S as REPORTS_INTERVAL_S
 from app.reports.sender import ReportSender
+from app.retention_purge import purge_all
 from app.scheduler import RedisLock, Scheduler
 from app.settings import Settings
-from app.sites import SiteRegistry
+from app.sites.registry import SiteRegistry
 from app.storage import columns, spill
 from app.storage.database import create_engine, create_writer_engine, ping
 from app.storage.tables import visitors
@@ -92,7 +93,8 @@ class Runtime:
             settings.live_sockets_per_ip,
             settings.live_sockets_max,
         )
-        self.sockets = SocketGuard(caps, settings.live_reauth_ms / 1000, self._recheck)
+        # The credential re-check is HTTP's (app/api/principal.py): create_app installs it.
+        self.sockets = SocketGuard(caps, settings.live_reauth_ms / 1000)
         self.intake = Intake(self.ingest_limit, self.pipeline, self.writer, self.live.add)
         # Periodic jobs (app/scheduler.py), shown in /readyz; exclusive ones run once across
         # processes when a broker gives them a lock.
@@ -198,12 +200,6 @@ class Runtime:
         log.info("writer drained: %d events persisted", self.writer.stats.persisted)
         await self.engine.dispose()
 
-    async def _recheck(self, credentials: object) -> Grant:
-        from app.auth.principal import Credentials, resolve_credentials  # auth reaches here
-
-        assert isinstance(credentials, Credentials)
-        return await resolve_credentials(self, credentials)
-
     @property
     def counters(self) -> Counters:
         return self.intake.counters
@@ -244,8 +240,6 @@ class Runtime:
     async def purge_raw(self) -> Any:
         """One retention pass (app/retention_purge.py); the sites reloaded after it, so
         reports see how far each purge went."""
-        from app.retention_purge import purge_all
-
         await self.sites.reload()
         done = await purge_all(
             self.writer.run_job, self.sites.all(), self.clock.now_ms(), self.seal_pending

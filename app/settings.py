@@ -104,7 +104,7 @@ class Settings:
     # Derives the cookieless daily salts (app/ingest/salts.py); never stored by Pulse. Empty:
     # salts in Redis with PULSE_BROKER_URL, else in memory (a restart forgets them).
     salt_secret: str = field(default="", repr=False)
-    # Secure flag of session cookies: auto | always | never (see app/auth/cookies.py).
+    # Secure flag of session cookies: auto | always | never (see app/api/cookies.py).
     cookie_secure: str = "auto"
     # The address users reach Pulse at (for the logged setup link), e.g. https://pulse.example.
     public_url: str = ""

@@ -1,6 +1,6 @@
 """`pulse site add|update|list|remove`: direct database access from the command line. A running
 server sees an added site at its first event and updates/removals within
-app.sites.REFRESH_INTERVAL_S (5 s): its registry re-reads the table (app/sites.py)."""
+app.sites.registry.REFRESH_INTERVAL_S (5 s): its registry re-reads the table."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import argparse
 import sys
 
 from app.settings import Settings
-from app.sites import Site, SiteError, add_site, list_sites, remove_site, update_site
+from app.sites.model import Site, SiteError
+from app.sites.store import add_site, list_sites, remove_site, update_site
 from app.storage.database import create_engine
 
 
@@ -51,7 +52,7 @@ async def run_site_command(args: argparse.Namespace, settings: Settings) -> int:
                 return 2
             async with engine.begin() as conn:
                 site = await remove_site(conn, args.domain)
-            # A running server forgets it within app.sites.REFRESH_INTERVAL_S (5 s).
+            # A running server forgets it within app.sites.registry.REFRESH_INTERVAL_S (5 s).
             print(f"removed site {site.domain} and its data")
             return 0
         async with engine.connect() as conn:

@@ -20,7 +20,7 @@ from app.clock import FakeClock
 from app.ingest.geo import GeoLookup
 from app.migrate import upgrade
 from app.settings import Settings
-from app.sites import add_site
+from app.sites.store import add_site
 from app.storage.database import create_engine
 from tests.backends import Database, PostgresDatabase, SqliteDatabase, require_postgres
 from tests.support.smtp import smtp_server  # noqa: F401 -- a real SMTP server (aiosmtpd)
@@ -143,7 +143,7 @@ async def wait_for_rows(db: Path | Database, n: int, timeout: float = 5.0) -> Se
 async def make_token(settings: Settings, site: str | None = None) -> str:
     """An API token in the test database: read-only for `site`, or admin without one."""
     from app.auth.tokens import create_token
-    from app.sites import list_sites
+    from app.sites.store import list_sites
 
     engine = create_engine(settings.database_url)
     async with engine.begin() as conn:

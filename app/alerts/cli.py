@@ -15,7 +15,7 @@ from app.alerts.store import add_rule, get_rule, list_rules, remove_rule
 from app.goals.store import find_goals
 from app.mail.mailer import Mailer
 from app.settings import Settings
-from app.sites import find_site
+from app.sites.store import find_site
 from app.storage.database import create_engine
 
 

@@ -42,7 +42,8 @@ from app.live.hub import LiveHub
 from app.live.windows import MINUTE_MS
 from app.mail.mailer import Mailer
 from app.settings import Settings
-from app.sites import Site, SiteRegistry
+from app.sites.model import Site
+from app.sites.registry import SiteRegistry
 
 if TYPE_CHECKING:
     from app.scheduler import Lock

@@ -15,13 +15,14 @@ from typing import Any
 import segno
 from quart import Blueprint, Response, request
 
+from app.api import cookies
 from app.api.context import runtime
 from app.api.contract import errors, json_response, ok, responds
 from app.api.errors import Refusal, error_response
+from app.api.principal import current
 from app.api.schemas import accounts as bodies
-from app.auth import cookies, totp
+from app.auth import totp
 from app.auth.passwords import PasswordError
-from app.auth.principal import current
 from app.auth.ratelimit import retry_after_header
 from app.auth.users import SESSION_TTL_MS, User, authenticate, set_password, start_session
 

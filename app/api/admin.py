@@ -16,49 +16,35 @@ cookie sessions) and refused to read-only credentials.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Awaitable, Callable
 from dataclasses import asdict
-from typing import Any, ParamSpec
+from typing import Any
 
 from quart import Blueprint, Response, request
 
-from app.api.access import managed_site
+from app.api.access import (
+    NOT_ALLOWED,
+    admin_only,
+    readable_site,
+    require_owner,
+    site_owner,
+    visible_site,
+)
 from app.api.context import runtime
 from app.api.contract import HTML, TEXT, empty, errors, json_response, ok, responds
 from app.api.errors import Refusal, error_response
+from app.api.principal import current
+from app.api.render import render
 from app.api.schemas import accounts as bodies
 from app.auth import shares, tokens, users
 from app.auth.embeds import LinkOptionError, lock_filters, parse_origins
 from app.auth.passwords import PasswordError
-from app.auth.principal import Principal, current
-from app.auth.render import render
-from app.sites import Site, SiteError, add_site, list_sites, remove_site, update_site
+from app.sites.model import Site, SiteError
+from app.sites.store import add_site, list_sites, remove_site, update_site
 
 bp = Blueprint("admin", __name__)
 SITE_FIELDS = ("name", "timezone", "identity_mode", "umami_id", "keep_raw_days")
 RULE_FIELDS = ("allowed_hostnames", "excluded_ips", "excluded_paths")
 Failures = (SiteError, users.UserError, tokens.TokenError, PasswordError, ValueError, TypeError)
-
-
-P = ParamSpec("P")
-Handler = Callable[P, Awaitable[Response]]
-
-
-def _forbidden() -> Response:
-    return error_response(403, "not allowed")
-
-
-def admin_only(handler: Handler[P]) -> Handler[P]:
-    """The route answers 403 to anyone but an admin, before the handler runs."""
-
-    @functools.wraps(handler)
-    async def checked(*args: P.args, **kwargs: P.kwargs) -> Response:
-        if not (await current()).is_admin:
-            return _forbidden()
-        return await handler(*args, **kwargs)
-
-    return checked
 
 
 async def _body() -> dict[str, Any]:
@@ -76,13 +62,6 @@ def field(body: dict[str, Any], name: str, kind: type, default: Any = None) -> A
         names = {bool: "a boolean (true or false)", str: "a string", int: "an integer"}
         raise Refusal(400, f"{name} must be {names.get(kind, kind.__name__)}", name)
     return value
-
-
-async def _site(domain: str) -> Site:
-    site = await runtime().sites.find(domain)
-    if site is None:
-        raise Refusal(404, f"no site {domain}", "site")
-    return site
 
 
 @bp.get("/admin")
@@ -135,8 +114,8 @@ async def sites_add() -> Response:
 
 @bp.patch("/api/admin/sites/<domain>")
 @responds(ok(bodies.AdminSite, "the site, changed"), *errors(400, 401, 403))
-async def sites_update(domain: str) -> Response:
-    site = await managed_site(domain, "change the site")
+@site_owner("change the site")
+async def sites_update(site: Site) -> Response:
     body = await _body()
     options = {k: body[k] for k in (*SITE_FIELDS, *RULE_FIELDS) if k in body}
     return await _site_change(lambda conn: update_site(conn, site.domain, **options))
@@ -194,7 +173,7 @@ async def users_create() -> Response:
 @responds(ok(bodies.RoleSet), *errors(400, 401, 403))
 @admin_only
 async def users_role(user_id: int, domain: str) -> Response:
-    site = await _site(domain)
+    site = await readable_site(domain)  # an admin reads every site: 404 for a missing one
     role = field(await _body(), "role", str)
     try:
         async with runtime().engine.begin() as conn:
@@ -206,10 +185,11 @@ async def users_role(user_id: int, domain: str) -> Response:
 
 @bp.delete("/api/admin/users/<id:user_id>")
 @responds(ok(bodies.Deleted), *errors(401, 403))
+@admin_only
 async def users_delete(user_id: int) -> Response:
-    p = await current()
-    if not p.is_admin or (p.user is not None and p.user.id == user_id):
-        return _forbidden()  # an admin cannot lock themselves out
+    user = (await current()).user
+    if user is not None and user.id == user_id:
+        raise Refusal(403, NOT_ALLOWED)  # an admin cannot lock themselves out
     async with runtime().engine.begin() as conn:
         await users.delete_user(conn, user_id)
     return json_response(bodies.Deleted, {"deleted": user_id})
@@ -230,7 +210,7 @@ async def tokens_list() -> Response:
 async def tokens_create() -> Response:
     body, rt = await _body(), runtime()
     domain = field(body, "site", str)
-    site = await runtime().sites.find(domain) if domain else None
+    site = await visible_site(domain) if domain else None  # an admin sees every site
     if domain and site is None:
         return error_response(400, "no such site", "site")
     scope = "read" if site else "admin"
@@ -278,8 +258,8 @@ def _link_options(body: dict[str, Any]) -> tuple[tuple[str, ...] | None, str | N
 
 @bp.get("/api/admin/sites/<domain>/shares")
 @responds(ok(list[bodies.Share]), *errors(401, 403))
-async def shares_list(domain: str) -> Response:
-    site = await managed_site(domain, "see share links")
+@site_owner("see share links")
+async def shares_list(site: Site) -> Response:
     async with runtime().engine.connect() as conn:
         found = [_share_json(s) for s in await shares.list_shares(conn, site.id)]
     return json_response(list[bodies.Share], found)
@@ -287,9 +267,9 @@ async def shares_list(domain: str) -> Response:
 
 @bp.post("/api/admin/sites/<domain>/shares")
 @responds(ok(bodies.Share, "the share link, created"), *errors(400, 401, 403))
-async def shares_create(domain: str) -> Response:
-    site, rt = await managed_site(domain, "create share links"), runtime()
-    body = await _body()
+@site_owner("create share links")
+async def shares_create(site: Site) -> Response:
+    rt, body = runtime(), await _body()
     password = field(body, "password", str) or None
     origins, locked = _link_options(body)
     try:
@@ -305,11 +285,10 @@ async def shares_create(domain: str) -> Response:
 @bp.delete("/api/admin/shares/<id:share_id>")
 @responds(ok(bodies.Revoked), *errors(401, 403))
 async def shares_revoke(share_id: int) -> Response:
-    p, rt = await current(), runtime()
+    rt = runtime()
     async with rt.engine.begin() as conn:
         found = [s for s in await shares.list_shares(conn) if s.id == share_id]
-        if not found or not _may_manage(p, found[0].site_id):
-            return _forbidden()
+        await require_owner(found[0].site_id if found else None)
         done = await shares.revoke_share(conn, share_id, rt.clock.now_ms())
     return json_response(bodies.Revoked, {"revoked": done})
 
@@ -319,19 +298,14 @@ async def shares_revoke(share_id: int) -> Response:
 async def shares_update(share_id: int) -> Response:
     """Change `embed_origins` and/or `filter` (issue 21); open sockets of the link follow
     within PULSE_LIVE_REAUTH_MS (a new filter closes them, the screens reconnect to it)."""
-    p, rt = await current(), runtime()
+    rt = runtime()
     origins, locked = _link_options(await _body())
     async with rt.engine.begin() as conn:
         found = [s for s in await shares.list_shares(conn) if s.id == share_id]
-        if not found or not _may_manage(p, found[0].site_id):
-            return _forbidden()
+        await require_owner(found[0].site_id if found else None)
         if found[0].revoked_at is not None:
             return error_response(404, "the share link is revoked")
         await shares.update_share(conn, share_id, origins, locked)
         link = await shares.find_share(conn, found[0].slug)
     assert link is not None
     return json_response(bodies.Share, _share_json(link))
-
-
-def _may_manage(p: Principal, site_id: int) -> bool:
-    return p.can_manage(site_id)

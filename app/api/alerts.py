@@ -10,22 +10,17 @@ from quart import Blueprint, Response, request
 from app.alerts.engine import dispatch, trial_body
 from app.alerts.rules import EMAIL, WEBHOOK, AlertError, parse
 from app.alerts.store import add_rule, get_rule, list_deliveries, list_rules, remove_rule
-from app.api.access import managed_site, readable_site
+from app.api.access import readable_site, site_owner
 from app.api.context import runtime
 from app.api.contract import empty, errors, json_response, ok, responds
 from app.api.errors import error_response
 from app.api.params import DELIVERY_LIMIT, ParamError
 from app.api.schemas import alerts as bodies
 from app.goals.store import find_goals
-from app.sites import Site
+from app.sites.model import Site
 
 bp = Blueprint("alerts", __name__)
 BASE = "/api/v1/sites/<site>/alerts"
-
-
-async def _managed(site: str) -> Site | Response:
-    found = await managed_site(site, "change alerts")
-    return found
 
 
 @bp.get(BASE)
@@ -43,12 +38,10 @@ async def alerts_list(site: str) -> Response:
     ok(bodies.Alert, "the rule, with its channel's secret (shown this once)", status=201),
     *errors(400, 401, 403, 404),
 )
-async def alerts_add(site: str) -> Response:
+@site_owner("change alerts", "site")
+async def alerts_add(found: Site) -> Response:
     """Define an alert rule (spike | drop | event | active, with a webhook channel); 400 names
     the field. The answer (201) is the only place the channel's secret is shown."""
-    found = await _managed(site)
-    if isinstance(found, Response):
-        return found
     rt = runtime()
     try:
         rule = parse(await request.get_json(silent=True))
@@ -69,11 +62,9 @@ async def alerts_add(site: str) -> Response:
 
 @bp.delete(f"{BASE}/<id:alert_id>")
 @responds(empty(204, "removed"), *errors(401, 403, 404))
-async def alerts_remove(site: str, alert_id: int) -> Response:
+@site_owner("change alerts", "site")
+async def alerts_remove(found: Site, alert_id: int) -> Response:
     """Remove an alert rule and its delivery log (owners and admins)."""
-    found = await _managed(site)
-    if isinstance(found, Response):
-        return found
     async with runtime().engine.begin() as conn:
         removed = await remove_rule(conn, found.id, alert_id)
     if not removed:
@@ -84,11 +75,9 @@ async def alerts_remove(site: str, alert_id: int) -> Response:
 
 @bp.get(f"{BASE}/<id:alert_id>/deliveries")
 @responds(ok(bodies.Deliveries), *errors(400, 401, 403, 404))
-async def alerts_deliveries(site: str, alert_id: int) -> Response:
+@site_owner("change alerts", "site")
+async def alerts_deliveries(found: Site, alert_id: int) -> Response:
     """The rule's webhook attempts, newest first: status code or error, duration (?limit=100)."""
-    found = await _managed(site)
-    if isinstance(found, Response):
-        return found
     try:
         limit = DELIVERY_LIMIT.parse(request.args.get("limit"))
     except ParamError as exc:
@@ -102,11 +91,9 @@ async def alerts_deliveries(site: str, alert_id: int) -> Response:
 
 @bp.post(f"{BASE}/<id:alert_id>/test")
 @responds(ok(bodies.AlertTest, "the attempts of a test delivery"), *errors(401, 403, 404))
-async def alerts_test(site: str, alert_id: int) -> Response:
+@site_owner("change alerts", "site")
+async def alerts_test(found: Site, alert_id: int) -> Response:
     """Send a test delivery through the rule's channel now (with its retries); the attempts."""
-    found = await _managed(site)
-    if isinstance(found, Response):
-        return found
     rt = runtime()
     async with rt.engine.connect() as conn:
         rule = await get_rule(conn, found.id, alert_id)

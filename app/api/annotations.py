@@ -14,12 +14,13 @@ from app.annotations import (
     parse,
     remove_annotation,
 )
-from app.api.access import managed_site, readable_site
+from app.api.access import readable_site, site_owner
 from app.api.context import runtime
 from app.api.contract import empty, errors, json_response, ok, responds
 from app.api.errors import error_response
 from app.api.params import NOTES_FROM, NOTES_TO, ParamError
 from app.api.schemas import alerts as bodies
+from app.sites.model import Site
 
 bp = Blueprint("annotations", __name__)
 BASE = "/api/v1/sites/<site>/annotations"
@@ -48,10 +49,10 @@ async def annotations_list(site: str) -> Response:
 
 @bp.post(BASE)
 @responds(ok(bodies.Annotation, "the note", status=201), *errors(400, 401, 403, 404))
-async def annotations_add(site: str) -> Response:
+@site_owner("add annotations", "site")
+async def annotations_add(found: Site) -> Response:
     """Add a note: {"text", "date"} | {"text", "date_from", "date_to"} | {"text", "start",
     "end"?} (owners and admins); 400 names the field."""
-    found = await managed_site(site, "add annotations")
     try:
         note = parse(await request.get_json(silent=True), found.timezone)
     except AnnotationError as exc:
@@ -63,9 +64,9 @@ async def annotations_add(site: str) -> Response:
 
 @bp.delete(f"{BASE}/<id:note_id>")
 @responds(empty(204, "removed"), *errors(401, 403, 404))
-async def annotations_remove(site: str, note_id: int) -> Response:
+@site_owner("remove annotations", "site")
+async def annotations_remove(found: Site, note_id: int) -> Response:
     """Remove an annotation (owners and admins)."""
-    found = await managed_site(site, "remove annotations")
     async with runtime().engine.begin() as conn:
         removed = await remove_annotation(conn, found.id, note_id)
     if not removed:

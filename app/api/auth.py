@@ -16,13 +16,14 @@ import functools
 from quart import Blueprint, Response, redirect, request, send_from_directory
 from werkzeug.exceptions import NotFound
 
+from app.api import cookies, csrf
 from app.api.context import runtime
 from app.api.contract import ANY_MEDIA, HTML, TEXT, empty, errors, ok, responds
 from app.api.errors import error_response
-from app.auth import cookies, csrf, totp
+from app.api.render import FOLDER, render, safe_next
+from app.auth import totp
 from app.auth.passwords import PasswordError
 from app.auth.ratelimit import retry_after_header
-from app.auth.render import FOLDER, render, safe_next
 from app.auth.users import (
     SESSION_TTL_MS,
     UserError,

@@ -10,15 +10,15 @@ from typing import Any
 
 from quart import Blueprint, Response, request
 
-from app.api.access import managed_site
+from app.api.access import site_owner
 from app.api.context import runtime
 from app.api.contract import HTML, TEXT, empty, errors, json_response, ok, responds
 from app.api.errors import error_response
+from app.api.render import render
 from app.api.schemas import alerts as bodies
-from app.auth.render import render
 from app.reports import store, tokens
 from app.reports.schedule import INTERVALS, latest_due, next_send
-from app.sites import Site
+from app.sites.model import Site
 
 bp = Blueprint("email_reports", __name__)
 BASE = "/api/v1/sites/<site>/email-reports"
@@ -65,11 +65,11 @@ def _json(sub: store.Subscription, site: Site, now: int) -> dict[str, Any]:
 
 @bp.get(BASE)
 @responds(ok(bodies.EmailReports), *errors(401, 403, 404))
-async def email_reports_list(site: str) -> Response:
+@site_owner("manage email reports", "site")
+async def email_reports_list(found: Site) -> Response:
     """The site's report subscriptions, with the next send time (owners and admins), and
     whether the instance can send mail at all (`smtp_configured`: the settings page says so;
     /readyz's `mail` tells only admins)."""
-    found = await managed_site(site, "manage email reports")
     rt = runtime()
     async with rt.engine.connect() as conn:
         subs = await store.list_subscriptions(conn, found.id)
@@ -80,11 +80,11 @@ async def email_reports_list(site: str) -> Response:
 
 @bp.post(BASE)
 @responds(ok(bodies.EmailReport, status=201), *errors(400, 401, 403, 404))
-async def email_reports_add(site: str) -> Response:
+@site_owner("manage email reports", "site")
+async def email_reports_add(found: Site) -> Response:
     """Subscribe an address: `{"email", "interval": "weekly" | "monthly", "hour": 0-23}`. The
     first report is the next period's (a week's goes out on Monday at the hour, a month's on
     the 1st); 400 names the field."""
-    found = await managed_site(site, "manage email reports")
     rt = runtime()
     try:
         email, interval, hour = parse(await request.get_json(silent=True))
@@ -103,8 +103,8 @@ async def email_reports_add(site: str) -> Response:
 
 @bp.delete(f"{BASE}/<id:report_id>")
 @responds(empty(204, "removed"), *errors(401, 403, 404))
-async def email_reports_remove(site: str, report_id: int) -> Response:
-    found = await managed_site(site, "manage email reports")
+@site_owner("manage email reports", "site")
+async def email_reports_remove(found: Site, report_id: int) -> Response:
     async with runtime().engine.begin() as conn:
         removed = await store.remove_subscription(conn, found.id, report_id)
     if not removed:

@@ -7,7 +7,7 @@ the kiosk link's entry.
     GET /kiosk/<token>                   303 to /live?site=...&kiosk=<token> (no cookie)
 
 The card and the counter are the web component on a page of its own, framable by the share
-link's `embed_origins` only (app/security.allow_framing); everything else keeps
+link's `embed_origins` only (app/api/headers.allow_framing); everything else keeps
 `frame-ancestors 'none'`. Both need a link without a password: the slug in the URL is the
 grant, as a frame on another site sends no cookies. Theme: light (default), dark, transparent.
 """
@@ -23,10 +23,10 @@ from app.api.assets import send_asset
 from app.api.context import runtime
 from app.api.contract import HTML, TEXT, empty, errors, ok, responds
 from app.api.errors import error_response
+from app.api.headers import allow_framing
 from app.auth.kiosks import find_kiosk
 from app.auth.shares import ShareLink, find_share
 from app.paths import FRONTEND
-from app.security import allow_framing
 
 bp = Blueprint("embeds", __name__)
 THEMES = ("light", "dark", "transparent")

@@ -9,7 +9,7 @@ from typing import Any
 from quart import Blueprint, Response, request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.api.access import managed_site, readable_site
+from app.api.access import readable_site, site_owner
 from app.api.context import runtime
 from app.api.contract import empty, errors, json_response, ok, responds
 from app.api.errors import error_response
@@ -22,6 +22,7 @@ from app.goals.definition import GoalError, parse
 from app.goals.store import add_goal, list_goals, remove_goal
 from app.queries.goal_report import goal_report
 from app.queries.scope import Scope
+from app.sites.model import Site
 
 bp = Blueprint("goals", __name__)
 BASE = "/api/v1/sites/<site>/goals"
@@ -44,10 +45,10 @@ async def goals_list(site: str) -> Response:
 
 @bp.post(BASE)
 @responds(ok(Goal, "the goal, defined", status=201), *errors(400, 401, 403, 404))
-async def goals_add(site: str) -> Response:
+@site_owner("change goals", "site")
+async def goals_add(found: Site) -> Response:
     """Define a goal: {"name", "page": "/blog/**"} | {"name", "event", "property"?: {"key",
     "value"}} | {"name", "page", "scroll": 75} (owners and admins); 400 names the field."""
-    found = await managed_site(site, "change goals")
     body = await request.get_json(silent=True)
     try:
         goal = parse(body)
@@ -60,9 +61,9 @@ async def goals_add(site: str) -> Response:
 
 @bp.delete(f"{BASE}/<id:goal_id>")
 @responds(empty(204, "removed"), *errors(401, 403, 404))
-async def goals_remove(site: str, goal_id: int) -> Response:
+@site_owner("change goals", "site")
+async def goals_remove(found: Site, goal_id: int) -> Response:
     """Remove a goal (owners and admins). Its counts go with it: they were never stored."""
-    found = await managed_site(site, "change goals")
     async with runtime().engine.begin() as conn:
         removed = await remove_goal(conn, found.id, goal_id)
     if not removed:

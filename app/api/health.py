@@ -10,8 +10,8 @@ from quart import Blueprint, Response
 
 from app.api.context import runtime
 from app.api.contract import json_response, ok, responds
+from app.api.principal import current
 from app.api.schemas.service import Healthz, Readiness, Readyz
-from app.auth.principal import current
 from app.storage.database import ping
 
 bp = Blueprint("health", __name__)

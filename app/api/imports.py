@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from quart import Blueprint, Response, request
 
-from app.api.access import managed_site
+from app.api.access import site_owner
 from app.api.context import runtime
 from app.api.contract import empty, errors, json_response, ok, responds
 from app.api.errors import error_response
@@ -15,6 +15,7 @@ from app.api.schemas import imports as bodies
 from app.imports import store
 from app.imports.cli import SOURCES, import_files
 from app.imports.files import ImportFileError, expand
+from app.sites.model import Site
 
 bp = Blueprint("imports", __name__)
 BASE = "/api/v1/sites/<site>/imports"
@@ -25,9 +26,9 @@ MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 
 @bp.get(BASE)
 @responds(ok(bodies.Imports), *errors(401, 403, 404))
-async def imports_list(site: str) -> Response:
+@site_owner("see imports", "site")
+async def imports_list(found: Site) -> Response:
     """The site's imports, oldest first."""
-    found = await managed_site(site, "see imports")
     async with runtime().engine.connect() as conn:
         listed = await store.list_imports(conn, found.id)
     return json_response(bodies.Imports, {"imports": [i.as_json() for i in listed]})
@@ -35,9 +36,9 @@ async def imports_list(site: str) -> Response:
 
 @bp.post(BASE)
 @responds(ok(bodies.Import, "the import", status=201), *errors(400, 401, 403, 404, 413))
-async def imports_add(site: str) -> Response:
+@site_owner("import history", "site")
+async def imports_add(found: Site) -> Response:
     """Import Plausible's CSV export or Umami's website_event CSV (multipart form)."""
-    found = await managed_site(site, "import history")
     if (request.content_length or 0) > MAX_UPLOAD_BYTES:
         return error_response(413, f"an upload is at most {MAX_UPLOAD_BYTES} bytes", "file")
     request.max_content_length = MAX_UPLOAD_BYTES
@@ -60,9 +61,9 @@ async def imports_add(site: str) -> Response:
 
 @bp.delete(f"{BASE}/<id:import_id>")
 @responds(empty(204, "removed, with its rows"), *errors(401, 403, 404))
-async def imports_remove(site: str, import_id: int) -> Response:
+@site_owner("remove imports", "site")
+async def imports_remove(found: Site, import_id: int) -> Response:
     """Remove an import and every row it brought."""
-    found = await managed_site(site, "remove imports")
     async with runtime().engine.begin() as conn:
         if await store.find(conn, found.id, import_id) is None:
             return error_response(404, f"no import {import_id} on {found.domain}", "id")

@@ -16,20 +16,20 @@ from typing import Any
 
 from quart import Blueprint, Response, redirect, request
 
-from app.api.access import managed_site
+from app.api import csrf
+from app.api.access import managed_site, may_manage
 from app.api.auth import _logged_in, form_page
 from app.api.context import runtime
 from app.api.contract import HTML, TEXT, empty, errors, json_response, ok, responds
 from app.api.errors import Refusal, error_response
+from app.api.principal import current
 from app.api.schemas import accounts as bodies
-from app.auth import csrf
 from app.auth import invitations as store
 from app.auth.passwords import PasswordError
-from app.auth.principal import current
 from app.auth.users import UserError, start_session
 from app.mail.mailer import MailError
 from app.reports.sender import base_url
-from app.sites import Site
+from app.sites.model import Site
 
 bp = Blueprint("invitations", __name__)
 GONE = "this invitation was used, revoked or has expired"
@@ -91,10 +91,10 @@ async def invitations_create() -> Response:
 @bp.delete("/api/admin/invitations/<id:invitation_id>")
 @responds(empty(204, "revoked"), *errors(401, 404))
 async def invitations_revoke(invitation_id: int) -> Response:
-    p, rt = await current(), runtime()
+    rt = runtime()
     async with rt.engine.begin() as conn:
         found = await store.get(conn, invitation_id)
-        if found is None or not p.can_manage(found.site_id):
+        if found is None or not await may_manage(found.site_id):
             return error_response(404, f"no invitation {invitation_id}", "id")
         if not await store.revoke(conn, invitation_id, rt.clock.now_ms()):
             return error_response(404, f"invitation {invitation_id} is no longer pending", "id")

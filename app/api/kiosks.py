@@ -11,22 +11,22 @@ from dataclasses import asdict
 
 from quart import Blueprint, Response, request
 
-from app.api.access import managed_site
+from app.api.access import require_owner, site_owner
 from app.api.context import runtime
 from app.api.contract import errors, json_response, ok, responds
 from app.api.errors import error_response
 from app.api.schemas import accounts as bodies
 from app.auth import kiosks
 from app.auth.embeds import LinkOptionError, lock_filters
-from app.auth.principal import current
+from app.sites.model import Site
 
 bp = Blueprint("kiosks", __name__)
 
 
 @bp.get("/api/admin/sites/<domain>/kiosks")
 @responds(ok(list[bodies.Kiosk]), *errors(401, 403, 404))
-async def kiosks_list(domain: str) -> Response:
-    site = await managed_site(domain, "see kiosk links")
+@site_owner("see kiosk links")
+async def kiosks_list(site: Site) -> Response:
     async with runtime().engine.connect() as conn:
         found = [asdict(k) for k in await kiosks.list_kiosks(conn, site.id)]
     return json_response(list[bodies.Kiosk], found)
@@ -34,8 +34,9 @@ async def kiosks_list(domain: str) -> Response:
 
 @bp.post("/api/admin/sites/<domain>/kiosks")
 @responds(ok(bodies.CreatedKiosk, "the kiosk link, created"), *errors(400, 401, 403, 404))
-async def kiosks_create(domain: str) -> Response:
-    site, rt = await managed_site(domain, "create kiosk links"), runtime()
+@site_owner("create kiosk links")
+async def kiosks_create(site: Site) -> Response:
+    rt = runtime()
     body = await request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
     label = body.get("label", "")
@@ -54,10 +55,9 @@ async def kiosks_create(domain: str) -> Response:
 @bp.delete("/api/admin/kiosks/<id:kiosk_id>")
 @responds(ok(bodies.Revoked), *errors(401, 403))
 async def kiosks_revoke(kiosk_id: int) -> Response:
-    p, rt = await current(), runtime()
+    rt = runtime()
     async with rt.engine.begin() as conn:
         found = [k for k in await kiosks.list_kiosks(conn) if k.id == kiosk_id]
-        if not found or not p.can_manage(found[0].site_id):
-            return error_response(403, "not allowed")
+        await require_owner(found[0].site_id if found else None)
         done = await kiosks.revoke_kiosk(conn, kiosk_id, rt.clock.now_ms())
     return json_response(bodies.Revoked, {"revoked": done})

@@ -17,17 +17,17 @@ import contextlib
 
 from quart import Blueprint, Response, websocket
 
-from app.api.access import visible_site
+from app.api.access import linked_site, visible_site
 from app.api.context import runtime
 from app.api.contract import empty, errors, json_response, ok, responds
 from app.api.errors import error_response
+from app.api.live_origins import origin_allowed
+from app.api.principal import credentials_of, current
 from app.api.schemas import examples
 from app.api.schemas.service import LiveSnapshot, LockedFilter
 from app.auth.embeds import parsed_lock
-from app.auth.principal import credentials_of, current
 from app.dimensions import lookup
 from app.ingest.client_ip import client_ip
-from app.live.access import origin_allowed
 from app.live.broadcaster import pump
 from app.live.snapshot import FORMATS
 from app.live.sockets import TRY_AGAIN_LATER
@@ -42,7 +42,8 @@ bp = Blueprint("live", __name__)
 )
 async def live_socket() -> Response | None:
     rt = runtime()
-    site = await visible_site(websocket.args.get("site") or await _link_domain())
+    name = websocket.args.get("site")
+    site = await visible_site(name) if name else await linked_site()
     fmt = websocket.args.get("format", "json")
     # Refusals are HTTP answers to the handshake (before accept), so clients see a status.
     if site is None:
@@ -80,15 +81,6 @@ async def live_socket() -> Response | None:
         rt.sockets.remove(sub)
         rt.live.unsubscribe(sub)
     return None
-
-
-async def _link_domain() -> str:
-    """No `site=`: the site of the one link the socket presents (`<pulse-live share=...>`)."""
-    ids = (await current()).share_sites
-    if len(ids) != 1:
-        return ""
-    (site_id,) = ids
-    return next((s.domain for s in runtime().sites.all() if s.id == site_id), "")
 
 
 async def _discard_incoming() -> None:

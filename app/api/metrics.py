@@ -15,6 +15,7 @@ from quart import Blueprint, Quart, Response, g, request
 from app.api.context import runtime
 from app.api.contract import TEXT, errors, ok, responds
 from app.api.errors import error_response
+from app.api.principal import bearer, current
 from app.telemetry import CONTENT_TYPE, UNMATCHED
 
 bp = Blueprint("metrics", __name__)
@@ -33,8 +34,6 @@ async def metrics() -> Response:
 
 
 async def _may_scrape() -> bool:
-    from app.auth.principal import bearer, current  # auth reaches the runtime
-
     expected = runtime().settings.metrics_token
     presented = bearer(request._get_current_object())  # type: ignore[attr-defined]
     if expected and presented and hmac.compare_digest(presented, expected):

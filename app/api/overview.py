@@ -20,20 +20,20 @@ from typing import Any
 from quart import Blueprint, Response, request
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.api.access import managed_site
-from app.api.admin import admin_only, field
+from app.api.access import admin_only, site_owner
+from app.api.admin import field
 from app.api.context import runtime
 from app.api.contract import errors, json_response, ok, responds
 from app.api.errors import Refusal, error_response
+from app.api.principal import Principal, current
 from app.api.schemas import sites as bodies
 from app.auth import users
-from app.auth.principal import Principal, current
 from app.mail.mailer import MailError
 from app.queries.period import resolve
 from app.queries.scope import Scope
 from app.queries.summary import metrics_for
 from app.queries.timeseries import timeseries
-from app.sites import Site
+from app.sites.model import Site
 
 bp = Blueprint("overview", __name__)
 
@@ -82,17 +82,17 @@ async def _members(site: Site) -> list[dict[str, Any]]:
 
 @bp.get("/api/admin/sites/<domain>/members")
 @responds(ok(bodies.Members), *errors(401, 403, 404))
-async def members_list(domain: str) -> Response:
-    site = await managed_site(domain, "see the members")
+@site_owner("see the members")
+async def members_list(site: Site) -> Response:
     return json_response(bodies.Members, {"members": await _members(site)})
 
 
 @bp.put("/api/admin/sites/<domain>/members")
 @responds(ok(bodies.Members, "the members, changed"), *errors(400, 401, 403, 404))
-async def members_set(domain: str) -> Response:
+@site_owner("change the members")
+async def members_set(site: Site) -> Response:
     """Give an existing account a role on the site by its email (null removes it); a new
     address is invited instead (POST /api/admin/invitations)."""
-    site = await managed_site(domain, "change the members")
     body: Any = await request.get_json(silent=True)
     body = body if isinstance(body, dict) else {}
     email = field(body, "email", str, "")

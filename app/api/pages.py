@@ -22,9 +22,9 @@ from app.api.context import runtime
 from app.api.contract import ANY_MEDIA, HTML, TEXT, empty, errors, ok, responds
 from app.api.embeds import dashboard_origins
 from app.api.errors import error_response
-from app.auth.principal import current
+from app.api.headers import allow_framing
+from app.api.principal import current
 from app.paths import FRONTEND
-from app.security import allow_framing
 
 bp = Blueprint("pages", __name__)
 log = logging.getLogger(__name__)

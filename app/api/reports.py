@@ -31,7 +31,7 @@ from app.queries.history import first_local_day
 from app.queries.period import PeriodError, previous, resolve
 from app.queries.scope import Scope
 from app.retention_purge import purged_note
-from app.sites import Site
+from app.sites.model import Site
 
 Query = Callable[[AsyncConnection, Scope, dict[str, Any]], Awaitable[dict[str, Any]]]
 

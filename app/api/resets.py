@@ -18,12 +18,13 @@ from typing import Any
 
 from quart import Blueprint, Response, redirect, request
 
+from app.api import csrf
 from app.api.auth import form_page, request_ip
 from app.api.context import runtime
 from app.api.contract import HTML, TEXT, empty, errors, json_response, ok, responds
 from app.api.errors import error_response
 from app.api.schemas import accounts as bodies
-from app.auth import csrf, resets
+from app.auth import resets
 from app.auth.passwords import PasswordError
 from app.auth.ratelimit import retry_after_header
 from app.auth.users import User

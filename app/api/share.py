@@ -11,12 +11,12 @@ from urllib.parse import quote
 
 from quart import Blueprint, Response, redirect, request
 
+from app.api import cookies, csrf
 from app.api.auth import form_page, request_ip
 from app.api.context import runtime
 from app.api.contract import HTML, TEXT, empty, errors, ok, responds
 from app.api.embeds import THEMES, embeddable, theme_of
 from app.api.errors import error_response
-from app.auth import cookies, csrf
 from app.auth.ratelimit import retry_after_header
 from app.auth.shares import GRANT_TTL_MS, ShareLink, find_share, grant, grant_valid, password_ok
 

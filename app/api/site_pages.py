@@ -22,7 +22,7 @@ from quart import Blueprint, Response
 from app.api.access import visible_site
 from app.api.contract import HTML, TEXT, empty, errors, ok, responds
 from app.api.errors import error_response
-from app.auth.principal import current
+from app.api.principal import current
 from app.paths import FRONTEND
 
 bp = Blueprint("site_pages", __name__)

@@ -19,10 +19,11 @@ from app.api.access import visible_site
 from app.api.context import runtime
 from app.api.contract import errors, ok, responds
 from app.api.errors import error_response
+from app.api.principal import current
 from app.api.reports import run_report
 from app.queries.filters import FilterError
 from app.queries.scope import Scope
-from app.sites import Site
+from app.sites.model import Site
 from app.statsapi import answers, v2
 from app.statsapi.filters import v1_filters
 from app.statsapi.periods import today_in, v1_range
@@ -100,8 +101,6 @@ def plausible_errors(handler: Handler) -> Handler:
 async def site_for(site_id: object) -> Site:
     """The site a token may read: 401 without a Pulse API token; 404 for a site that does not
     exist or that the token may not read (the same answer, so a token cannot probe domains)."""
-    from app.auth.principal import current  # auth reaches the runtime
-
     principal = await current()
     if principal.kind != "token":
         raise StatsApiError(NO_TOKEN, "authorization", 401)

@@ -23,7 +23,7 @@ from app.events import DROP_BOT, DROP_UNKNOWN_SITE
 from app.ingest.compat import umami
 from app.ingest.intake import Outcome
 from app.ingest.wire import WireError, WireEvent
-from app.sites import normalise_domain
+from app.sites.model import normalise_domain
 
 bp = Blueprint("umami", __name__)
 

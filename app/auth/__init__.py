@@ -1,3 +1,5 @@
-"""Accounts and security: passwords, users and roles, login sessions, API tokens, share links,
-CSRF, the request guard and rate limits. `app.api.auth`, `app.api.admin` and `app.api.share` are
-the HTTP side; `app.api.access` and `app.live.access` ask `app.auth.principal` for decisions."""
+"""Accounts and security, without HTTP: passwords, users and roles, login sessions, API tokens,
+share and kiosk links, invitations, password resets, two-factor, the instance policy and rate
+limits. The HTTP side is in app/api/: who is asking (`principal`), the guard, CSRF, cookies,
+the auth pages (`render`), security headers (`headers`) and the handlers (`auth`, `admin`,
+`share`, ...)."""

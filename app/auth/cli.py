@@ -11,7 +11,8 @@ import time
 from app.auth import tokens, users
 from app.auth.passwords import PasswordError
 from app.settings import Settings
-from app.sites import list_sites, normalise_domain
+from app.sites.model import normalise_domain
+from app.sites.store import list_sites
 from app.storage.database import create_engine
 
 

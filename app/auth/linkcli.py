@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.auth import kiosks, shares
 from app.auth.embeds import LinkOptionError, lock_filters, parse_origins
 from app.settings import Settings
-from app.sites import list_sites, normalise_domain
+from app.sites.model import normalise_domain
+from app.sites.store import list_sites
 from app.storage.database import create_engine
 
 

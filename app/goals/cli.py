@@ -11,7 +11,7 @@ from typing import Any
 from app.goals.definition import GoalError, parse
 from app.goals.store import add_goal, list_goals, remove_goal
 from app.settings import Settings
-from app.sites import find_site
+from app.sites.store import find_site
 from app.storage.database import create_engine
 
 

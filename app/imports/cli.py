@@ -15,7 +15,7 @@ from app.imports import plausible, store, umami
 from app.imports.files import ImportFileError, Parsed, named_files
 from app.progress import Progress
 from app.settings import Settings
-from app.sites import Site
+from app.sites.model import Site
 from app.storage.database import create_engine
 
 SOURCES = ("plausible", "umami")

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.imports.files import Parsed
 from app.queries.imported import native_days
-from app.sites import Site
+from app.sites.model import Site
 from app.storage.tables import IMPORTED, IMPORTED_SHAPES, imports
 
 # Rows per INSERT ... executemany: big enough to amortise the round trip, small enough for a

@@ -31,7 +31,8 @@ from app.ingest.timestamps import client_timestamp
 from app.ingest.useragent import Client, describe
 from app.ingest.utm import extract_utm
 from app.ingest.wire import WireEvent
-from app.sites import Site, SiteRegistry, normalise_domain
+from app.sites.model import Site, normalise_domain
+from app.sites.registry import SiteRegistry
 
 
 @dataclass(slots=True)

@@ -1,8 +1,9 @@
 """Site rules, the ingest step after the site lookup: allowed hostnames, excluded IP ranges
 (CIDR) and paths, and the referrer-spam list. Each has its own drop reason.
 
-Rules live on the in-memory `Site` (the ingest path never awaits the database); their parsed
-form is cached per rule tuple, so a site's networks are parsed once, not per event.
+Rules live on the in-memory `Site` (the ingest path never awaits the database), validated when
+stored (`app.sites.model.normalise_rules`); their parsed form is cached per rule tuple, so a
+site's networks are parsed once, not per event.
 """
 
 from __future__ import annotations
@@ -22,49 +23,10 @@ from app.events import (
     DROP_REFERRER_SPAM,
 )
 from app.ingest.normalise import Page
-from app.sites import Site
+from app.sites.model import Site
 
 SPAM_LIST = Path(__file__).resolve().parents[1] / "data" / "referrer_spam.txt"
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-class RuleError(ValueError):
-    pass
-
-
-def _hostname(value: str) -> str:
-    host = value.strip().lower().rstrip(".")
-    bare = host.removeprefix("*.")
-    if not bare or any(c in bare for c in "/:@ *") or "." not in bare and bare != "localhost":
-        raise RuleError(f"not a hostname (use example.com or *.example.com): {value!r}")
-    return host
-
-
-def _network(value: str) -> str:
-    try:
-        return str(ipaddress.ip_network(value.strip(), strict=False))
-    except ValueError:
-        raise RuleError(f"not an IP address or CIDR range: {value!r}") from None
-
-
-def _path(value: str) -> str:
-    path = value.strip()
-    if not path.startswith("/") or "," in path:
-        raise RuleError(f"a path pattern starts with / (e.g. /admin/*): {value!r}")
-    return path
-
-
-NORMALISERS = {
-    "allowed_hostnames": _hostname,
-    "excluded_ips": _network,
-    "excluded_paths": _path,
-}
-
-
-def normalise_rule_list(name: str, values: Sequence[str]) -> list[str]:
-    """Validated, de-duplicated entries of one rule column (raises RuleError)."""
-    clean = NORMALISERS[name]
-    return list(dict.fromkeys(clean(v) for v in values if v.strip()))
 
 
 @lru_cache(maxsize=4096)

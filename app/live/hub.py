@@ -35,7 +35,8 @@ from app.live.lock import LiveFilter
 from app.live.snapshot import Frames, build, keepalive
 from app.live.windows import SiteWindow
 from app.queries.filters import parse
-from app.sites import Site, SiteRegistry
+from app.sites.model import Site
+from app.sites.registry import SiteRegistry
 
 log = logging.getLogger(__name__)
 STOP_GRACE_S = 2.0  # how long stop() waits for sockets to send their 1001 close

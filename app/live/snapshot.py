@@ -23,7 +23,7 @@ import msgspec
 
 from app.live.tally import Tally
 from app.live.windows import MINUTE_MS, WINDOW_MINUTES, SiteWindow
-from app.sites import Site
+from app.sites.model import Site
 
 SCHEMA_VERSION = 1
 FORMATS = ("json", "msgpack")

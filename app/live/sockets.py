@@ -47,15 +47,29 @@ class Caps:
 @dataclass(slots=True)
 class Watch:
     sub: Subscriber
-    credential: object  # hashable: app.auth.principal.Credentials
+    credential: object  # hashable: app.api.principal.Credentials
     ip: str
 
 
 Recheck = Callable[[object], Awaitable[Grant]]
 
 
+class _NoGrant:
+    def can_read(self, site_id: int) -> bool:
+        return False
+
+    def lock_for(self, site_id: int) -> str:
+        return ""
+
+
+async def deny_all(credential: object) -> Grant:
+    """The re-check of a runtime without the web app (the demo, the CLI): fail closed. The
+    app factory installs the real one (`app.api.principal.rechecker`)."""
+    return _NoGrant()
+
+
 class SocketGuard:
-    def __init__(self, caps: Caps, reauth_s: float, recheck: Recheck) -> None:
+    def __init__(self, caps: Caps, reauth_s: float, recheck: Recheck = deny_all) -> None:
         self.caps = caps
         self.reauth_s = reauth_s
         self.recheck = recheck

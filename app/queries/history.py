@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.sites import Site
+from app.sites.model import Site
 from app.storage.tables import IMPORTED, sessions
 
 

@@ -16,7 +16,8 @@ from app.reports import store
 from app.reports.schedule import INTERVALS, WEEKLY, latest_due, next_send
 from app.reports.sender import ReportSender
 from app.settings import Settings
-from app.sites import SiteRegistry, find_site
+from app.sites.registry import SiteRegistry
+from app.sites.store import find_site
 from app.storage.database import create_engine
 
 

@@ -18,7 +18,7 @@ from app.queries.scope import Scope
 from app.queries.summary import summary
 from app.queries.timeseries import timeseries
 from app.reports.schedule import MONTHLY
-from app.sites import Site
+from app.sites.model import Site
 
 KPIS = ("visitors", "pageviews", "bounce_rate", "avg_engagement_ms")
 TOP = 5

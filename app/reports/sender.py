@@ -23,7 +23,8 @@ from app.reports import render, store, tokens
 from app.reports.content import gather
 from app.reports.schedule import latest_due
 from app.settings import Settings
-from app.sites import Site, SiteRegistry
+from app.sites.model import Site
+from app.sites.registry import SiteRegistry
 
 log = logging.getLogger(__name__)
 JOB_INTERVAL_S = 60.0

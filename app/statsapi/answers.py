@@ -23,7 +23,7 @@ from app.queries.scope import Scope, rate
 from app.queries.summary import metrics_for, summary
 from app.queries.timeseries import timeseries
 from app.runtime import Runtime
-from app.sites import Site
+from app.sites.model import Site
 from app.statsapi.filters import Translated, page_pattern_passes
 from app.statsapi.periods import Range
 from app.statsapi.vocabulary import (

@@ -8,7 +8,7 @@ from quart.typing import TestClientProtocol
 
 from app.auth.users import create_user, set_role
 from app.settings import Settings
-from app.sites import list_sites
+from app.sites.store import list_sites
 from app.storage.database import create_engine
 
 PASSWORD = "correct horse battery"

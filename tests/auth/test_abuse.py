@@ -12,7 +12,7 @@ from app.auth.ratelimit import TokenBucket, WindowLimit
 from app.clock import FakeClock
 from app.ingest.rules import SpamList, host_allowed, ip_excluded
 from app.settings import Settings
-from app.sites import SiteError
+from app.sites.model import SiteError
 from tests.conftest import FIREFOX, SITE, add_sites
 
 HEADERS = {"User-Agent": FIREFOX, "X-Forwarded-For": "203.0.113.7"}

@@ -11,7 +11,7 @@ from quart import Quart
 from quart.testing.connections import WebsocketDisconnectError, WebsocketResponseError
 from quart.typing import TestClientProtocol
 
-from app.auth.guard import POLICY_VIOLATION
+from app.api.guard import POLICY_VIOLATION
 from app.settings import Settings
 from tests.auth.helpers import add_user, csrf_of, hidden, login
 from tests.conftest import SITE, add_sites, make_token

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from quart.typing import TestClientProtocol
 
-from app.security import CSP
+from app.api.headers import CSP
 from tests.conftest import SITE
 
 FRONTEND = Path(__file__).resolve().parents[2] / "frontend" / "auth"
@@ -52,7 +52,7 @@ def test_auth_pages_have_no_inline_script_or_style() -> None:
 
 
 async def test_every_auth_page_gets_the_shared_head(client: TestClientProtocol) -> None:
-    """frontend/auth/_head.html is put into each page (app/auth/render.py), first in <head>."""
+    """frontend/auth/_head.html is put into each page (app/api/render.py), first in <head>."""
     shared = (FRONTEND / "_head.html").read_text().strip()
     for name in ("login.html", "setup.html", "share.html", "admin.html"):
         assert "<!-- shared head: _head.html -->" in (FRONTEND / name).read_text(), name

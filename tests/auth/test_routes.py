@@ -13,7 +13,7 @@ from quart import Quart
 from quart.testing.connections import WebsocketDisconnectError, WebsocketResponseError
 from quart.typing import TestClientProtocol
 
-from app.auth.guard import POLICY_VIOLATION
+from app.api.guard import POLICY_VIOLATION
 from app.settings import Settings
 from tests.conftest import SITE, add_sites
 

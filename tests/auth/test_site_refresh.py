@@ -16,11 +16,12 @@ import pytest
 from quart import Quart
 from sqlalchemy import func, select
 
-from app import sites
 from app.cli import build_parser
 from app.events import DROP_EXCLUDED_PATH, DROP_UNKNOWN_SITE
 from app.settings import Settings
 from app.sitecli import run_site_command
+from app.sites import registry as site_registry
+from app.sites import store as site_store
 from app.storage.database import create_engine
 from app.storage.tables import metadata
 from app.storage.tables import sites as site_table
@@ -61,7 +62,7 @@ async def until_dropped(app: Quart, path: str, reason: str, timeout_s: float = 3
 async def test_cli_update_and_remove_reach_the_running_server(
     migrated: Settings, make_app: Callable[..., Quart], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sites, "REFRESH_INTERVAL_S", REFRESH_S)
+    monkeypatch.setattr(site_registry, "REFRESH_INTERVAL_S", REFRESH_S)
     app = make_app()
     async with app.test_app():
         assert (await collect(app, "/drafts/1"))["accepted"] == 1
@@ -78,7 +79,7 @@ async def test_cli_update_and_remove_reach_the_running_server(
 async def test_the_refresh_keeps_the_last_sites_when_the_database_fails(
     make_app: Callable[..., Quart], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sites, "REFRESH_INTERVAL_S", REFRESH_S)
+    monkeypatch.setattr(site_registry, "REFRESH_INTERVAL_S", REFRESH_S)
     app = make_app()
     async with app.test_app():
         registry = app.extensions["pulse"].sites
@@ -102,7 +103,7 @@ async def test_removing_a_site_deletes_its_rows_from_every_table(
     """Every table with a site_id column is in SITE_DATA_TABLES, and `pulse site remove`
     empties each of them for the site (SQLite may hand the id to the next site added)."""
     with_site = {t.name for t in metadata.sorted_tables if "site_id" in t.c}
-    assert with_site == set(sites.SITE_DATA_TABLES)
+    assert with_site == set(site_store.SITE_DATA_TABLES)
     app = make_app()
     async with app.test_app():
         for path in ("/", "/pricing"):
@@ -120,7 +121,7 @@ async def _rows_per_table(settings: Settings) -> dict[str, int]:
     async with engine.connect() as conn:
         site_id = (await conn.execute(select(site_table.c.id))).scalar()
         counts = {}
-        for name in sites.SITE_DATA_TABLES:
+        for name in site_store.SITE_DATA_TABLES:
             table = metadata.tables[name]
             query = select(func.count()).select_from(table).where(table.c.site_id == site_id)
             counts[name] = (await conn.execute(query)).scalar_one()

@@ -10,7 +10,7 @@ from quart import Quart
 from quart.testing.connections import WebsocketDisconnectError
 from quart.typing import TestClientProtocol
 
-from app.auth.guard import POLICY_VIOLATION
+from app.api.guard import POLICY_VIOLATION
 from app.clock import FakeClock
 from app.settings import Settings
 from tests.auth.helpers import add_user, csrf_of, hidden, login

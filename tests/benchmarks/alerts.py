@@ -90,7 +90,7 @@ def prepare(hook_url: str, with_rules: bool) -> object:
 async def _prepare(url: str, hook_url: str, with_rules: bool) -> None:
     from app.alerts.rules import parse
     from app.alerts.store import add_rule
-    from app.sites import add_site
+    from app.sites.store import add_site
     from app.storage.database import create_engine
 
     engine = create_engine(url)

@@ -29,7 +29,8 @@ from app import retention_purge  # noqa: E402
 from app.imports import plausible, store  # noqa: E402
 from app.imports.files import expand  # noqa: E402
 from app.migrate import upgrade  # noqa: E402
-from app.sites import Site, add_site  # noqa: E402
+from app.sites.model import Site  # noqa: E402
+from app.sites.store import add_site  # noqa: E402
 from app.storage.database import create_engine  # noqa: E402
 from app.storage.tables import IMPORTED_SHAPES  # noqa: E402
 from tests.queries import traffic  # noqa: E402

@@ -326,7 +326,7 @@ async def _admin_token(url: str) -> str:
 async def _add_site(url: str) -> None:
     from app.goals.definition import parse
     from app.goals.store import add_goal
-    from app.sites import add_site
+    from app.sites.store import add_site
 
     engine = create_engine(url)
     async with engine.begin() as conn:

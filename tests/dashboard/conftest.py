@@ -20,7 +20,7 @@ import pytest
 from app.auth.tokens import create_token
 from app.auth.users import create_user
 from app.settings import Settings
-from app.sites import add_site
+from app.sites.store import add_site
 from app.storage.database import create_engine
 from tests.live.conftest import NODE_MODULES, LiveServer, browser, share_slug
 from tests.live.test_wall_browser import wait_until

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.live.access import origin_allowed
+from app.api.live_origins import origin_allowed
 from app.settings import Settings, parse_origins
 
 

@@ -12,7 +12,7 @@ import msgspec
 from app.clock import FakeClock
 from app.live.broadcaster import Subscriber
 from app.live.hub import LiveHub
-from app.sites import Site
+from app.sites.model import Site
 from tests.live.conftest import event
 
 SITE = Site(1, "example.com", "Example", "UTC", "local")

@@ -12,7 +12,7 @@ from quart import Quart
 from quart.testing.connections import WebsocketDisconnectError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.auth import cookies
+from app.api import cookies
 from app.auth.shares import create_share, grant, revoke_share
 from app.auth.tokens import find_token, revoke_token
 from app.auth.users import create_user, delete_user, end_session, set_role, start_session

@@ -21,7 +21,7 @@ from app.events import Event
 from app.ingest.sessions import SessionIndex
 from app.live.snapshot import build
 from app.live.windows import MINUTE_MS, SiteWindow
-from app.sites import Site
+from app.sites.model import Site
 
 START = 1_767_225_600_000  # 2026-01-01T00:00Z
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Pacific/Chatham"]

@@ -146,7 +146,7 @@ def test_the_tally_cap_counts_new_keys_as_other() -> None:
 
 def test_the_feed_keeps_the_fifty_latest_and_carries_no_ids() -> None:
     from app.live.snapshot import build
-    from app.sites import Site
+    from app.sites.model import Site
 
     clock = FakeClock()
     w = window_at(clock)

@@ -32,7 +32,7 @@ from app.demo import run_demo
 from app.ingest.geo import GeoLookup
 from app.migrate import upgrade
 from app.settings import Settings
-from app.sites import add_site, update_site
+from app.sites.store import add_site, update_site
 from app.storage.database import create_engine
 
 DOMAIN = "golden.example"

@@ -25,7 +25,7 @@ from app.queries.retention import retention
 from app.queries.scope import Scope
 from app.queries.summary import summary
 from app.queries.timeseries import timeseries
-from app.sites import Site
+from app.sites.model import Site
 from app.storage.database import create_engine
 from app.storage.hourly import SESSION_DIMS
 from app.storage.tables import events, sessions

@@ -16,7 +16,7 @@ from quart.typing import TestClientProtocol
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import create_app
-from app.auth import cookies
+from app.api import cookies
 from app.auth.shares import create_share, grant
 from app.auth.users import create_user, set_role, start_session
 from app.clock import FakeClock

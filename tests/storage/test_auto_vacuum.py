@@ -11,7 +11,8 @@ from typing import Any
 
 from app import retention_purge
 from app.migrate import upgrade
-from app.sites import Site, add_site
+from app.sites.model import Site
+from app.sites.store import add_site
 from app.storage.batch import build_rows, write_rows
 from app.storage.database import create_engine
 from tests.queries import traffic

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.settings import Settings
-from app.sites import list_sites
+from app.sites.store import list_sites
 from app.storage.database import create_engine
 
 

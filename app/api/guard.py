@@ -3,7 +3,7 @@
 Only the endpoints in PUBLIC are open to anonymous clients (ingest, the tracker, health, login,
 setup, share links, static assets). Everything else needs a credential here, so a route added
 later is protected without anyone remembering to; the handlers then decide per site
-(`app.api.access`: readable_site, managed_site) and per action (app/api/admin.py).
+(`app.api.access`: readable_site, managed_site, `@site_owner`) and per action (`@admin_only`).
 Share links and read tokens are read-only: they never pass a state-changing method.
 """
 
@@ -13,10 +13,10 @@ from urllib.parse import quote
 
 from quart import Quart, Response, redirect, request, websocket
 
+from app.api import csrf
 from app.api.context import runtime
 from app.api.errors import error_response
-from app.auth import csrf
-from app.auth.principal import Principal, current
+from app.api.principal import Principal, current
 
 # Whole blueprints that are public by nature: the ingest endpoints (CORS, no credentials), the
 # tracker script, health checks, and the benchmark's empty route (registered only for it).

@@ -16,14 +16,15 @@ from quart import g, request, websocket
 from quart.globals import request_ctx
 from quart.wrappers import Request, Websocket
 
+from app.api import cookies
 from app.api.context import runtime
-from app.auth import cookies
 from app.auth.kiosks import find_kiosk
 from app.auth.shares import ShareLink, find_share, grant_slug, grant_valid
 from app.auth.tokens import Token, find_token
 from app.auth.users import User, load_session
 
 if TYPE_CHECKING:
+    from app.live.sockets import Recheck
     from app.runtime import Runtime
 
 
@@ -145,6 +146,18 @@ def _grant(link: ShareLink) -> LinkGrant:
 
 async def resolve(conn: Request | Websocket) -> Principal:
     return await resolve_credentials(runtime(), credentials_of(conn))
+
+
+def rechecker(rt: Runtime) -> Recheck:
+    """The open sockets' re-check (app/live/sockets.py) for this runtime: their credentials
+    resolved again. Handed to the runtime by the app factory, so nothing below app/api reaches
+    back up here."""
+
+    async def recheck(credentials: object) -> Principal:
+        assert isinstance(credentials, Credentials)
+        return await resolve_credentials(rt, credentials)
+
+    return recheck
 
 
 async def resolve_credentials(rt: Runtime, creds: Credentials) -> Principal:

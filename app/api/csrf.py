@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from quart import request
 
-from app.auth import cookies
+from app.api import cookies
 
 HEADER = "X-CSRF-Token"
 FIELD = "csrf_token"
