@@ -271,6 +271,7 @@ IMPORTED_COLUMNS: dict[str, tuple[str, str]] = {
     "browser": ("imported_browsers", "browser"),
     "os": ("imported_operating_systems", "operating_system"),
     "page": ("imported_pages", "page"),
+    "page_url": ("imported_pages", "page_url"),  # hostname + page (app/queries/imported.py)
     "event": ("imported_custom_events", "name"),
 }  # fmt: skip
 # Tables of page views and custom events: visitors and a count, no sessions to sum.
