@@ -32,6 +32,10 @@ class Dimension:
     sketched: bool = True
     # Sealed hours store it as a coded column (app/storage/columns.py).
     sealed: bool = True
+    # The sealed-columns read path can answer its filters and breakdowns (page and event from
+    # the coded journeys). page_url cannot: the journeys hold paths, not their hostnames, so
+    # the planner sends its questions to SQL (and unfiltered breakdowns to the rollups).
+    columnar: bool = True
 
     @property
     def session_grain(self) -> bool:
@@ -67,12 +71,15 @@ VOCABULARY: tuple[Dimension, ...] = (
     # Derived from `sessions.new_visitor` (visitor_type below); sealed as the "new" column.
     Dimension("visitor_type", "Visitor type", SESSION, sealed=False),
     Dimension("page", "Page", EVENT, sealed=False),
+    # Issue 17: a page view's hostname + path, "example.com/pricing" (page_url below).
+    Dimension("page_url", "Page URL", EVENT, sealed=False, columnar=False),
     Dimension("event", "Event", EVENT, sealed=False),
 )
 BY_NAME = {d.name: d for d in VOCABULARY}
 # Session dimension -> its `sessions` column: the write side's rollup keys and sealed columns.
 SESSION_COLUMNS: dict[str, str] = {d.name: d.column for d in VOCABULARY if d.column is not None}
 UNSKETCHED = tuple(d.name for d in VOCABULARY if not d.sketched)
+NOT_COLUMNAR = tuple(d.name for d in VOCABULARY if not d.columnar)
 # What the API lists: the fixed dimensions and the property pattern.
 API_NAMES = (*(d.name for d in VOCABULARY), f"{PROP}{{key}}")
 
@@ -105,6 +112,12 @@ def version_label(name: str | None, version: str | None) -> str | None:
     if not version:
         return None
     return f"{name} {version}" if name else version
+
+
+def page_url(hostname: str, pathname: str) -> str:
+    """A page view's page_url: hostname and path, no scheme (`example.com/pricing`), so the
+    pages of a multi-domain site or its subdomains stay apart."""
+    return hostname + pathname
 
 
 def is_event_grain(name: str) -> bool:

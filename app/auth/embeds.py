@@ -118,7 +118,7 @@ def lock_filters(value: object) -> str:
     for f in found:
         if f.dim in (GOAL, "exit_page") or f.dim.startswith("prop:"):
             raise LinkOptionError(
-                "a locked filter takes session dimensions, page and event (not goals, "
+                "a locked filter takes session dimensions, page, page_url and event (not goals, "
                 "properties or the exit page: the live view could not enforce them)",
                 "filter",
             )

@@ -8,14 +8,16 @@ session's entry event (`session_start`, whose fields are the session's, DESIGN.m
 remembered for the session's later events: a Google visit's second page view (its own referrer
 internal, so Direct) still counts under `source==Google`, as it does in the reports. A later
 event of a session whose entry was not seen (it began before the window) is judged on its own
-fields. Event filters are per event: `page==/pricing` admits page views of /pricing,
-`event==Signup` those custom events; `!=` and `!~` admit everything else.
+fields. Event filters are per event: `page==/pricing` admits page views of /pricing on any host,
+`page_url==example.com/pricing` those on that host, `event==Signup` those custom events; `!=` and
+`!~` admit everything else.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
+from app.dimensions import page_url
 from app.events import ENGAGEMENT, PAGEVIEW, Event
 from app.queries.filters import Filter
 
@@ -36,6 +38,8 @@ def _label(f: Filter, e: Event) -> str | None:
 def _event_passes(f: Filter, e: Event) -> bool:
     if f.dim == "page":
         hit = e.name == PAGEVIEW and f.matches(e.pathname)
+    elif f.dim == "page_url":
+        hit = e.name == PAGEVIEW and f.matches(page_url(e.hostname, e.pathname))
     else:  # "event": a custom event's name
         hit = e.name not in (PAGEVIEW, ENGAGEMENT) and f.matches(e.name)
     return hit != f.negated

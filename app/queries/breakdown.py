@@ -275,7 +275,7 @@ async def _by_event_rollups(
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     stored = "prop:" + dimension[5:] if dimension.startswith("prop:") else dimension
     found, visitors = await rollup_reads.by_value_and_all(conn, scope.site_id, scope.period, stored)
-    counter = "pageviews" if dimension == "page" else "events"
+    counter = "pageviews" if dimension in ("page", "page_url") else "events"
     rows = [
         {"value": value if value is not None else "", "visitors": c.visitors,
          "count": getattr(c, counter)}

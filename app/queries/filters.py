@@ -17,7 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select, true
 
 from app.dimensions import SESSION_COLUMNS, is_event_grain, lookup
 from app.events import ENGAGEMENT, PAGEVIEW
@@ -134,6 +134,8 @@ def event_row_condition(f: Filter) -> ColumnElement[bool]:
         return goal_condition(f.goal)
     if f.dim == "page":
         return and_(events.c.name == PAGEVIEW, _match(events.c.pathname, f.op, f.value))
+    if f.dim == "page_url":
+        return and_(events.c.name == PAGEVIEW, _page_url_match(f))
     if f.dim == "event":
         custom = events.c.name.not_in([PAGEVIEW, ENGAGEMENT])
         return and_(custom, _match(events.c.name, f.op, f.value))
@@ -145,6 +147,17 @@ def event_row_condition(f: Filter) -> ColumnElement[bool]:
         contains_exact(events.c.props, f"{key}:{f.value},"),
         contains_exact(events.c.props, f"{key}:{f.value}}}"),
     )
+
+
+def _page_url_match(f: Filter) -> ColumnElement[bool]:
+    """page_url (hostname + path) in SQL: `==` as the two columns' equality (a value without a
+    "/" names no page view); a contains filter on the joined text, as it may span both."""
+    if f.op in ("==", "!="):
+        host, slash, path = f.value.partition("/")
+        if not slash:
+            return false()
+        return and_(events.c.hostname == host, events.c.pathname == slash + path)
+    return _match(events.c.hostname + events.c.pathname, f.op, f.value)
 
 
 def goal_condition(goal: Goal) -> ColumnElement[bool]:
@@ -183,6 +196,11 @@ def session_conditions(
         inside: ColumnElement[bool] = sessions.c.session_id.in_(having)
         if f.dim in ("page", "event") and f.op in ("==", "!="):
             inside = _in_journey(f, inside)
+        elif f.dim == "page_url" and f.op in ("==", "!=") and "/" in f.value:
+            # Only a session whose journey holds the path (or is cut short) can have viewed
+            # it on some host: the cheap test first, the events for those sessions.
+            path = Filter("page", "==", "/" + f.value.partition("/")[2])
+            inside = and_(_in_journey(path, true()), inside)
         conditions.append(not_(inside) if f.negated else inside)
     return conditions
 

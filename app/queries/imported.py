@@ -149,6 +149,14 @@ def label(column: str | None, value: str) -> str | None:
     return value or None
 
 
+def _column(table: Any, name: str) -> Any:
+    """An imported table's column; `page_url` is imported_pages' hostname and page joined, as
+    dimensions.page_url joins a page view's."""
+    if name == "page_url":
+        return (table.c.hostname + table.c.page).label("page_url")
+    return table.c[name]
+
+
 async def sums(
     conn: AsyncConnection, site_id: int, found: Found, group: str | None = None
 ) -> dict[tuple[date, str | None], SimpleNamespace]:
@@ -162,14 +170,15 @@ async def sums(
     else:
         named = SESSION_COUNTERS.get(read.table, DEFAULT_COUNTERS)
         counters = dict(zip(BASE, named, strict=True))
+    grouped = [_column(t, k) for k in keys]
     query = (
         select(
             t.c.day,
-            *(t.c[k] for k in keys),
+            *grouped,
             *(func.sum(t.c[c]).label(name) for name, c in counters.items()),
         )
         .where(t.c.site_id == site_id, t.c.day >= found.days[0], t.c.day <= found.days[-1])
-        .group_by(t.c.day, *(t.c[k] for k in keys))
+        .group_by(t.c.day, *grouped)
     )
     wanted = set(found.days)
     out: dict[tuple[date, str | None], SimpleNamespace] = {}

@@ -26,7 +26,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.clock import DAY_MS, HOUR_MS
-from app.dimensions import UNSKETCHED
+from app.dimensions import NOT_COLUMNAR, UNSKETCHED
 from app.queries import columnar
 from app.queries.filters import GOAL, Filter
 from app.queries.period import Period
@@ -158,12 +158,19 @@ def plan(question: Question, scope: Scope) -> Plan:
     """The path for `question` over `scope`, and the reason (recorded for ?explain=1)."""
     forced = _FORCED.get()
     goals = _sql_only_reason(question, scope)
+    beyond = _not_in_columns(question, scope)
     if goals is not None:  # only SQL can answer: not even a forced path may take it
         chosen = Plan(question, scope, SQL, f"forced {forced}, but {goals}" if forced else goals)
+    elif forced == COLUMNS and beyond is not None:
+        chosen = Plan(question, scope, SQL, f"forced columns, but {beyond}")
     elif forced in (COLUMNS, SQL):
         chosen = Plan(question, scope, forced, "forced")
     else:
         path, reason, fallback = _choose(question, scope, question.period or scope.period)
+        if beyond is not None:  # the columns can neither answer nor be a fallback
+            fallback = SQL
+            if path == COLUMNS:
+                path, reason = SQL, f"{beyond}; {reason}"
         chosen = Plan(question, scope, path, reason, fallback)
     _remember(chosen)
     return chosen
@@ -187,6 +194,19 @@ def _sql_only_reason(q: Question, scope: Scope) -> str | None:
     if named:
         return f"goal filter ({', '.join(named)}): goals are matched on the stored events in SQL"
     return None
+
+
+def _not_in_columns(q: Question, scope: Scope) -> str | None:
+    """Why the sealed columns cannot answer `q` (None: they can): a filter on, or a breakdown
+    by, a dimension they do not hold (page_url: the coded journeys keep each page view's path,
+    not its hostname). Unfiltered, such a breakdown is still the rollups'."""
+    named = [f.dim for f in scope.filters if f.dim in NOT_COLUMNAR]
+    if q.dimension in NOT_COLUMNAR:
+        named.append(q.dimension)
+    if not named:
+        return None
+    dims = ", ".join(dict.fromkeys(named))
+    return f"{dims}: the sealed journeys hold page paths without their hostnames (SQL)"
 
 
 def _choose(q: Question, scope: Scope, period: Period) -> tuple[str, str, str]:
@@ -251,6 +271,7 @@ IMPORTED_COLUMNS: dict[str, tuple[str, str]] = {
     "browser": ("imported_browsers", "browser"),
     "os": ("imported_operating_systems", "operating_system"),
     "page": ("imported_pages", "page"),
+    "page_url": ("imported_pages", "page_url"),  # hostname + page (app/queries/imported.py)
     "event": ("imported_custom_events", "name"),
 }  # fmt: skip
 # Tables of page views and custom events: visitors and a count, no sessions to sum.

@@ -170,6 +170,8 @@ def event_value(dimension: str) -> tuple[ColumnElement[Any], ColumnElement[bool]
     e = events.c
     if dimension == "page":
         return e.pathname, e.name == PAGEVIEW
+    if dimension == "page_url":  # dimensions.page_url in SQL
+        return (e.hostname + e.pathname).label("page_url"), e.name == PAGEVIEW
     if dimension == "event":
         return e.name, e.name.not_in([PAGEVIEW, ENGAGEMENT])
     key = json.dumps(dimension[5:], ensure_ascii=False)

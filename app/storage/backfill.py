@@ -1,5 +1,6 @@
 """What the data migrations that fold history into rollups share: the site-days to walk, the
-sessions as rows, and the rollups of session dimensions a migration adds (0018, 0021)."""
+sessions as rows, and the rollups of session dimensions (0018, 0021) or event dimensions (0023)
+a migration adds."""
 
 from __future__ import annotations
 
@@ -140,3 +141,61 @@ def _week_row(key: tuple[Any, ...], union: Any) -> dict[str, Any]:
     site, dim, value, week = key
     return {"site_id": site, "week": week, "dim": dim, "value": value,
             "visitors": union.serialize()}  # fmt: skip
+
+
+_SPAN_CHUNK = 500  # sessions per read of their events: one ts range and an IN list of ids
+
+
+def event_rollups(
+    conn: sa.Connection, window: tuple[sa.ColumnElement[bool], ...], names: Sequence[str]
+) -> None:
+    """Event dimensions `names` (keys a release adds to what page views or custom events roll up
+    to, 0023): their hourly counters and hour / day sketches from the events of the window's
+    sessions, rolled up by the writer's own `hourly.Deltas.events`, so the stored rows are the
+    ones the writer would have made."""
+    from app.clock import HOURS_PER_DAY
+    from app.storage import hourly, sketches
+    from app.storage.tables import events, rollup_hours, sessions, visitor_days
+
+    s, e = sessions.c, events.c
+    spans = conn.execute(
+        sa.select(s.session_id, s.site_id, s.start_ts, s.end_ts).where(*window).order_by(s.start_ts)
+    ).all()
+    present, full = event_columns(conn)
+    deltas = hourly.Deltas()
+    for i in range(0, len(spans), _SPAN_CHUNK):
+        chunk = spans[i : i + _SPAN_CHUNK]
+        query = sa.select(*present).where(
+            e.site_id == chunk[0].site_id,
+            e.ts >= chunk[0].start_ts,
+            e.ts <= max(row.end_ts for row in chunk),
+            e.session_id.in_([row.session_id for row in chunk]),
+        )
+        found = [full(row) for row in conn.execute(query)]
+        deltas.events(found, {row.session_id: row.start_ts for row in chunk})
+    kept = hourly.Deltas()
+    kept.rows = {k: c for k, c in deltas.rows.items() if k[2] in names}
+    kept.visitors = {k: ids for k, ids in deltas.visitors.items() if k[2] in names}
+    if not kept.rows:
+        return
+    stored, adds = hourly._cut_keys(kept)
+    conn.execute(
+        sa.insert(rollup_hours),
+        [
+            {"site_id": k[0], "hour": k[1], "dim": k[2], "value": k[3],
+             **dict(zip(hourly.COUNTERS, c, strict=True)),
+             "visitors": sketches.add(None, adds[k]) if k in adds else None}
+            for k, c in stored.items()
+        ],
+    )  # fmt: skip
+    by_day: dict[tuple[Any, ...], set[int]] = {}
+    for (site, hour, dim, value), ids in adds.items():
+        by_day.setdefault((site, hour // HOURS_PER_DAY, dim, value), set()).update(ids)
+    conn.execute(
+        sa.insert(visitor_days),
+        [
+            {"site_id": k[0], "day": k[1], "dim": k[2], "value": k[3],
+             "visitors": sketches.add(None, ids)}
+            for k, ids in by_day.items()
+        ],
+    )  # fmt: skip

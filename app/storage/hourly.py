@@ -1,10 +1,11 @@
 """Hourly rollups kept exact by deltas: a session's old contribution out, its new one in.
 
 Each session adds (sessions, pageviews, bounces, engagement_ms, new_sessions) to one row per
-session dimension at the UTC hour of its start; page views add to ("page", path) and custom events
-to ("event", name) and ("prop:key", value), at the same hour, so a page breakdown sums to the
-summary's page views. Deltas are pre-aggregated per key: one upsert per key per batch, whatever
-the batch's size (a batch of 2,000 events touches ~1,000 sessions and a few thousand keys).
+session dimension at the UTC hour of its start; page views add to ("page", path) and to
+("page_url", hostname + path), custom events to ("event", name) and ("prop:key", value), at the
+same hour, so a page breakdown sums to the summary's page views. Deltas are pre-aggregated per
+key: one upsert per key per batch, whatever the batch's size (a batch of 2,000 events touches
+~1,000 sessions and a few thousand keys).
 
 Distinct visitors ride along as HyperLogLog sketches (app/storage/sketches.py): each hourly row
 carries the sketch of the visitors counted under it, `visitor_days` holds the same per UTC day
@@ -24,7 +25,7 @@ from sqlalchemy.sql.dml import Insert
 
 from app.clock import DAYS_PER_WEEK, HOUR_MS, HOURS_PER_DAY
 from app.dimensions import SESSION_COLUMNS as SESSION_DIMS
-from app.dimensions import UNSKETCHED, is_bounce, prop_value, visitor_type
+from app.dimensions import UNSKETCHED, is_bounce, page_url, prop_value, visitor_type
 from app.events import ENGAGEMENT, EVENT_FIELDS, PAGEVIEW
 from app.storage import sketches
 from app.storage.dialect import (
@@ -129,7 +130,10 @@ class Deltas:
             hour = starts[ev[_E["session_id"]]] // HOUR_MS
             keys: list[Key] = []
             if name == PAGEVIEW:
-                keys.append((site, hour, "page", ev[_E["pathname"]]))
+                path = ev[_E["pathname"]]
+                keys.append((site, hour, "page", path))
+                keys.append((site, hour, "page_url", page_url(ev[_E["hostname"]], path)))
+                self.add(keys[-2], page, 1)
                 self.add(keys[-1], page, 1)
             elif name != ENGAGEMENT:
                 keys.append((site, hour, "event", name))

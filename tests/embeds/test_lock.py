@@ -38,6 +38,16 @@ def test_event_filters_are_per_event_and_negations_admit_the_rest() -> None:
     assert live_filter("visitor_type==returning").admits(event(7, 4, new_visitor=False))
 
 
+def test_a_page_url_filter_reads_each_page_view_s_host_and_path() -> None:
+    docs = live_filter("page_url==docs.example.com/setup")
+    assert docs.admits(event(1, 1, hostname="docs.example.com", pathname="/setup"))
+    assert not docs.admits(event(2, 1, pathname="/setup", session_start=False))  # example.com
+    assert not docs.admits(event(3, 1, hostname="docs.example.com", name="Signup"))
+    anywhere_but = live_filter("page_url!~DOCS.example.com/")  # contains, ignoring case
+    assert anywhere_but.admits(event(4, 2, hostname="example.com", pathname="/docs.example.com"))
+    assert not anywhere_but.admits(event(5, 2, hostname="docs.example.com", pathname="/a"))
+
+
 @pytest.mark.parametrize(
     ("given", "expected"),
     [

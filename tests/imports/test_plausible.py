@@ -99,6 +99,13 @@ async def test_every_imported_dimension(client: Any) -> None:
     pages = await report(client, "breakdown/page")
     assert visitors(pages) == {"/": 12, "/blog/ünïcode": 3, "/pricing": 2}
     assert visitors(pages, "count") == {"/": 23, "/blog/ünïcode": 15, "/pricing": 3}
+    urls = await report(client, "breakdown/page_url")  # imported_pages' hostname + page
+    assert visitors(urls, "count") == {
+        "imp.example/": 23, "imp.example/blog/ünïcode": 15, "imp.example/pricing": 3
+    }  # fmt: skip
+    narrowed = await report(client, "breakdown/page_url", "range=custom&from=2025-06-01"
+                            "&to=2025-06-03&filter=page_url=~example/blog")  # fmt: skip
+    assert visitors(narrowed) == {"imp.example/blog/ünïcode": 3}
     assert visitors(await report(client, "breakdown/entry_page"), "sessions") == {"/": 19}
     assert visitors(await report(client, "breakdown/exit_page"), "sessions") == {
         "/": 13,
@@ -133,6 +140,12 @@ async def test_reports_that_cannot_use_it_say_so(client: Any) -> None:
     mixed = await report(client, "breakdown/country", "range=custom&from=2025-06-01"
                          "&to=2025-06-03&filter=source==Google")  # fmt: skip
     assert "no imported table has both" in mixed["imported_excluded"]
+    # Region codes (DE-BE) and GeoNames city ids are stored, not reported: no offline map to
+    # Pulse's labels ("Berlin, DE").
+    for dim in ("region", "city"):
+        native_only = await report(client, f"breakdown/{dim}")
+        assert native_only["imported_excluded"] == f"{dim}: not in the imported tables", dim
+        assert native_only["results"] == [], dim
 
 
 @pytest.mark.usefixtures("imported")

@@ -100,6 +100,31 @@ def test_one_switch_forces_every_question(forced: str) -> None:
         planner.forced("fast").__enter__()
 
 
+# page_url: the sealed journeys hold paths without hostnames, so the columns never answer it.
+PAGE_URL = [
+    (Question("breakdown", "page_url"), scope(), ROLLUPS, "whole UTC hours"),
+    (Question("breakdown", "page_url"), scope(KOLKATA_DAYS), ROLLUPS, "part-hours at the ends"),
+    (Question("breakdown", "page_url"), scope(filters="device==mobile"), SQL, "page_url: the"),
+    (Question("summary"), scope(filters="page_url==example.com/"), SQL, "without their host"),
+    (Question("funnel"), scope(filters="page_url=~blog"), SQL, "page_url: the sealed journeys"),
+    (Question("breakdown", "page"), scope(filters="page_url!=a.com/"), SQL, "page_url: the"),
+]
+
+
+@pytest.mark.parametrize(("question", "scope_", "path", "words"), PAGE_URL)
+def test_page_url_never_takes_the_columns(
+    question: Question, scope_: Scope, path: str, words: str
+) -> None:
+    chosen = planner.plan(question, scope_)
+    assert (chosen.path, chosen.fallback) == (path, SQL) and words in chosen.reason
+    with planner.forced(COLUMNS):
+        forced = planner.plan(question, scope_)
+    assert forced.path == SQL
+    assert forced.reason.startswith("forced columns, but page_url: the sealed journeys")
+    with planner.forced(SQL):
+        assert planner.plan(question, scope_).reason == "forced"
+
+
 def test_the_columns_bounds() -> None:
     assert planner.admit(planner.OPEN_LIMIT, planner.MAX_SESSIONS) is None
     assert (

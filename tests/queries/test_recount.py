@@ -72,6 +72,11 @@ filter_texts = st.sampled_from(
         "browser_version=~128;os_version==",
         "region==England, GB",
         "city=~munich;region!=",
+        # page_url: a page view's hostname + path (hosts vary within a session here).
+        "page_url==blog.example.com/pricing",
+        "page_url!=example.com/",
+        "page_url=~LE.COM/blog",  # contains, across the hostname and the path
+        "page_url!~blog.example;device==mobile",
     ]
 )
 # Berlin (hour-aligned, DST), UTC (whole UTC days: retention and day sketches from rollups) and
@@ -169,7 +174,7 @@ async def _ask(url: str, scope: Scope) -> dict[str, Any]:
     async with engine.connect() as conn:
         out["summary"] = await summary(conn, scope)
         out["timeseries"] = await timeseries(conn, scope)
-        for dim in [*SESSION_DIMS, "visitor_type", "page", "event", "prop:plan"]:
+        for dim in [*SESSION_DIMS, "visitor_type", "page", "page_url", "event", "prop:plan"]:
             out[dim] = await breakdown(conn, scope, dim, limit=1000)
     await engine.dispose()
     return out
@@ -197,7 +202,7 @@ def _check(
         want = {k: traffic.metrics(v)["visitors"] for k, v in groups.items()}
         assert {r["value"]: r["visitors"] for r in got[dim]["results"]} == want, dim
         assert got[dim]["totals"]["sessions"] == len(chosen)
-    for dim in ("page", "event", "prop:plan"):
+    for dim in ("page", "page_url", "event", "prop:plan"):
         own = traffic.in_period(stored, p.start, p.end, filters, own=dim)
         want_ev = traffic.event_breakdown(own, dim, filters)
         found = {r["value"]: (r["count"], r["visitors"]) for r in got[dim]["results"]}

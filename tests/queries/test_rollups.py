@@ -51,6 +51,9 @@ def test_rollup_hours_equal_recount(
             if e["name"] == "pageview":
                 want[(hour, "page", e["pathname"], "pageviews")] += 1
                 visitors[(hour, "page", e["pathname"])].add(s["visitor"])
+                url = e["hostname"] + e["pathname"]  # page_url: host and path
+                want[(hour, "page_url", url, "pageviews")] += 1
+                visitors[(hour, "page_url", url)].add(s["visitor"])
             elif e["name"] != "engagement":
                 want[(hour, "event", e["name"], "events")] += 1
                 visitors[(hour, "event", e["name"])].add(s["visitor"])

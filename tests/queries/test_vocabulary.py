@@ -58,6 +58,16 @@ async def test_the_issue_17_dimensions_hold_the_entry_event_s_values(
         assert {r["value"]: r["visitors"] for r in answer["results"]} == expected, dim
 
 
+async def test_page_url_is_each_page_view_s_hostname_and_path(client: Any, db: Database) -> None:
+    await _traffic(client, db)
+    answer = await (await client.get(f"{BASE}/breakdown/page_url?range=24h")).get_json()
+    found = {r["value"]: (r["visitors"], r["count"]) for r in answer["results"]}
+    assert found == {f"{SITE}/": (1, 1), f"{SITE}/pricing": (1, 1), f"docs.{SITE}/docs": (1, 1)}
+    query = {"range": "24h", "filter": f"page_url=~docs.{SITE}/"}  # the host, not a /docs path
+    summary = await (await client.get(f"{BASE}/summary", query_string=query)).get_json()
+    assert summary["metrics"]["pageviews"]["value"] == 1
+
+
 def _filter(dim: str, value: Any) -> str:
     return f"{dim}=={'' if value is None else value}".replace(";", "\\;")
 

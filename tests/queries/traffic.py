@@ -191,6 +191,10 @@ def event_hit(e: Any, f: Filter) -> bool:
         return e["name"] == "pageview" and _matches(
             e["pathname"], Filter("", f.op.replace("!", "="), f.value)
         )
+    if f.dim == "page_url":  # hostname + path, restated
+        return e["name"] == "pageview" and _matches(
+            e["hostname"] + e["pathname"], Filter("", f.op.replace("!", "="), f.value)
+        )
     if f.dim == "event":
         return e["name"] not in ("pageview", "engagement") and _matches(
             e["name"], Filter("", f.op.replace("!", "="), f.value)
@@ -254,6 +258,8 @@ def event_breakdown(
         for e in s["events"]:
             if dim == "page" and e["name"] == "pageview":
                 value = e["pathname"]
+            elif dim == "page_url" and e["name"] == "pageview":
+                value = e["hostname"] + e["pathname"]
             elif dim == "event" and e["name"] not in ("pageview", "engagement"):
                 value = e["name"]
             elif dim.startswith("prop:") and e["props"] and dim[5:] in json.loads(e["props"]):

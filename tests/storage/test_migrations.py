@@ -142,3 +142,48 @@ def test_upgrade_backfills_and_downgrade_removes_everything(empty: Database) -> 
     assert _tables(empty) <= {"alembic_version"}
     command.upgrade(config, "head")  # and back up again from nothing
     assert "users" in _tables(empty) and rows(empty, "SELECT * FROM events") == []
+
+
+_PAGE_URL_ROWS = {
+    "rollup_hours": "SELECT hour, value, sessions, pageviews, events, visitors FROM rollup_hours",
+    "visitor_days": "SELECT day, value, visitors FROM visitor_days",
+    "visitor_weeks": "SELECT week, value, visitors FROM visitor_weeks",
+}
+
+
+def _page_url_rows(db: Database) -> dict[str, list[tuple[object, ...]]]:
+    """page_url's stored rows, each sketch as its count (coupons may be stored in any order)."""
+    return {
+        table: sorted(
+            (*r[:-1], sketches.count([bytes(r[-1])]))
+            for r in rows(db, f"{sql} WHERE dim = 'page_url'")
+        )
+        for table, sql in _PAGE_URL_ROWS.items()
+    }
+
+
+def test_0023_rolls_up_stored_page_views_as_the_writer_does(empty: Database) -> None:
+    """page_url's backfill: the stored page views of sessions on several hosts and days (one
+    past midnight, one longer than the 500 sessions of a read) give exactly the rows, counters
+    and sketches the writer made for them."""
+    command.upgrade(alembic_config(empty.url), "head")
+    hosts = ("example.com", "blog.example.com", "shop.example.com")
+    hits = [
+        traffic.Hit(v, T0 + v * 97_000 + i * 600_000, "pageview", f"/p{(v + i) % 4}",
+                    hostname=hosts[(v * i) % 3])
+        for v in range(1, 700)
+        for i in range(3)
+    ]  # fmt: skip
+    late = T0 + 86_400_000 - 300_000  # 23:55 UTC, on until 00:25 the next day
+    hits += [traffic.Hit(900, late + i * 600_000, "pageview", "/night") for i in range(4)]
+    hits += [traffic.Hit(901, T0 + 60_000, "signup", "/")]  # no page view: no page_url row
+    asyncio.run(traffic.write(empty.url, traffic.to_events(1, hits), [500, 1500]))
+    written = _page_url_rows(empty)
+    assert len(written["rollup_hours"]) > 20 and len(written["visitor_weeks"]) == 13
+    night = [r for r in written["rollup_hours"] if r[1] == "example.com/night"]
+    assert [(r[0], r[3]) for r in night] == [(late // 3_600_000, 4)]  # at the session's start
+
+    command.downgrade(alembic_config(empty.url), "0022")
+    assert _page_url_rows(empty) == {table: [] for table in _PAGE_URL_ROWS}
+    command.upgrade(alembic_config(empty.url), "head")
+    assert _page_url_rows(empty) == written

@@ -10,7 +10,7 @@ const LABELS = {
   source: "Source", channel: "Channel", referrer: "Referrer",
   utm_source: "UTM source", utm_medium: "UTM medium", utm_campaign: "UTM campaign",
   utm_term: "UTM term", utm_content: "UTM content",
-  page: "Page", entry_page: "Entry page", exit_page: "Exit page",
+  page: "Page", page_url: "Page URL", entry_page: "Entry page", exit_page: "Exit page",
   country: "Country", browser: "Browser", os: "OS", device: "Device",
   screen: "Screen size", browser_version: "Browser version", os_version: "OS version",
   language: "Language", hostname: "Hostname", region: "Region", city: "City",

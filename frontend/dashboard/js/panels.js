@@ -27,6 +27,8 @@ export function createPanels() {
     ]),
     new BreakdownPanel($("pages"), "Pages", [
       { label: "Top pages", dimension: "page", columns: [VISITORS, ["count", "Views"]] },
+      // Hostname + path ("docs.example.com/setup"): a multi-domain site's pages kept apart.
+      { label: "Page URLs", dimension: "page_url", columns: [VISITORS, ["count", "Views"]] },
       // Its own tab: time on page and scroll depth are one SQL scan of the period's engagement
       // events (250-700 ms at 300k events), which the first load must not wait for.
       {
