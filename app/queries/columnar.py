@@ -25,6 +25,7 @@ from app.queries.column_counts import buckets, by_label, distinct_by_group, tota
 from app.queries.column_filters import JOURNEY_FILTER, frame_of, journey_hits, past_journeys
 from app.queries.column_frame import Block, Frame, concat, off_loop
 from app.queries.column_retention import retention_cells
+from app.queries.filters import GOAL
 from app.queries.period import Period
 from app.queries.scope import Scope
 from app.storage import columns
@@ -62,7 +63,8 @@ async def load(
     fields = (*_METRICS, "new") if fields is None else fields
     wanted = {f.dim for f in scope.filters if not f.event_grain} | set(dims) | {"new"}
     wanted.discard("visitor_type")  # it is "new"
-    journeys = JOURNEY_FILTER if any(f.dim in ("page", "event") for f in scope.filters) else ()
+    on_items = any(f.dim in ("page", "event", GOAL) for f in scope.filters)
+    journeys = JOURNEY_FILTER if on_items else ()
     props = ("props",) if any(f.dim.startswith("prop:") for f in scope.filters) else ()
     names = list(dict.fromkeys(["start", *fields, *journeys, *props, *sorted(wanted)]))
     cache = scope.columns or ColumnCache(UNSHARED_BYTES)

@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.clock import HOUR_MS
 from app.dimensions import SESSION_COLUMNS as SESSION_DIMS
 from app.dimensions import is_bounce, prop_value
-from app.storage import journey
+from app.storage import journey, page_tallies
 from app.storage.dialect import lock_id, lock_keys
 from app.storage.tables import events, rollup_hours, session_columns, sessions
 
@@ -241,6 +241,8 @@ async def seal(conn: AsyncConnection, site_id: int, hour: int) -> int:
     condition = and_(_s.site_id == site_id, _s.start_ts >= start, _s.start_ts < start + HOUR_MS)
     rows, props = await fetch(conn, site_id, condition, NAMES)
     columns = from_rows(rows, NAMES, props)
+    last_event = max((row.start + row.duration for row in rows), default=start)
+    tallies = await page_tallies.of_hour(conn, site_id, start, last_event)
     built = secrets.randbits(62)
     c = session_columns.c
     await conn.execute(delete(session_columns).where(c.site_id == site_id, c.hour == hour))
@@ -249,6 +251,11 @@ async def seal(conn: AsyncConnection, site_id: int, hour: int) -> int:
         | {"data": encode(name, columns[name], hour)}
         for name in NAMES
     ]
+    # Not a column of sessions: the hour's per-page engagement sums (app/storage/page_tallies.py).
+    values.append(
+        {"site_id": site_id, "hour": hour, "name": page_tallies.NAME, "built": built}
+        | {"data": tallies}
+    )
     await conn.execute(insert(session_columns), values)
     return len(rows)
 
