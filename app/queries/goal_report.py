@@ -97,8 +97,9 @@ async def _revenue(
     SUM over text would be a float)."""
     e = events.c
     query = (
-        select(e.revenue_currency, e.revenue_amount)
+        select(e.revenue_currency, e.revenue_amount, func.count())
         .select_from(JOINED)
         .where(completing(scope, goal), e.revenue_amount.is_not(None))
-    )  # through ix_events_revenue: the few events that carry an amount
-    return revenue.per_currency((code, amount) for code, amount in await conn.execute(query))
+        .group_by(e.revenue_currency, e.revenue_amount)
+    )  # through ix_events_revenue: the few events that carry an amount, equal ones grouped
+    return revenue.per_currency_counted((c, a, n) for c, a, n in await conn.execute(query))
