@@ -2,11 +2,13 @@
 a boolean table over its dictionary indexed by the codes; a page / event / property filter tests
 the items of each session's coded journey (the matching item codes, then a bincount by owner
 session; remembered per cached day); a truncated journey without a match asks its events. A
-goal filter (a page goal, or an event goal without a property: `on_journeys`) is the same over
-the goal's matching items (`goal_completions`, also the goal report's counts)."""
+goal filter (a page or scroll goal, or an event goal without a property: `on_columns`) is the
+same over the goal's matching journey or scroll items (`goal_completions`, also the goal
+report's counts)."""
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Callable, Sequence
@@ -14,7 +16,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.goals.definition import EVENT, PAGE, Goal
+from app.goals.definition import EVENT, PAGE, SCROLL, Goal
 from app.queries import session_events
 from app.queries.column_frame import Block, Frame
 from app.queries.filters import GOAL, Filter, event_row_condition
@@ -95,34 +97,48 @@ def _in_journey(block: Block, f: Filter) -> np.ndarray:
     return found
 
 
-def on_journeys(goal: Goal) -> bool:
-    """Whether sessions' coded journeys say who completed `goal`: a page goal (page views are
-    journey items) or a custom-event goal without a property (the journey does not say which
-    event carried which property); scroll depths are not in the journey."""
-    return goal.kind == PAGE or (goal.kind == EVENT and goal.prop_key is None)
+def on_columns(goal: Goal) -> bool:
+    """Whether sealed columns say who completed `goal`: a page goal or a custom-event goal
+    without a property (journey items), a scroll goal (scroll items); not a property-narrowed
+    goal (no column says which event carried which property)."""
+    return goal.kind in (PAGE, SCROLL) or goal.prop_key is None
 
 
 def goal_completions(block: Block, goal: Goal) -> tuple[np.ndarray, np.ndarray]:
-    """Per session of the block: its completions of `goal` in the stored journey (the goal's
+    """Per session of the block: its completions of `goal` in the stored items (the goal's
     pattern matched once against the day's dictionary of items, not per row), and whether the
-    journey cannot say — cut short, or holding an item whose value had a mark character (stored
-    as U+FFFD) — so its events must be read. Remembered with the cached day."""
-    run = block["journey"]
+    items cannot say — a journey cut short, or holding an item whose value had a mark character
+    (stored as U+FFFD) — so its events must be read (scroll items are stored whole).
+    Remembered with the cached day."""
+    run = block["scrolls" if goal.kind == SCROLL else "journey"]
     assert isinstance(run, Ragged)
-    key = ("goal", goal.kind, goal.page, goal.event)
+    key = ("goal", goal.kind, goal.page, goal.event, goal.scroll)
     found = run.memo.get(key)
     if found is None:
         test = _goal_item(goal)
         table = np.fromiter((test(label) for label in run.labels), bool, len(run.labels))
-        odd = np.fromiter((journey.REPLACED in label for label in run.labels), bool, len(table))
-        unsure = np.asarray(block["truncated"]).astype(bool) | (_per_session(run, odd) > 0)
+        sessions = len(run.offsets) - 1
+        if goal.kind == SCROLL:
+            unsure = np.zeros(sessions, dtype=bool)
+        else:
+            odd = np.fromiter((journey.REPLACED in label for label in run.labels), bool, len(table))
+            unsure = np.asarray(block["truncated"]).astype(bool) | (_per_session(run, odd) > 0)
         found = (_per_session(run, table), unsure)
         remember(run, key, found)
     return found
 
 
 def _goal_item(goal: Goal) -> Callable[[str], bool]:
-    """Goal.matches on one journey item: a page view on a matching path, or the named event."""
+    """Goal.matches on one item: a page view on a matching path, the named event, or a scroll
+    item ([path, depth]) on a matching path at least as deep as the goal's."""
+    if goal.kind == SCROLL:
+        least = goal.scroll or 0
+
+        def deep(label: str) -> bool:
+            path, depth = json.loads(label)
+            return bool(depth >= least and goal.matches_path(path))
+
+        return deep
     if goal.kind == EVENT:
         wanted = journey.event(goal.event or "")
         return lambda label: label == wanted
@@ -145,7 +161,7 @@ def _per_session(run: Ragged, items: np.ndarray) -> np.ndarray:
     return running[run.offsets[1:]] - running[run.offsets[:-1]]
 
 
-def remember(run: Ragged, key: tuple[str | None, ...], value: object) -> None:
+def remember(run: Ragged, key: tuple[object, ...], value: object) -> None:
     """A filter's result kept with the cached column (the dashboard asks ~10 reports with the
     same filters); the oldest go past MEMO_KEYS. Reports compute in worker threads: one lock."""
     with _MEMO_LOCK:

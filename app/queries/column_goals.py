@@ -1,5 +1,7 @@
 """The goal report's counts on the sealed-columns path: per goal, the distinct visitors of the
-period's sessions (under the scope's filters) that completed it, and its completions.
+period's sessions (under the scope's filters) that completed it, and its completions. A scroll
+goal is the same over the sessions' scroll items ([path, depth] per engagement event that
+reported a depth, stored whole: nothing to read from events).
 
 A page goal or a plain custom-event goal is a set of journey items: its pattern is matched in
 Python once per cached day against that day's dictionary of items (~20k distinct at 10M events
@@ -19,14 +21,15 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.events import ENGAGEMENT
-from app.goals.definition import Goal
+from app.goals.definition import SCROLL, Goal
 from app.queries import session_events
 from app.queries.column_filters import goal_completions
 from app.queries.column_frame import Frame, off_loop
 from app.queries.planner import Plan
 from app.storage.tables import events
 
-# What the counts read: the journeys, and for a journey that cannot say the session's events.
+# What the counts read: the journeys (and scroll items), and for a journey that cannot say the
+# session's events.
 FIELDS = ("visitor", "session", "truncated", "duration", "journey")
 
 
@@ -35,7 +38,8 @@ async def goal_counts(
 ) -> dict[str, tuple[int, int]] | None:
     """goal name -> (visitors, completions) of the plan's scope; None where the columns
     decline (the plan then moves to its fallback)."""
-    frame = await chosen.frame(conn, fields=FIELDS)
+    scrolls = ("scrolls",) if any(goal.kind == SCROLL for goal in goals) else ()
+    frame = await chosen.frame(conn, fields=(*FIELDS, *scrolls))
     if frame is None:
         return None
     stored, unsure = await off_loop(_stored, frame, goals)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app import revenue
 from app.goals.definition import EVENT, Goal
 from app.queries import column_goals
-from app.queries.column_filters import on_journeys
+from app.queries.column_filters import on_columns
 from app.queries.filters import goal_condition
 from app.queries.planner import Question, plan
 from app.queries.scope import Scope, rate, s, where
@@ -67,11 +67,11 @@ JOINED = events.join(sessions, s.session_id == events.c.session_id)
 async def _counts(
     conn: AsyncConnection, scope: Scope, goals: Sequence[Goal]
 ) -> dict[str, tuple[int, int]]:
-    """goal name -> (visitors, completions): page goals and plain event goals from the sealed
-    journeys where the planner says so, the rest (and a declined plan) in SQL, one plan each."""
+    """goal name -> (visitors, completions): page, scroll and plain event goals from the sealed
+    columns where the planner says so, the rest (and a declined plan) in SQL, one plan each."""
     found: dict[str, tuple[int, int]] = {}
-    on_items = tuple(goal for goal in goals if on_journeys(goal))
-    for part in (on_items, tuple(goal for goal in goals if not on_journeys(goal))):
+    on_items = tuple(goal for goal in goals if on_columns(goal))
+    for part in (on_items, tuple(goal for goal in goals if not on_columns(goal))):
         if not part:
             continue
         chosen = plan(Question("goals", goals=part), scope)

@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.clock import HOUR_MS
@@ -34,7 +34,7 @@ from app.queries.planner import COLUMNS, Question, plan
 from app.queries.scope import Scope, where
 from app.storage import page_tallies
 from app.storage.columns import MARK
-from app.storage.tables import events, rollup_hours, session_columns, sessions
+from app.storage.tables import events, rollup_hours, session_columns
 
 METRICS = ("time_on_page", "scroll_depth")
 
@@ -79,21 +79,24 @@ async def _scanned(conn: AsyncConnection, scope: Scope) -> page_tallies.Tallies:
 
 async def _sealed(conn: AsyncConnection, scope: Scope) -> page_tallies.Tallies:
     """The sealed whole hours' sums (rows carrying the token their hour is sealed with), plus
-    the SQL over the sessions of every other hour of the period; a page filter picks paths."""
+    the SQL over the sessions of the period's other hours with sessions (open, resealing, or cut
+    by a part-hour bound), one read per run of them; a page filter picks the paths."""
     period, site_id = scope.period, scope.site_id
     r, c = rollup_hours.c, session_columns.c
-    marked = and_(c.site_id == r.site_id, c.hour == r.hour, c.name == MARK)
     sums = session_columns.alias("sums")
     k = sums.c
+    marked = and_(c.site_id == r.site_id, c.hour == r.hour, c.name == MARK)
     mine = and_(k.site_id == r.site_id, k.hour == r.hour, k.name == page_tallies.NAME)
-    first, last = -(-period.start // HOUR_MS), period.end // HOUR_MS  # whole hours inside
     listing = (
         select(r.hour, k.data)
-        .select_from(rollup_hours.join(session_columns, marked).join(sums, mine))
+        .select_from(
+            rollup_hours.outerjoin(session_columns, marked).outerjoin(
+                sums, and_(mine, k.built == c.built)
+            )
+        )
         .where(r.site_id == site_id, r.dim == "", r.value == "", r.sessions > 0)
-        .where(r.hour >= first, r.hour < last, k.built == c.built)
+        .where(r.hour >= period.start // HOUR_MS, r.hour < -(-period.end // HOUR_MS))
     )
-    rows = (await conn.execute(listing)).all()
     passes = [f for f in scope.filters if f.dim == "page"]
     total: dict[str, list[int]] = {}
 
@@ -104,31 +107,28 @@ async def _sealed(conn: AsyncConnection, scope: Scope) -> page_tallies.Tallies:
                 for i, v in enumerate(values):
                     into[i] += v
 
-    for _, data in rows:
-        add(page_tallies.decode(data))
-    covered = [int(hour) for hour, _ in rows]
-    spans = _gaps(period.start, period.end, covered)
-    if spans:
-        s_ = sessions.c
-        e = events.c
-        in_spans = or_(*(and_(s_.start_ts >= lo, s_.start_ts < hi) for lo, hi in spans))
-        condition = and_(e.site_id == site_id, e.ts >= spans[0][0], s_.site_id == site_id, in_spans)
-        add(await page_tallies.read(conn, page_tallies.query(condition)))
+    rest: list[int] = []
+    for hour, data in await conn.execute(listing):
+        whole = hour * HOUR_MS >= period.start and (hour + 1) * HOUR_MS <= period.end
+        if whole and data is not None:
+            add(page_tallies.decode(data))
+        else:
+            rest.append(int(hour))
+    for lo, hi in _runs(rest):
+        span = (max(lo * HOUR_MS, period.start), min(hi * HOUR_MS, period.end))
+        add(await page_tallies.of_span(conn, site_id, *span))
     return {path: (v[0], v[1], v[2], v[3]) for path, v in total.items()}
 
 
-def _gaps(start: int, end: int, covered: list[int]) -> list[tuple[int, int]]:
-    """[lo, hi) spans of [start, end) outside the covered whole hours."""
-    spans: list[tuple[int, int]] = []
-    at = start
-    for hour in sorted(covered):
-        lo = hour * HOUR_MS
-        if lo > at:
-            spans.append((at, lo))
-        at = max(at, lo + HOUR_MS)
-    if at < end:
-        spans.append((at, end))
-    return spans
+def _runs(hours: list[int]) -> list[tuple[int, int]]:
+    """Hours as [lo, hi) runs of consecutive ones."""
+    runs: list[tuple[int, int]] = []
+    for hour in sorted(hours):
+        if runs and runs[-1][1] == hour:
+            runs[-1] = (runs[-1][0], hour + 1)
+        else:
+            runs.append((hour, hour + 1))
+    return runs
 
 
 def site_wide(found: dict[str, Tally]) -> dict[str, Any]:

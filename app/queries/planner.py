@@ -29,7 +29,7 @@ from app.clock import DAY_MS, HOUR_MS
 from app.dimensions import UNSKETCHED
 from app.goals.definition import Goal
 from app.queries import columnar
-from app.queries.column_filters import on_journeys
+from app.queries.column_filters import on_columns
 from app.queries.filters import GOAL, Filter
 from app.queries.period import Period
 from app.queries.scope import Scope
@@ -175,19 +175,18 @@ def plan(question: Question, scope: Scope) -> Plan:
 
 def _sql_only_reason(q: Question, scope: Scope) -> str | None:
     """Why SQL alone answers a goal or page-engagement question (None: the sealed columns can
-    too). A page goal or a plain event goal is a set of journey items; a property-narrowed or
-    scroll goal is not (the journey holds neither which event carried which property nor scroll
-    depths). Per-page engagement is summed per sealed hour per page, not per session, so only
+    too). A page goal or a plain event goal is a set of journey items, a scroll goal a set of
+    scroll items; a property-narrowed goal is not (no column says which event carried which
+    property). Per-page engagement is summed per sealed hour per page, not per session, so only
     page filters (on the sums' own key) narrow it."""
-    off = [f.goal for f in scope.filters if f.dim == GOAL and f.goal and not on_journeys(f.goal)]
+    off = [f.goal for f in scope.filters if f.dim == GOAL and f.goal and not on_columns(f.goal)]
     if q.kind == "goals":
-        off += [goal for goal in q.goals if not on_journeys(goal)]
+        off += [goal for goal in q.goals if not on_columns(goal)]
     if off:
         named = ", ".join(dict.fromkeys(f"{g.name} ({g.describe()})" for g in off))
         return (
-            f"goals {named}: property-narrowed and scroll goals are matched on the stored "
-            "events (the sealed journeys hold no event-property pairs or scroll depths); "
-            "events with properties or revenue through their partial indexes"
+            f"goals {named}: property-narrowed goals are matched on the stored events (no "
+            "sealed column pairs an event with its properties), through ix_events_props"
         )
     if q.kind == "page_engagement":
         others = sorted({f"{f.dim}{f.op}{f.value}" for f in scope.filters if f.dim != "page"})
@@ -204,7 +203,8 @@ def _own_path(q: Question) -> tuple[str, str, str] | None:
     """Goal and page-engagement questions without a rule against the columns: the columns
     (rollups count no goal and hold no engagement per page)."""
     if q.kind == "goals":
-        return COLUMNS, "goal report: page and event goals as items of the sealed journeys", SQL
+        reason = "goal report: page, event and scroll goals as items of the sealed columns"
+        return COLUMNS, reason, SQL
     if q.kind == "page_engagement":
         reason = "per-page engagement: sums per page of the sealed hours; open and part hours"
         return COLUMNS, f"{reason} from the stored events", SQL

@@ -17,7 +17,6 @@ import msgpack
 from sqlalchemy import ColumnElement, Select, and_, case, func, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.clock import HOUR_MS
 from app.events import ENGAGEMENT, PAGEVIEW
 from app.storage.tables import events, sessions
 
@@ -68,20 +67,17 @@ async def read(conn: AsyncConnection, statement: Select[Any]) -> Tallies:
     }
 
 
-async def of_hour(conn: AsyncConnection, site_id: int, start: int, last_event: int) -> bytes:
-    """The sums of the sessions starting in the hour at `start`, encoded for its row; their
-    events lie in [start, last_event] (the sessions' last event), one range of the events'
-    (site_id, ts) index."""
+async def of_span(conn: AsyncConnection, site_id: int, start: int, end: int) -> Tallies:
+    """The sums of the sessions starting in [start, end): their events lie between `start`
+    and the sessions' last event, one range of the events' (site_id, ts) index (without the
+    upper bound SQLite would range over every later event for each session)."""
     e, s = events.c, sessions.c
-    condition = and_(
-        e.site_id == site_id,
-        e.ts >= start,
-        e.ts <= last_event,
-        s.site_id == site_id,
-        s.start_ts >= start,
-        s.start_ts < start + HOUR_MS,
-    )
-    return encode(await read(conn, query(condition)))
+    in_span = and_(s.site_id == site_id, s.start_ts >= start, s.start_ts < end)
+    last = (await conn.execute(select(func.max(s.end_ts)).where(in_span))).scalar()
+    if last is None:
+        return {}
+    condition = and_(e.site_id == site_id, e.ts >= start, e.ts <= last, in_span)
+    return await read(conn, query(condition))
 
 
 def encode(found: Tallies) -> bytes:

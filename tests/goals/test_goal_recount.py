@@ -110,7 +110,7 @@ def test_goals_equal_recount(
     goal_plans = [p for p in plans if p["question"] == "goals" or "goal" in p["reason"]]
     assert goal_plans
     for p in goal_plans:
-        only_sql = "property-narrowed and scroll goals" in p["reason"]
+        only_sql = "property-narrowed goals" in p["reason"]
         assert p["path"] == (planner.SQL if only_sql or path == planner.SQL else planner.COLUMNS)
     assert any(p["path"] == planner.COLUMNS for p in goal_plans) == (path != planner.SQL)
     _check(traffic.stored_sessions(db), scope, goal_filter, got)
