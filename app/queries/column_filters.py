@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.goals.definition import EVENT, PAGE, SCROLL, Goal
+from app.goals.definition import EVENT, SCROLL, Goal, pattern_regex
 from app.queries import session_events
 from app.queries.column_frame import Block, Frame
 from app.queries.filters import GOAL, Filter, event_row_condition
@@ -100,8 +100,14 @@ def _in_journey(block: Block, f: Filter) -> np.ndarray:
 def on_columns(goal: Goal) -> bool:
     """Whether sealed columns say who completed `goal`: a page goal or a custom-event goal
     without a property (journey items), a scroll goal (scroll items); not a property-narrowed
-    goal (no column says which event carried which property)."""
-    return goal.kind in (PAGE, SCROLL) or goal.prop_key is None
+    goal (no column says which event carried which property), nor a page goal carrying its own
+    regular expression."""
+    if goal.kind == EVENT:
+        return goal.prop_key is None
+    # A regular expression given as such (the Stats API's `matches`) is the database's to read
+    # (PostgreSQL's `~` is not Python's `re`); a `*` pattern's reads alike in both.
+    built = pattern_regex(goal.page) if goal.page and "*" in goal.page else None
+    return goal.regex == built
 
 
 def goal_completions(block: Block, goal: Goal) -> tuple[np.ndarray, np.ndarray]:
@@ -112,7 +118,7 @@ def goal_completions(block: Block, goal: Goal) -> tuple[np.ndarray, np.ndarray]:
     Remembered with the cached day."""
     run = block["scrolls" if goal.kind == SCROLL else "journey"]
     assert isinstance(run, Ragged)
-    key = ("goal", goal.kind, goal.page, goal.event, goal.scroll)
+    key = ("goal", goal.kind, goal.page, goal.regex, goal.event, goal.scroll)
     found = run.memo.get(key)
     if found is None:
         test = _goal_item(goal)

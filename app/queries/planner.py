@@ -185,8 +185,9 @@ def _sql_only_reason(q: Question, scope: Scope) -> str | None:
     if off:
         named = ", ".join(dict.fromkeys(f"{g.name} ({g.describe()})" for g in off))
         return (
-            f"goals {named}: property-narrowed goals are matched on the stored events (no "
-            "sealed column pairs an event with its properties), through ix_events_props"
+            f"goals {named}: property-narrowed goals (and given regular expressions) are "
+            "matched on the stored events (no sealed column pairs an event with its "
+            "properties), through ix_events_props"
         )
     if q.kind == "page_engagement":
         others = sorted({f"{f.dim}{f.op}{f.value}" for f in scope.filters if f.dim != "page"})

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from app.goals.definition import Goal
+from app.goals.definition import PAGE, Goal
 from app.goals.definition import parse as parse_goal
 from app.queries import columnar, planner
 from app.queries.filters import Filter, parse
@@ -16,6 +16,7 @@ from app.queries.period import make_period
 from app.queries.planner import COLUMNS, ROLLUPS, SQL, Question
 from app.queries.retention import cohort_bounds
 from app.queries.scope import Scope
+from app.statsapi.filters import PatternGoal
 from tests.backends import Database
 from tests.conftest import FIREFOX, SITE, wait_for_rows
 
@@ -36,6 +37,7 @@ BLOG = parse_goal({"name": "Blog", "page": "/blog/**"})
 SIGNUP = parse_goal({"name": "Signup", "event": "Signup"})
 PRO = parse_goal({"name": "Pro", "event": "Signup", "property": {"key": "plan", "value": "pro"}})
 READ = parse_goal({"name": "Read", "page": "/pricing", "scroll": 50})
+GIVEN = PatternGoal("^/blog", PAGE, page="^/blog", given_regex="^/blog")
 
 
 def goal_scope(*goals: Goal, more: str = "") -> Scope:
@@ -105,6 +107,8 @@ SQL_ONLY = [
     (Question("goals", goals=(PRO,)), scope(), "property-narrowed goals"),
     (Question("goals", goals=(BLOG,)), goal_scope(PRO), "through ix_events_props"),
     (Question("breakdown", "country"), goal_scope(BLOG, PRO), "Pro (event Signup"),
+    # The Stats API's `matches`: its regular expression is the database's to read.
+    (Question("summary"), goal_scope(GIVEN), "given regular expressions"),
     (Question("page_engagement"), scope(filters="device==mobile"), "filtered by device==mobile"),
     (Question("page_engagement"), goal_scope(BLOG), "sums per page, not per session"),
 ]
