@@ -74,12 +74,22 @@ def _text(value: Decimal) -> str:
 def per_currency(pairs: Iterable[tuple[str | None, str | None]]) -> dict[str, tuple[Decimal, int]]:
     """(currency, amount) rows -> {currency: (exact sum, number of amounts)}; rows without
     revenue are skipped."""
+    return per_currency_counted((code, text, 1) for code, text in pairs)
+
+
+def per_currency_counted(
+    rows: Iterable[tuple[str | None, str | None, int]],
+) -> dict[str, tuple[Decimal, int]]:
+    """(currency, amount, how many) rows -> as per_currency: the database groups equal amounts
+    (a shop's prices are few), so Python multiplies instead of adding each (48k amounts of a
+    30-day report at 10M events become a handful of rows). Exact: a Decimal times a count keeps
+    the amount's scale, as repeated addition does."""
     sums: dict[str, tuple[Decimal, int]] = {}
-    for code, text in pairs:
+    for code, text, times in rows:
         if code is None or text is None:
             continue
         total, n = sums.get(code, (Decimal(0), 0))
-        sums[code] = (total + Decimal(text), n + 1)
+        sums[code] = (total + Decimal(text) * times, n + times)
     return sums
 
 

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, literal, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import revenue
@@ -178,20 +178,22 @@ async def _revenues(
     if goal is None or goal.kind != EVENT_GOAL:  # only custom events carry revenue
         return
     e = events.c
+    value = _session_column(dimension).label("value")
     query = (
-        select(_session_column(dimension).label("value"), e.revenue_currency, e.revenue_amount)
+        select(value, e.revenue_currency, e.revenue_amount, func.count())
         .select_from(goal_report.JOINED)
         .where(goal_report.completing(scope, goal), e.revenue_amount.is_not(None))
-    )
+        .group_by(value, e.revenue_currency, e.revenue_amount)
+    )  # through ix_events_revenue; equal amounts grouped (revenue.per_currency_counted)
     found = (await conn.execute(query)).all()
-    by_value: dict[Any, list[tuple[str | None, str | None]]] = {}
-    for value, code, amount in found:
-        by_value.setdefault(value, []).append((code, amount))
+    by_value: dict[Any, list[tuple[str | None, str | None, int]]] = {}
+    for label, code, amount, n in found:
+        by_value.setdefault(label, []).append((code, amount, n))
     for row in rows:
-        sums = revenue.per_currency(by_value.get(row["value"], []))
+        sums = revenue.per_currency_counted(by_value.get(row["value"], []))
         row["total_revenue"], row["average_revenue"] = revenue.totals_and_averages(sums)
     if total is not None:
-        sums = revenue.per_currency((code, amount) for _, code, amount in found)
+        sums = revenue.per_currency_counted((code, amount, n) for _, code, amount, n in found)
         total["total_revenue"], total["average_revenue"] = revenue.totals_and_averages(sums)
 
 

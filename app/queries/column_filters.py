@@ -1,25 +1,32 @@
 """Filters over sealed columns, with Filter.matches' meaning: a session dimension's filter is
 a boolean table over its dictionary indexed by the codes; a page / event / property filter tests
 the items of each session's coded journey (the matching item codes, then a bincount by owner
-session; remembered per cached day); a truncated journey without a match asks its events."""
+session; remembered per cached day); a truncated journey without a match asks its events. A
+goal filter (a page or scroll goal, or an event goal without a property: `on_columns`) is the
+same over the goal's matching journey or scroll items (`goal_completions`, also the goal
+report's counts)."""
 
 from __future__ import annotations
 
+import json
+import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.goals.definition import EVENT, SCROLL, Goal, pattern_regex
 from app.queries import session_events
 from app.queries.column_frame import Block, Frame
-from app.queries.filters import Filter, event_row_condition
+from app.queries.filters import GOAL, Filter, event_row_condition
 from app.queries.period import Period
 from app.storage import columns, journey
 from app.storage.columns import Labels, Ragged
 
-# Filter results remembered per cached journey column (a day's: one bool per session each).
-MEMO_KEYS = 16
+# Filter results remembered per cached journey column (a day's: one bool per session each; a
+# goal's completions one int64 per session). 32: the dashboard's filters plus a few goals.
+MEMO_KEYS = 32
 
 
 _MEMO_LOCK = threading.Lock()
@@ -70,6 +77,10 @@ def _in_journey(block: Block, f: Filter) -> np.ndarray:
     """Sessions whose stored journey holds a page view (event) matching the filter's positive
     form (filters.event_row_condition's meaning); for a property filter, an event carrying the
     property with that value."""
+    if f.dim == GOAL:
+        assert f.goal is not None
+        counts, unsure = goal_completions(block, f.goal)
+        return (counts > 0) & ~unsure
     run = block["props" if f.dim.startswith("prop:") else "journey"]
     assert isinstance(run, Ragged)
     op = f.op.replace("!", "=")
@@ -82,11 +93,81 @@ def _in_journey(block: Block, f: Filter) -> np.ndarray:
         if len(codes):
             owner = np.repeat(np.arange(sessions), np.diff(run.offsets))
             found = np.bincount(owner[np.isin(run.codes, codes)], minlength=sessions) > 0
-        _remember(run, key, found)
+        remember(run, key, found)
     return found
 
 
-def _remember(run: Ragged, key: tuple[str, ...], value: np.ndarray) -> None:
+def on_columns(goal: Goal) -> bool:
+    """Whether sealed columns say who completed `goal`: a page goal or a custom-event goal
+    without a property (journey items), a scroll goal (scroll items); not a property-narrowed
+    goal (no column says which event carried which property), nor a page goal carrying its own
+    regular expression."""
+    if goal.kind == EVENT:
+        return goal.prop_key is None
+    # A regular expression given as such (the Stats API's `matches`) is the database's to read
+    # (PostgreSQL's `~` is not Python's `re`); a `*` pattern's reads alike in both.
+    built = pattern_regex(goal.page) if goal.page and "*" in goal.page else None
+    return goal.regex == built
+
+
+def goal_completions(block: Block, goal: Goal) -> tuple[np.ndarray, np.ndarray]:
+    """Per session of the block: its completions of `goal` in the stored items (the goal's
+    pattern matched once against the day's dictionary of items, not per row), and whether the
+    items cannot say — a journey cut short, or holding an item whose value had a mark character
+    (stored as U+FFFD) — so its events must be read (scroll items are stored whole).
+    Remembered with the cached day."""
+    run = block["scrolls" if goal.kind == SCROLL else "journey"]
+    assert isinstance(run, Ragged)
+    key = ("goal", goal.kind, goal.page, goal.regex, goal.event, goal.scroll)
+    found = run.memo.get(key)
+    if found is None:
+        test = _goal_item(goal)
+        table = np.fromiter((test(label) for label in run.labels), bool, len(run.labels))
+        sessions = len(run.offsets) - 1
+        if goal.kind == SCROLL:
+            unsure = np.zeros(sessions, dtype=bool)
+        else:
+            odd = np.fromiter((journey.REPLACED in label for label in run.labels), bool, len(table))
+            unsure = np.asarray(block["truncated"]).astype(bool) | (_per_session(run, odd) > 0)
+        found = (_per_session(run, table), unsure)
+        remember(run, key, found)
+    return found
+
+
+def _goal_item(goal: Goal) -> Callable[[str], bool]:
+    """Goal.matches on one item: a page view on a matching path, the named event, or a scroll
+    item ([path, depth]) on a matching path at least as deep as the goal's."""
+    if goal.kind == SCROLL:
+        least = goal.scroll or 0
+
+        def deep(label: str) -> bool:
+            path, depth = json.loads(label)
+            return bool(depth >= least and goal.matches_path(path))
+
+        return deep
+    if goal.kind == EVENT:
+        wanted = journey.event(goal.event or "")
+        return lambda label: label == wanted
+    regex = goal.regex
+    if regex is None:
+        exact = journey.page(goal.page or "")
+        return lambda label: label == exact
+    search = re.compile(regex).search  # Goal.matches_path's re.search
+    return lambda label: label.startswith(journey.PAGE) and search(label[1:-1]) is not None
+
+
+def _per_session(run: Ragged, items: np.ndarray) -> np.ndarray:
+    """How many of each session's items are marked in `items` (a table over the labels): one
+    gather and a cumulative sum, read at the run offsets."""
+    sessions = len(run.offsets) - 1
+    if not len(run.codes) or not len(items):
+        return np.zeros(sessions, dtype=np.int64)
+    running = np.zeros(len(run.codes) + 1, dtype=np.int64)
+    np.cumsum(items[run.codes], out=running[1:])
+    return running[run.offsets[1:]] - running[run.offsets[:-1]]
+
+
+def remember(run: Ragged, key: tuple[object, ...], value: object) -> None:
     """A filter's result kept with the cached column (the dashboard asks ~10 reports with the
     same filters); the oldest go past MEMO_KEYS. Reports compute in worker threads: one lock."""
     with _MEMO_LOCK:
@@ -118,7 +199,7 @@ def _matching_items(run: Ragged, dim: str, op: str, value: str) -> np.ndarray:
                 ],
                 dtype=np.int64,
             )
-        _remember(run, key, found)
+        remember(run, key, found)
     return found
 
 
@@ -145,7 +226,11 @@ async def past_journeys(
         spans: dict[int, tuple[int, int]] = {}
         for block, hit in zip(blocks, in_journeys, strict=True):
             start = np.asarray(block["start"])
-            chosen = np.asarray(block["truncated"]).astype(bool)
+            if f.dim == GOAL:  # cut short, or an item that cannot say
+                assert f.goal is not None
+                chosen = goal_completions(block, f.goal)[1].copy()
+            else:
+                chosen = np.asarray(block["truncated"]).astype(bool)
             chosen &= (start >= period.start) & (start < period.end) & ~hit
             ends = start + np.asarray(block["duration"])
             sids = np.asarray(block["session"])[chosen].tolist()

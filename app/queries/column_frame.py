@@ -29,6 +29,11 @@ class Frame:
         self._gathered: dict[str, np.ndarray] = {}
         self.size = sum(len(k) for k in kept)
 
+    def parts(self) -> list[tuple[Block, np.ndarray]]:
+        """Each block with its kept rows' positions: for work per cached day (a result
+        remembered with the day's column serves every later report)."""
+        return list(zip(self._blocks, self._kept, strict=True))
+
     def numbers(self, name: str) -> np.ndarray:
         found = self._gathered.get(name)
         if found is None:

@@ -20,11 +20,13 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.clock import HOUR_MS, HOURS_PER_DAY
+from app.goals.definition import SCROLL
 from app.queries.column_cache import UNSHARED_BYTES, ColumnCache
 from app.queries.column_counts import buckets, by_label, distinct_by_group, totals
 from app.queries.column_filters import JOURNEY_FILTER, frame_of, journey_hits, past_journeys
 from app.queries.column_frame import Block, Frame, concat, off_loop
 from app.queries.column_retention import retention_cells
+from app.queries.filters import GOAL
 from app.queries.period import Period
 from app.queries.scope import Scope
 from app.storage import columns
@@ -62,9 +64,13 @@ async def load(
     fields = (*_METRICS, "new") if fields is None else fields
     wanted = {f.dim for f in scope.filters if not f.event_grain} | set(dims) | {"new"}
     wanted.discard("visitor_type")  # it is "new"
-    journeys = JOURNEY_FILTER if any(f.dim in ("page", "event") for f in scope.filters) else ()
+    on_items = any(f.dim in ("page", "event", GOAL) for f in scope.filters)
+    journeys = JOURNEY_FILTER if on_items else ()
     props = ("props",) if any(f.dim.startswith("prop:") for f in scope.filters) else ()
-    names = list(dict.fromkeys(["start", *fields, *journeys, *props, *sorted(wanted)]))
+    scrolled = any(f.goal is not None and f.goal.kind == SCROLL for f in scope.filters)
+    scrolls = ("scrolls",) if scrolled else ()
+    names = ["start", *fields, *journeys, *props, *scrolls, *sorted(wanted)]
+    names = list(dict.fromkeys(names))
     cache = scope.columns or ColumnCache(UNSHARED_BYTES)
     blocks = await _read(conn, scope.site_id, period, names, cache, admit or (lambda o, t: None))
     if isinstance(blocks, str):
@@ -116,8 +122,8 @@ async def _read(
             _span(site_id, max(lo * HOUR_MS, period.start), min(hi * HOUR_MS, period.end))
             for lo, hi in _runs(open_hours)
         ]
-        rows, props = await columns.fetch(conn, site_id, or_(*spans), names)
-        blocks.append(await off_loop(columns.from_rows, rows, names, props))
+        rows, items = await columns.fetch(conn, site_id, or_(*spans), names)
+        blocks.append(await off_loop(columns.from_rows, rows, names, items))
     return blocks
 
 

@@ -27,7 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.clock import DAY_MS, HOUR_MS
 from app.dimensions import NOT_COLUMNAR, UNSKETCHED
+from app.goals.definition import Goal
 from app.queries import columnar
+from app.queries.column_filters import on_columns
 from app.queries.filters import GOAL, Filter
 from app.queries.period import Period
 from app.queries.scope import Scope
@@ -73,6 +75,7 @@ class Question:
     start_page: str | None = None  # flows
     cohort_bounds: tuple[int, ...] = ()  # retention
     period: Period | None = None  # when not the scope's (a summary's previous period)
+    goals: tuple[Goal, ...] = ()  # the goal report's goals
 
     def describe(self) -> str:
         extra = self.dimension or self.start_page
@@ -166,7 +169,8 @@ def plan(question: Question, scope: Scope) -> Plan:
     elif forced in (COLUMNS, SQL):
         chosen = Plan(question, scope, forced, "forced")
     else:
-        path, reason, fallback = _choose(question, scope, question.period or scope.period)
+        own = _own_path(question)
+        path, reason, fallback = own or _choose(question, scope, question.period or scope.period)
         if beyond is not None:  # the columns can neither answer nor be a fallback
             fallback = SQL
             if path == COLUMNS:
@@ -177,22 +181,41 @@ def plan(question: Question, scope: Scope) -> Plan:
 
 
 def _sql_only_reason(q: Question, scope: Scope) -> str | None:
-    """Why SQL alone answers a goal or page-engagement question (None: neither). Goals are
-    matched on the stored events: rollups count no goal, and the sealed columns hold neither an
-    engagement's page and scroll depth nor which event carried which property."""
-    named = [f.value for f in scope.filters if f.dim == "goal"]
-    if q.kind == "page_engagement":
-        return (
-            "per-page engagement: engagement events are paired with their page views in the "
-            "stored events (no rollup or sealed column pairs them)"
-        )
+    """Why SQL alone answers a goal or page-engagement question (None: the sealed columns can
+    too). A page goal or a plain event goal is a set of journey items, a scroll goal a set of
+    scroll items; a property-narrowed goal is not (no column says which event carried which
+    property). Per-page engagement is summed per sealed hour per page, not per session, so only
+    page filters (on the sums' own key) narrow it."""
+    off = [f.goal for f in scope.filters if f.dim == GOAL and f.goal and not on_columns(f.goal)]
     if q.kind == "goals":
+        off += [goal for goal in q.goals if not on_columns(goal)]
+    if off:
+        named = ", ".join(dict.fromkeys(f"{g.name} ({g.describe()})" for g in off))
         return (
-            "goal report: goals are matched on the stored events (rollups and sealed columns "
-            "hold no scroll depth or event-property pairs)"
+            f"goals {named}: property-narrowed goals (and given regular expressions) are "
+            "matched on the stored events (no sealed column pairs an event with its "
+            "properties), through ix_events_props"
         )
-    if named:
-        return f"goal filter ({', '.join(named)}): goals are matched on the stored events in SQL"
+    if q.kind == "page_engagement":
+        others = sorted({f"{f.dim}{f.op}{f.value}" for f in scope.filters if f.dim != "page"})
+        if others:
+            return (
+                f"per-page engagement filtered by {';'.join(others)}: the sealed hours keep "
+                "sums per page, not per session; engagement events paired with their page "
+                "views in the stored events"
+            )
+    return None
+
+
+def _own_path(q: Question) -> tuple[str, str, str] | None:
+    """Goal and page-engagement questions without a rule against the columns: the columns
+    (rollups count no goal and hold no engagement per page)."""
+    if q.kind == "goals":
+        reason = "goal report: page, event and scroll goals as items of the sealed columns"
+        return COLUMNS, reason, SQL
+    if q.kind == "page_engagement":
+        reason = "per-page engagement: sums per page of the sealed hours; open and part hours"
+        return COLUMNS, f"{reason} from the stored events", SQL
     return None
 
 

@@ -35,7 +35,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.clock import HOUR_MS
 from app.dimensions import SESSION_COLUMNS as SESSION_DIMS
 from app.dimensions import is_bounce, prop_value
-from app.storage import journey
+from app.events import ENGAGEMENT
+from app.storage import journey, page_tallies
 from app.storage.dialect import lock_id, lock_keys
 from app.storage.tables import events, rollup_hours, session_columns, sessions
 
@@ -59,7 +60,10 @@ NUMERIC: dict[str, str] = {
 }
 # Per session a run of items: its journey's page views and custom events, marks included; and
 # its events' properties, one item per (event, key): JSON [key, value as text].
-RAGGED = ("journey", "props")
+RAGGED = ("journey", "props", "scrolls")
+# The ragged columns read from `events` rather than `sessions` (per session, in stored order):
+# property items, and scroll items (an engagement event's [path, depth]: scroll goals).
+FROM_EVENTS = ("props", "scrolls")
 NAMES: tuple[str, ...] = (*NUMERIC, *SESSION_DIMS, *RAGGED)
 # The row written last of an hour's columns, whose presence (and token) marks the hour sealed.
 MARK = "start"
@@ -120,14 +124,52 @@ def session_query(names: Iterable[str], condition: ColumnElement[bool]) -> Selec
     return select(*(_SOURCES[name].label(name) for name in chosen)).where(condition)
 
 
+Items = dict[str, dict[int, list[str]]]  # ragged column read from events -> session id -> items
+
+
 async def fetch(
     conn: AsyncConnection, site_id: int, condition: ColumnElement[bool], names: Sequence[str]
-) -> tuple[list[Any], dict[int, list[str]]]:
-    """The session rows behind `names` and, if "props" is asked, their events' property items
-    by session id (for from_rows)."""
-    asked = [*names, *(("session", "start", "duration") if "props" in names else ())]
+) -> tuple[list[Any], Items]:
+    """The session rows behind `names` and, if "props" / "scrolls" are asked, their events'
+    items by session id (for from_rows)."""
+    from_events = [name for name in FROM_EVENTS if name in names]
+    asked = [*names, *(("session", "start", "duration") if from_events else ())]
     rows = list((await conn.execute(session_query(asked, condition))).all())
-    return rows, (await _props(conn, site_id, rows) if "props" in names else {})
+    items: Items = {}
+    if "props" in names:
+        items["props"] = await _props(conn, site_id, rows)
+    if "scrolls" in names:
+        items["scrolls"] = await _scrolls(conn, site_id, rows)
+    return rows, items
+
+
+async def _scrolls(
+    conn: AsyncConnection, site_id: int, rows: Sequence[Any]
+) -> dict[int, list[str]]:
+    """session id -> one item per engagement event reporting a scroll depth: JSON [path,
+    depth] (a scroll goal's items). One read of the sessions' time range, kept by session id in
+    Python: an IN list per 500 sessions would range over the same events again each time."""
+    found: dict[int, list[str]] = {}
+    if not rows:
+        return found
+    e = events.c
+    low = min(row.start for row in rows)
+    high = max(row.start + row.duration for row in rows)
+    mine = {row.session for row in rows}
+    query = (
+        select(e.session_id, e.pathname, e.scroll_depth)
+        .where(e.site_id == site_id, e.ts >= low, e.ts <= high, e.name == ENGAGEMENT)
+        .where(e.scroll_depth.is_not(None))
+        .order_by(e.ts, e.id)
+    )
+    for sid, path, depth in await conn.execute(query):
+        if sid in mine:
+            found.setdefault(sid, []).append(scroll_item(path, depth))
+    return found
+
+
+def scroll_item(path: str, depth: int) -> str:
+    return json.dumps([path, int(depth)], ensure_ascii=False, separators=(",", ":"))
 
 
 async def _props(conn: AsyncConnection, site_id: int, rows: Sequence[Any]) -> dict[int, list[str]]:
@@ -158,7 +200,7 @@ def prop_item(key: str, value: Any) -> str:
 
 
 def from_rows(
-    rows: Sequence[Any], names: Iterable[str], props: dict[int, list[str]] | None = None
+    rows: Sequence[Any], names: Iterable[str], items: Items | None = None
 ) -> dict[str, Column]:
     """Columns of session rows from session_query ("start" as absolute ms); "props" from the
     items `fetch` read."""
@@ -168,8 +210,8 @@ def from_rows(
     for name in names:
         if name in SESSION_DIMS:
             out[name] = _labels(values.get(name, ()))
-        elif name == "props":
-            found = props or {}
+        elif name in FROM_EVENTS:
+            found = (items or {}).get(name, {})
             out[name] = _ragged([found.get(sid, []) for sid in values.get("session", ())])
         elif name == "journey":
             out[name] = _ragged([journey.items(j) if j else [] for j in values.get(name, ())])
@@ -239,8 +281,9 @@ async def seal(conn: AsyncConnection, site_id: int, hour: int) -> int:
     await lock_keys(conn, [hour_lock(site_id, hour)])
     start = hour * HOUR_MS
     condition = and_(_s.site_id == site_id, _s.start_ts >= start, _s.start_ts < start + HOUR_MS)
-    rows, props = await fetch(conn, site_id, condition, NAMES)
-    columns = from_rows(rows, NAMES, props)
+    rows, items = await fetch(conn, site_id, condition, NAMES)
+    columns = from_rows(rows, NAMES, items)
+    tallies = page_tallies.encode(await page_tallies.of_span(conn, site_id, start, start + HOUR_MS))
     built = secrets.randbits(62)
     c = session_columns.c
     await conn.execute(delete(session_columns).where(c.site_id == site_id, c.hour == hour))
@@ -249,6 +292,11 @@ async def seal(conn: AsyncConnection, site_id: int, hour: int) -> int:
         | {"data": encode(name, columns[name], hour)}
         for name in NAMES
     ]
+    # Not a column of sessions: the hour's per-page engagement sums (app/storage/page_tallies.py).
+    values.append(
+        {"site_id": site_id, "hour": hour, "name": page_tallies.NAME, "built": built}
+        | {"data": tallies}
+    )
     await conn.execute(insert(session_columns), values)
     return len(rows)
 

@@ -186,6 +186,8 @@ def endpoints(name: str) -> list[tuple[str, str]]:
         # Issue 17: goals, revenue, per-page engagement, the new dimensions.
         ("goals", f"{base}/goals/report?range={range_}"),
         ("breakdown", f"{base}/breakdown/source?range={range_}&filter=goal==Signup"),
+        ("breakdown", f"{base}/breakdown/country?range={range_}&filter=goal==Blog&totals=none"),
+        ("breakdown", f"{base}/breakdown/page?range={range_}&filter=goal==Blog;device==mobile"),
         ("breakdown", f"{base}/breakdown/page?range={range_}&metrics=time_on_page,scroll_depth"),
         ("breakdown", f"{base}/breakdown/hostname?range={range_}"),
         ("breakdown", f"{base}/breakdown/language?range={range_}&filter=screen==mobile"),

@@ -105,8 +105,14 @@ def test_goals_equal_recount(
     scope = Scope(1, make_period(*period[:2], tz, period[2]), base)
     with planner.forced(path), planner.explained() as plans:
         got = asyncio.run(_ask(db.url, scope, goal_filter))
-    # No path but SQL answers a goal question, forced or not.
-    assert {p["path"] for p in plans if "goal" in p["reason"]} == {"sql"}
+    # Page goals and plain event goals on the path asked (the planner's choice: the sealed
+    # columns); property-narrowed and scroll goals on SQL alone, forced or not.
+    goal_plans = [p for p in plans if p["question"] == "goals" or "goal" in p["reason"]]
+    assert goal_plans
+    for p in goal_plans:
+        only_sql = "property-narrowed goals" in p["reason"]
+        assert p["path"] == (planner.SQL if only_sql or path == planner.SQL else planner.COLUMNS)
+    assert any(p["path"] == planner.COLUMNS for p in goal_plans) == (path != planner.SQL)
     _check(traffic.stored_sessions(db), scope, goal_filter, got)
 
 
@@ -168,3 +174,31 @@ def _check(stored: dict[int, Any], scope: Scope, gf: Filter, got: dict[str, Any]
         r["value"]: (r["count"], r["visitors"], r["total_visitors"]) for r in got["page"]["results"]
     }
     assert rows == {k: (n, v, whole_pages[k][1]) for k, (n, v) in pages.items()}
+
+
+def test_journeys_that_cannot_say_are_read_from_events(template: Template, tmp_path: Path) -> None:
+    """A journey cut short (its completions past the cap) and one holding a path with a mark
+    character (stored as U+FFFD) are read from their events on the columns path: the goal
+    report and a goal filter equal the SQL path's, and the brute-force count."""
+    long = [traffic.Hit(1, T0 + i * 1_000, "pageview", f"/blog/long-{i:03d}") for i in range(400)]
+    odd = [traffic.Hit(2, T0 + 5_000, "pageview", "/blog/\x1fodd"), traffic.Hit(2, T0 + 6_000,
+           "signup", "/blog/\x1fodd")]  # fmt: skip
+    plain = [traffic.Hit(3, T0 + 7_000, "pageview", "/pricing")]
+    db = template.fresh(tmp_path, "long.db")
+    asyncio.run(traffic.write(db.url, traffic.to_events(1, long + odd + plain), [], 1))  # sealed
+    journeys = [row["journey"] or "" for row in db.rows("SELECT journey FROM sessions")]
+    assert sum(j.endswith("\x1c") for j in journeys) == 1  # cut short
+    assert len(db.rows("SELECT hour FROM session_columns WHERE name = 'start'")) >= 1
+    scope = Scope(1, make_period(T0, T0 + 48 * HOUR, "UTC", "day"))
+    answers = {}
+    for path in (planner.COLUMNS, planner.SQL):
+        with planner.forced(path), planner.explained() as plans:
+            answers[path] = asyncio.run(_ask(db.url, scope, Filter("goal", "==", "Blog any",
+                                                                   GOALS[0])))  # fmt: skip
+        assert any(p["question"] == "goals" and p["path"] == path for p in plans)
+    assert answers[planner.COLUMNS] == answers[planner.SQL]
+    results = answers[planner.SQL]["report"]["results"]
+    report = {r["goal"]: (r["visitors"], r["events"]) for r in results}
+    assert report["Blog any"] == (2, 401)  # 400 past the cut and the odd path
+    assert report["Signup"] == (1, 1)
+    assert answers[planner.COLUMNS]["summary"]["metrics"]["visitors"]["value"] == 2

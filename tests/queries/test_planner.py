@@ -8,12 +8,15 @@ from typing import Any
 
 import pytest
 
+from app.goals.definition import PAGE, Goal
+from app.goals.definition import parse as parse_goal
 from app.queries import columnar, planner
-from app.queries.filters import parse
+from app.queries.filters import Filter, parse
 from app.queries.period import make_period
 from app.queries.planner import COLUMNS, ROLLUPS, SQL, Question
 from app.queries.retention import cohort_bounds
 from app.queries.scope import Scope
+from app.statsapi.filters import PatternGoal
 from tests.backends import Database
 from tests.conftest import FIREFOX, SITE, wait_for_rows
 
@@ -28,6 +31,18 @@ NEW_YORK_DAYS = make_period(T0 + 18_000_000, T0 + 7 * DAY + 18_000_000, "America
 
 def scope(period: Any = UTC_DAYS, filters: str = "") -> Scope:
     return Scope(1, period, tuple(parse(filters)))
+
+
+BLOG = parse_goal({"name": "Blog", "page": "/blog/**"})
+SIGNUP = parse_goal({"name": "Signup", "event": "Signup"})
+PRO = parse_goal({"name": "Pro", "event": "Signup", "property": {"key": "plan", "value": "pro"}})
+READ = parse_goal({"name": "Read", "page": "/pricing", "scroll": 50})
+GIVEN = PatternGoal("^/blog", PAGE, page="^/blog", given_regex="^/blog")
+
+
+def goal_scope(*goals: Goal, more: str = "") -> Scope:
+    found = tuple(Filter("goal", "==", goal.name, goal) for goal in goals)
+    return Scope(1, UTC_DAYS, (*found, *parse(more)))
 
 
 CASES = [
@@ -77,7 +92,38 @@ CASES = [
         SQL,
         "filtered (device==mobile)",
     ),
+    # Page goals and plain event goals are journey items: the sealed columns.
+    (Question("goals", goals=(BLOG, SIGNUP, READ)), scope(), COLUMNS, SQL, "items of the sealed"),
+    (Question("summary"), goal_scope(READ), COLUMNS, SQL, "filtered (goal==Read)"),
+    (Question("breakdown", "source"), goal_scope(BLOG), COLUMNS, SQL, "filtered (goal==Blog)"),
+    (Question("summary"), goal_scope(SIGNUP), COLUMNS, SQL, "filtered (goal==Signup)"),
+    (Question("page_engagement"), scope(), COLUMNS, SQL, "sums per page of the sealed hours"),
+    (Question("page_engagement"), scope(filters="page=~blog"), COLUMNS, SQL, "sealed hours"),
 ]
+
+# Questions only SQL answers, forced or not.
+SQL_ONLY = [
+    (Question("goals", goals=(BLOG, PRO)), scope(), "Pro (event Signup where plan == pro)"),
+    (Question("goals", goals=(PRO,)), scope(), "property-narrowed goals"),
+    (Question("goals", goals=(BLOG,)), goal_scope(PRO), "through ix_events_props"),
+    (Question("breakdown", "country"), goal_scope(BLOG, PRO), "Pro (event Signup"),
+    # The Stats API's `matches`: its regular expression is the database's to read.
+    (Question("summary"), goal_scope(GIVEN), "given regular expressions"),
+    (Question("page_engagement"), scope(filters="device==mobile"), "filtered by device==mobile"),
+    (Question("page_engagement"), goal_scope(BLOG), "sums per page, not per session"),
+]
+
+
+@pytest.mark.parametrize(("question", "scope_", "words"), SQL_ONLY)
+@pytest.mark.parametrize("forced", [None, COLUMNS, SQL])
+def test_what_only_sql_answers(
+    question: Question, scope_: Scope, words: str, forced: str | None
+) -> None:
+    with planner.forced(forced):
+        chosen = planner.plan(question, scope_)
+    assert chosen.path == SQL
+    assert words in chosen.reason
+    assert chosen.reason.startswith(f"forced {forced}, but ") == (forced is not None)
 
 
 @pytest.mark.parametrize(("question", "scope_", "path", "fallback", "words"), CASES)
