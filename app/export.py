@@ -43,10 +43,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.data.referrer_hosts import DIRECT
 from app.dimensions import is_bounce
-from app.events import ENGAGEMENT, PAGEVIEW
+from app.events import ENGAGEMENT, EVENT_FIELDS, PAGEVIEW
 from app.settings import Settings
 from app.sites.model import Site
 from app.sites.store import find_site
+from app.storage import event_rows
 from app.storage.database import create_engine
 from app.storage.tables import events, sessions
 
@@ -385,13 +386,16 @@ def _csv(header: Iterable[str], rows: Iterable[tuple[Any, ...]]) -> str:
     return buffer.getvalue()
 
 
-RAW_COLUMNS = tuple(c.name for c in events.columns if c.name not in ("id", "site_id"))
+# Every field of an event, in the order `events` had them all (country after utm_content, ...).
+RAW_COLUMNS = tuple(name for name in EVENT_FIELDS if name != "site_id")
 
 
 async def write_raw(conn: AsyncConnection, site_id: int, start: int, end: int, out: Path) -> int:
-    """The site's raw events in [start, end) as one CSV (times as UTC ms, as stored)."""
+    """The site's raw events in [start, end) as one CSV (times as UTC ms, as stored), each with
+    its session's device and geo and its entry's raw versions and screen (event_rows.py)."""
     query = (
-        select(*(events.c[name] for name in RAW_COLUMNS))
+        select(*(event_rows.field(name) for name in RAW_COLUMNS))
+        .select_from(event_rows.joined(with_entry=True))
         .where(events.c.site_id == site_id, events.c.ts >= start, events.c.ts < end)
         .order_by(events.c.ts)
     )

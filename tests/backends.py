@@ -26,6 +26,11 @@ from app.storage.tables import metadata
 
 T = TypeVar("T")
 BACKENDS = ("sqlite", "postgresql")
+# Stored events with their session's device and geo (`events` keeps them on `sessions` only).
+EVENTS = (
+    "SELECT events.*, s.country, s.browser, s.os, s.device, s.language, s.region, s.city "
+    "FROM events LEFT JOIN sessions s ON s.session_id = events.session_id"
+)
 PG_ADMIN_URL = os.environ.get(
     "PULSE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )

@@ -22,7 +22,7 @@ from app.migrate import upgrade
 from app.settings import Settings
 from app.sites.store import add_site
 from app.storage.database import create_engine
-from tests.backends import Database, PostgresDatabase, SqliteDatabase, require_postgres
+from tests.backends import EVENTS, Database, PostgresDatabase, SqliteDatabase, require_postgres
 from tests.support.smtp import smtp_server  # noqa: F401 -- a real SMTP server (aiosmtpd)
 
 SITE = "example.com"
@@ -122,9 +122,10 @@ def client(app: Quart) -> TestClientProtocol:
     return app.test_client()
 
 
-def rows(db: Path | Database, sql: str = "SELECT * FROM events ORDER BY id") -> Sequence[Any]:
+def rows(db: Path | Database, sql: str = f"{EVENTS} ORDER BY events.id") -> Sequence[Any]:
     """Rows read outside the app (a SQLite file or a `Database` of either backend); each row
-    answers `row["column"]` and `row[0]`."""
+    answers `row["column"]` and `row[0]`. By default the events, each with its session's
+    device and geo."""
     database = SqliteDatabase(db) if isinstance(db, Path) else db
     return database.rows(sql)
 

@@ -8,6 +8,9 @@ wall. Runs once per site in Runtime.start(), before the server accepts anything,
 - today's totals before the window come from one aggregate query and the distinct visitor ids
   (up to the cap) from another.
 
+Country, device, browser and OS are the session's (`events` does not repeat them, tables.py
+SESSION_FIELDS): the replay reads them from each event's `sessions` row, by its primary key.
+
 The writer drains its queue at shutdown, so the table holds every event the old process took.
 """
 
@@ -21,10 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.events import PAGEVIEW, Event
 from app.live.windows import MINUTE_MS, WINDOW_MINUTES, SiteWindow
+from app.storage import event_rows
 from app.storage.tables import events
 
 PARTITION_ROWS = 5_000
 _c = events.c
+_F = event_rows.field
 _COLUMNS = (
     _c.ts,
     _c.name,
@@ -35,8 +40,8 @@ _COLUMNS = (
     _c.session_start,
     _c.source,
     _c.channel,
-    _c.country,
-    _c.device,
+    _F("country"),
+    _F("device"),
     # What a locked view's filter may ask of a replayed event (app/live/lock.py).
     _c.referrer_domain,
     _c.utm_source,
@@ -44,8 +49,8 @@ _COLUMNS = (
     _c.utm_campaign,
     _c.utm_term,
     _c.utm_content,
-    _c.browser,
-    _c.os,
+    _F("browser"),
+    _F("os"),
 )
 
 
@@ -80,6 +85,7 @@ async def _replay(
 ) -> int:
     query = (
         select(*_COLUMNS)
+        .select_from(event_rows.joined())
         .where(_c.site_id == site_id, _c.ts >= since, _c.ts <= now_ms)
         .order_by(_c.ts, _c.id)
     )
@@ -141,6 +147,7 @@ async def fill_locked(
     start = min(since, window.today.start)
     query = (
         select(*_COLUMNS)
+        .select_from(event_rows.joined())
         .where(_c.site_id == site_id, _c.ts >= start, _c.ts <= now_ms)
         .order_by(_c.ts, _c.id)
     )

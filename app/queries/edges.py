@@ -30,7 +30,7 @@ from app.queries import session_events
 from app.storage import hourly
 from app.storage.dialect import key_text, merged_spans
 from app.storage.session_row import FIELDS, Row, at
-from app.storage.tables import sessions
+from app.storage.tables import STORED_FIELDS, sessions
 
 # What a session contributes to the rollups of the totals and of visitor_type, and to any
 # session dimension asked for (the other columns stay None).
@@ -103,7 +103,8 @@ async def roll_up(
     event_rows: dict[int, list[tuple[Any, ...]]] = {}
     if any(map(is_event_grain, dims)):
         spans = {row[i_sid]: (row[i_start], row[i_end]) for rows in per_window for row in rows}
-        event_rows = await session_events.by_session(conn, site_id, spans, EVENT_FIELDS)
+        stored = await session_events.by_session(conn, site_id, spans, STORED_FIELDS)
+        event_rows = {sid: [_full(ev) for ev in evs] for sid, evs in stored.items()}
     session_dims = [d for d in dims if d in SESSION_COLUMNS]
     asked = {"", "visitor_type", *dims}
     for edge, rows in zip(out, per_window, strict=True):
@@ -119,3 +120,12 @@ async def roll_up(
             if dim in asked:
                 edge.add((dim, key_text(value)), counts, deltas.visitors.get(key, ()))
     return out
+
+
+# Stored event values -> an EVENT_FIELDS row (device and geo None: Deltas.events reads only the
+# event's own fields).
+_PLACES = [STORED_FIELDS.index(n) if n in STORED_FIELDS else -1 for n in EVENT_FIELDS]
+
+
+def _full(values: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(None if i < 0 else values[i] for i in _PLACES)

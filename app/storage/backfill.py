@@ -43,17 +43,23 @@ def session_rows(conn: sa.Connection, *where: sa.ColumnElement[bool]) -> list[li
     return rows
 
 
+def stored_events(conn: sa.Connection) -> sa.Table:
+    """`events` as this database has it at the migration's revision (reflected): the rows of a
+    revision before 0025 still carry device and geo, which `tables.events` no longer names."""
+    return sa.Table("events", sa.MetaData(), autoload_with=conn)
+
+
 def event_columns(
     conn: sa.Connection,
 ) -> tuple[list[sa.Column[Any]], Callable[[Any], tuple[Any, ...]]]:
-    """The `events` columns the database has now (in EVENT_FIELDS order) and a function making
-    a read row a full EVENT_FIELDS row: a migration runs before later ones add columns (the
-    revenue, 0018), which read as None."""
+    """The `events` columns the database has now (in EVENT_FIELDS order, of `stored_events`:
+    select from `cols[0].table`) and a function making a read row a full EVENT_FIELDS row: a
+    migration runs before later ones add columns (the revenue, 0018), which read as None."""
     from app.events import EVENT_FIELDS
-    from app.storage.tables import events
 
-    have = {c["name"] for c in sa.inspect(conn).get_columns("events")}
-    present = [events.c[n] for n in EVENT_FIELDS if n in have]
+    table = stored_events(conn)
+    have = set(table.c.keys())
+    present = [table.c[n] for n in EVENT_FIELDS if n in have]
     if len(present) == len(EVENT_FIELDS):
         return present, tuple
 

@@ -17,7 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.events import EVENT_FIELDS, Drop, Event
 from app.storage import rollups
 from app.storage.dialect import bulk_insert, execute_many, lock_keys, upsert
-from app.storage.tables import drop_counts, events, visitors
+from app.storage.tables import (
+    ENTRY_ONLY,
+    STORED_FIELDS,
+    drop_counts,
+    events,
+    sessions,
+    visitors,
+)
 
 DAY_MS = 86_400_000
 _encode_json = msgspec.json.Encoder().encode
@@ -26,21 +33,30 @@ _PROPS = EVENT_FIELDS.index("props")
 _SESSION = EVENT_FIELDS.index("session_id")
 _visitor_key = itemgetter("site_id", "visitor_id")
 _drop_key = itemgetter("site_id", "day", "reason")
-# (position, length) of every VARCHAR(n) column. PostgreSQL refuses a longer value, failing the
-# whole batch (SQLite stores it). Ingest keeps values within these except the page's hostname
-# (a URL up to 2,000 characters may name a longer host than DNS allows): cut here, one len() a
-# string, so no single event can send a batch to the spill file.
+# An `events` row from a full row: the stored fields, and the entry-only ones only on the entry.
+_stored = itemgetter(*(EVENT_FIELDS.index(name) for name in STORED_FIELDS))
+_START = EVENT_FIELDS.index("session_start")
+_ENTRY_ONLY = [STORED_FIELDS.index(name) for name in ENTRY_ONLY]
+# (position, length) of every VARCHAR(n) column (device and geo: their `sessions` column).
+# PostgreSQL refuses a longer value, failing the whole batch (SQLite stores it). Ingest keeps
+# values within these except the page's hostname (a URL up to 2,000 characters may name a longer
+# host than DNS allows): cut here, one len() a string, so no single event can send a batch to
+# the spill file.
 _LIMITS = [
     (i, column_type.length)
     for i, name in enumerate(EVENT_FIELDS)
-    if isinstance(column_type := events.c[name].type, String) and column_type.length
+    if isinstance(
+        column_type := (events.c[name] if name in events.c else sessions.c[name]).type, String
+    )
+    and column_type.length
 ]
 
 
 @dataclass
 class BatchRows:
     """Plain rows, ready for the database or for a spill file (msgpack-serialisable).
-    Event rows are positional, in EVENT_FIELDS order."""
+    Event rows are positional, in EVENT_FIELDS order: whole, as the sessions and rollups are
+    built from them (`stored_row` is what `events` keeps of one)."""
 
     events: list[list[Any]] = field(default_factory=list)
     visitors: list[dict[str, Any]] = field(default_factory=list)
@@ -68,6 +84,18 @@ def event_row(event: Event) -> list[Any]:
         if value is not None and len(value) > length:
             row[i] = value[:length]
     return row
+
+
+def stored_row(row: list[Any]) -> tuple[Any, ...]:
+    """What `events` keeps of a full row: no device or geo (the session's row has them), and
+    the raw versions and screen on the entry event only (~30 bytes an event less)."""
+    kept = _stored(row)
+    if row[_START]:
+        return kept  # type: ignore[no-any-return]
+    out = list(kept)
+    for i in _ENTRY_ONLY:
+        out[i] = None
+    return tuple(out)
 
 
 def build_rows(items: list[Event | Drop]) -> BatchRows:
@@ -134,7 +162,7 @@ async def write_rows(conn: AsyncConnection, rows: BatchRows) -> None:
     if rows.events:
         # Scaled out, another process may be writing the same sessions (dialect.lock_keys).
         await lock_keys(conn, (row[_SESSION] for row in rows.events))
-        await bulk_insert(conn, events, EVENT_FIELDS, rows.events)
+        await bulk_insert(conn, events, STORED_FIELDS, [stored_row(r) for r in rows.events])
         await rollups.maintain(conn, rows.events)
     # Upserts in key order, so two writers on PostgreSQL lock shared rows in the same order.
     if rows.visitors:

@@ -25,6 +25,8 @@ from sqlalchemy import (
     text,
 )
 
+from app.events import EVENT_FIELDS
+
 metadata = MetaData()
 
 sites = Table(
@@ -55,6 +57,7 @@ sites = Table(
 # SQLite wants INTEGER PRIMARY KEY (the rowid); PostgreSQL gets a 64-bit key.
 EventId = BigInteger().with_variant(Integer(), "sqlite")
 
+# One row per accepted event: an `Event` (app/events.py) without the fields in SESSION_FIELDS.
 events = Table(
     "events",
     metadata,
@@ -77,15 +80,12 @@ events = Table(
     Column("utm_campaign", String(255)),
     Column("utm_term", String(255)),
     Column("utm_content", String(255)),
-    Column("country", String(2)),
-    Column("browser", String(64)),
+    # The client's raw versions and screen: the entry event's only (NULL on the session's other
+    # events, which cost a header byte each for them); reports read the labels on `sessions`.
     Column("browser_version", String(32)),
-    Column("os", String(64)),
     Column("os_version", String(32)),
-    Column("device", String(16), nullable=False),
     Column("screen_width", Integer),
     Column("screen_height", Integer),
-    Column("language", String(35)),
     Column("engagement_ms", BigInteger),
     Column("scroll_depth", SmallInteger),
     Column("interactive", Boolean, nullable=False),
@@ -94,9 +94,6 @@ events = Table(
     # Exact decimal text ("10.29") and ISO 4217 code: summed per currency (app/revenue.py).
     Column("revenue_amount", String(24)),
     Column("revenue_currency", String(3)),
-    # Issue 17: "England, GB", "London, England, GB" (app/ingest/places.py), None where unknown.
-    Column("region", String(100)),
-    Column("city", String(200)),
     Index("ix_events_site_ts", "site_id", "ts"),
     # The few events a property-narrowed goal or a revenue sum reads, by name (migration 0024):
     # partial, so they cost page views and engagements nothing; a query names the condition.
@@ -112,6 +109,17 @@ events = Table(
         for what, column in (("props", "props"), ("revenue", "revenue_amount"))
     ),  # fmt: skip
 )
+
+# Device and geo are a session's, decided by its entry event (DESIGN.md; app/storage/rollups.py
+# copies them onto the `sessions` row): stored there once, not again on each of the session's
+# ~4.5 events (issue 18, migration 0025). A reader that wants them per event joins `sessions`
+# (app/storage/event_rows.py). Acquisition (source, referrer, UTM) stays per event by design.
+SESSION_FIELDS = ("country", "browser", "os", "device", "language", "region", "city")
+# Stored on the entry event only: the raw values behind the sessions' labels (screen class,
+# "Firefox 128.0"), which the raw and Plausible exports write.
+ENTRY_ONLY = ("browser_version", "os_version", "screen_width", "screen_height")
+# The `Event` fields an `events` row stores, in the writer's order.
+STORED_FIELDS = tuple(name for name in EVENT_FIELDS if name not in SESSION_FIELDS)
 
 # First and last sight of every visitor: "new vs returning" survives restarts, and an ongoing
 # session continues across one (the identity index is warmed from here).

@@ -74,9 +74,10 @@ _COUNTERS = ("sessions", "pageviews", "bounces", "engagement_ms", "new_sessions"
 def _backfill(conn: sa.Connection) -> None:
     from app.storage import hourly, rollups
     from app.storage.backfill import event_columns
-    from app.storage.tables import events, rollup_hours, sessions
+    from app.storage.tables import rollup_hours, sessions
 
     cols, full = event_columns(conn)
+    events = cols[0].table  # as stored at this revision
     last = 0
     while True:
         query = sa.select(events.c.id, *cols)

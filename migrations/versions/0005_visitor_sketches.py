@@ -49,7 +49,7 @@ def _backfill_day(conn: sa.Connection, site: int, day: int) -> None:
     from app.events import EVENT_FIELDS
     from app.storage import hourly, sketches
     from app.storage.backfill import event_columns, session_rows
-    from app.storage.tables import events, rollup_hours, sessions, visitor_days
+    from app.storage.tables import rollup_hours, sessions, visitor_days
 
     s = sessions.c
     window = (s.site_id == site, s.start_ts >= day * DAY_MS, s.start_ts < (day + 1) * DAY_MS)
@@ -61,6 +61,7 @@ def _backfill_day(conn: sa.Connection, site: int, day: int) -> None:
         deltas.session(None, row)
     starts = {row[0]: row[3] for row in found}
     cols, full = event_columns(conn)
+    events = cols[0].table  # as stored at this revision
     # Events by the (site_id, ts) index, as 0006 reads them: from the day's start to a day on.
     window_events = sa.select(*cols).where(
         events.c.site_id == site,

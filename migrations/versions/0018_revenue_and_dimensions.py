@@ -52,9 +52,10 @@ def _backfill(conn: sa.Connection) -> None:
 
 def _backfill_day(conn: sa.Connection, site: int, day: int) -> None:
     from app.dimensions import screen_class, version_label
-    from app.storage.backfill import dimension_rollups
-    from app.storage.tables import events, sessions
+    from app.storage.backfill import dimension_rollups, stored_events
+    from app.storage.tables import sessions
 
+    events = stored_events(conn)  # with the language, browser and OS 0025 moves off it
     s, e = sessions.c, events.c
     window = (s.site_id == site, s.start_ts >= day * DAY_MS, s.start_ts < (day + 1) * DAY_MS)
     entries = conn.execute(

@@ -277,7 +277,8 @@ def test_a_visitor_sent_forwarded_for_is_not_believed(
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         found = server.query(
-            "SELECT pathname, country FROM events WHERE pathname LIKE '/spoofed-%'"
+            "SELECT e.pathname, s.country FROM events e JOIN sessions s"
+            " ON s.session_id = e.session_id WHERE e.pathname LIKE '/spoofed-%'"
         )
         if len(found) == len(proxies) + 1:
             break

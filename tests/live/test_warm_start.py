@@ -15,7 +15,9 @@ from tests.conftest import FIREFOX, SITE, wait_for_rows
 
 async def post(client: TestClientProtocol, path: str, visitor: str, referrer: str = "") -> None:
     body = {"url": f"https://{SITE}{path}", "visitor_id": visitor, "referrer": referrer}
-    response = await client.post("/api/collect", json=body, headers={"User-Agent": FIREFOX})
+    # 81.2.69.142: London in the bundled geo data (the apps trust one proxy hop).
+    headers = {"User-Agent": FIREFOX, "X-Forwarded-For": "81.2.69.142"}
+    response = await client.post("/api/collect", json=body, headers=headers)
     assert response.status_code == 202
 
 
@@ -31,7 +33,7 @@ async def test_a_restart_rebuilds_the_same_picture(
     make_app: Callable[..., Quart], clock: FakeClock, db_path: Path, watcher: dict[str, str]
 ) -> None:
     clock.advance(minutes=600)  # 10:00 UTC: the day began long before the window
-    first = make_app()
+    first = make_app(trusted_proxy_hops=1)
     async with first.test_app():
         client = first.test_client()
         await post(client, "/morning", "early-bird")  # today, but 40 minutes before the restart
@@ -42,11 +44,14 @@ async def test_a_restart_rebuilds_the_same_picture(
             clock.advance(minutes=1, seconds=7)
         await wait_for_rows(db_path, 13)
         before = await realtime(client, watcher)
-    second = make_app()
+    second = make_app(trusted_proxy_hops=1)
     async with second.test_app():
         after = await realtime(second.test_client(), watcher)
     assert after == before
     assert after["last_30m"]["pageviews"] == 12 and after["active_now"] > 0
+    # A session's later events show its country and device, read back from its session row.
+    later = [e for e in after["recent"] if not e["entry"]]
+    assert later and {(e["country"], e["device"]) for e in after["recent"]} == {("GB", "desktop")}
     assert after["today"]["pageviews"] == 13 and after["today"]["visitors"] == 5
     assert after["recent"][0]["path"] == "/pricing"
 

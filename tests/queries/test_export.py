@@ -180,6 +180,51 @@ async def test_export_of_chosen_days_and_raw(migrated: Settings, tmp_path: Path)
     rows = list(csv.DictReader(raw.open()))
     assert [r["name"] for r in rows] == ["pageview", "pageview", "Signup", "Outbound Link: Click"]
     assert "ip" not in rows[0] and "site_id" not in rows[0]
+    assert list(rows[0]) == RAW_HEADER
+    # Every event with its session's client, also b's page view, whose entry was on Jan 1.
+    clients = {(r["browser"], r["browser_version"], r["os"], r["device"]) for r in rows}
+    assert clients == {("Firefox", "133", "Windows", "desktop")}
+    assert [r["session_start"] for r in rows] == ["False", "True", "False", "False"]
+
+
+# The raw export's columns, as they were when `events` held every field itself.
+RAW_HEADER = [
+    "ts",
+    "name",
+    "hostname",
+    "pathname",
+    "visitor_id",
+    "session_id",
+    "new_visitor",
+    "session_start",
+    "referrer",
+    "referrer_domain",
+    "source",
+    "channel",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "country",
+    "browser",
+    "browser_version",
+    "os",
+    "os_version",
+    "device",
+    "screen_width",
+    "screen_height",
+    "language",
+    "engagement_ms",
+    "scroll_depth",
+    "interactive",
+    "props",
+    "client_ts",
+    "revenue_amount",
+    "revenue_currency",
+    "region",
+    "city",
+]
 
 
 async def test_bad_export_arguments(migrated: Settings, tmp_path: Path) -> None:

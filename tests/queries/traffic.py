@@ -17,7 +17,7 @@ from app.storage import columns
 from app.storage.batch import build_rows, write_rows
 from app.storage.database import create_engine
 from app.storage.hourly import SESSION_DIMS, prop_value
-from tests.backends import Database
+from tests.backends import EVENTS, Database
 
 PAGES = ("/", "/blog/a", "/blog/b", "/pricing", "/Docs")
 SOURCES = (
@@ -124,7 +124,7 @@ async def seal_all(engine: AsyncEngine) -> int:
 
 
 def stored_sessions(db: Database) -> dict[int, dict[str, Any]]:
-    rows = db.rows("SELECT * FROM events ORDER BY ts, id")
+    rows = db.rows(f"{EVENTS} ORDER BY events.ts, events.id")
     found: dict[int, dict[str, Any]] = {}
     for r in rows:
         s = found.setdefault(r["session_id"], {"events": [], "start": r["ts"], "entry": r})

@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+from tests.backends import EVENTS
 from tests.support.browser import launch_chromium
 from tests.support.server import ROOT, ServerProcess, free_port, pulse_serve
 
@@ -82,7 +83,7 @@ class PulseServer(ServerProcess):
         Polls until at least `count` rows landed (the writer commits at least every 500 ms),
         then once more after one more commit interval, so a row that should not exist shows.
         """
-        sql = "SELECT * FROM events WHERE pathname LIKE ? ORDER BY id"
+        sql = f"{EVENTS} WHERE events.pathname LIKE ? ORDER BY events.id"
         pattern = path_prefix.replace("%", r"\%") + "%"
         deadline = time.monotonic() + timeout
         rows = self.query(sql, (pattern,))

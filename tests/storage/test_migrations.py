@@ -13,14 +13,14 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import insert
+from sqlalchemy import column, insert, table
 
 from app.events import EVENT_FIELDS
 from app.migrate import alembic_config
 from app.storage import sketches
 from app.storage.batch import build_rows
 from app.storage.database import create_engine
-from app.storage.tables import events, metadata
+from app.storage.tables import SESSION_FIELDS, metadata
 from tests.backends import Database, PostgresDatabase, SqliteDatabase, require_postgres
 from tests.conftest import rows
 from tests.queries import traffic
@@ -49,7 +49,14 @@ LATER_EVENT_COLUMNS = ("revenue_amount", "revenue_currency", "region", "city")
 
 async def _insert_events(url: str, n_visitors: int) -> int:
     hits = [
-        traffic.Hit(v, T0 + i * 60_000, name, "/" if i == 0 else "/pricing")
+        traffic.Hit(
+            v,
+            T0 + i * 60_000,
+            name,
+            "/" if i == 0 else "/pricing",
+            screen_width=1280,
+            os_version="17",
+        )
         for v in range(1, n_visitors + 1)
         for i, name in enumerate(["pageview", "pageview", "signup"])
     ]
@@ -60,7 +67,9 @@ async def _insert_events(url: str, n_visitors: int) -> int:
             {k: v for k, v in zip(EVENT_FIELDS, row, strict=True) if k not in LATER_EVENT_COLUMNS}
             for row in batch.events
         ]
-        await conn.execute(insert(events), values)
+        # The table as 0001 made it (device and geo on every event until 0025).
+        at_0001 = table("events", *(column(k) for k in values[0]))
+        await conn.execute(insert(at_0001), values)
     await engine.dispose()
     return len(batch.events)
 
@@ -137,6 +146,21 @@ def test_upgrade_backfills_and_downgrade_removes_everything(empty: Database) -> 
         [ddl] = rows(empty, "SELECT sql FROM sqlite_master WHERE name = 'flow_links'")
         assert ddl[0].rstrip().endswith("WITHOUT ROWID")
         assert rows(empty, "SELECT count(*) FROM flow_links WHERE sessions != 4")[0][0] == 0
+
+    # 0025: device and geo only on the sessions; raw versions and screen on entry events only.
+    assert not set(SESSION_FIELDS) & set(rows(empty, "SELECT * FROM events LIMIT 1")[0].keys())
+    assert {(s["country"], s["browser"], s["device"]) for s in sessions} == {
+        ("DE", "Firefox", "desktop")
+    }
+    raw = rows(empty, "SELECT session_start, screen_width, os_version FROM events")
+    assert (
+        sorted((bool(r[0]), r[1], r[2]) for r in raw)
+        == [(False, None, None)] * 8 + [(True, 1280, "17")] * 4
+    )
+    command.downgrade(config, "0022")  # every event gets its session's fields back
+    back = rows(empty, "SELECT country, browser, device, screen_width, os_version FROM events")
+    assert [tuple(r) for r in back] == [("DE", "Firefox", "desktop", 1280, "17")] * 12
+    command.upgrade(config, "head")
 
     command.downgrade(config, "base")
     assert _tables(empty) <= {"alembic_version"}
