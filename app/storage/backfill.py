@@ -161,13 +161,14 @@ def event_rollups(
     ones the writer would have made."""
     from app.clock import HOURS_PER_DAY
     from app.storage import hourly, sketches
-    from app.storage.tables import events, rollup_hours, sessions, visitor_days
+    from app.storage.tables import rollup_hours, sessions, visitor_days
 
-    s, e = sessions.c, events.c
+    s = sessions.c
     spans = conn.execute(
         sa.select(s.session_id, s.site_id, s.start_ts, s.end_ts).where(*window).order_by(s.start_ts)
     ).all()
     present, full = event_columns(conn)
+    e = present[0].table.c  # the reflected table the columns come from (one FROM)
     deltas = hourly.Deltas()
     for i in range(0, len(spans), _SPAN_CHUNK):
         chunk = spans[i : i + _SPAN_CHUNK]
