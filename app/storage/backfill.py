@@ -75,11 +75,10 @@ def dimension_rollups(
 ) -> None:
     """Dimensions `names` (new session columns a migration fills): their hourly counters and
     hour / day sketches of the window's sessions."""
-    from app.clock import HOURS_PER_DAY
     from app.storage import hourly, sketches
     from app.storage.dialect import key_text
     from app.storage.session_row import at
-    from app.storage.tables import rollup_hours, visitor_days
+    from app.storage.tables import rollup_hours
 
     dims = [(d, at(d)) for d in names]
     counts: dict[tuple[Any, ...], list[int]] = {}
@@ -103,17 +102,7 @@ def dimension_rollups(
             for k, c in counts.items()
         ],
     )  # fmt: skip
-    by_day: dict[tuple[Any, ...], set[int]] = {}
-    for (site, hour, dim, value), ids in visitors.items():
-        by_day.setdefault((site, hour // HOURS_PER_DAY, dim, value), set()).update(ids)
-    conn.execute(
-        sa.insert(visitor_days),
-        [
-            {"site_id": k[0], "day": k[1], "dim": k[2], "value": k[3],
-             "visitors": sketches.add(None, ids)}
-            for k, ids in by_day.items()
-        ],
-    )  # fmt: skip
+    _day_sketches(conn, visitors)
 
 
 def dimension_weeks(conn: sa.Connection, names: Sequence[str]) -> None:
@@ -159,9 +148,8 @@ def event_rollups(
     to, 0023): their hourly counters and hour / day sketches from the events of the window's
     sessions, rolled up by the writer's own `hourly.Deltas.events`, so the stored rows are the
     ones the writer would have made."""
-    from app.clock import HOURS_PER_DAY
     from app.storage import hourly, sketches
-    from app.storage.tables import rollup_hours, sessions, visitor_days
+    from app.storage.tables import rollup_hours, sessions
 
     s = sessions.c
     spans = conn.execute(
@@ -195,8 +183,17 @@ def event_rollups(
             for k, c in stored.items()
         ],
     )  # fmt: skip
+    _day_sketches(conn, adds)
+
+
+def _day_sketches(conn: sa.Connection, by_hour: dict[tuple[Any, ...], set[int]]) -> None:
+    """`visitor_days` rows from the visitors of (site, hour, dim, value) keys, per UTC day."""
+    from app.clock import HOURS_PER_DAY
+    from app.storage import sketches
+    from app.storage.tables import visitor_days
+
     by_day: dict[tuple[Any, ...], set[int]] = {}
-    for (site, hour, dim, value), ids in adds.items():
+    for (site, hour, dim, value), ids in by_hour.items():
         by_day.setdefault((site, hour // HOURS_PER_DAY, dim, value), set()).update(ids)
     conn.execute(
         sa.insert(visitor_days),
