@@ -30,6 +30,10 @@ H = 491_269  # 2026-01-15T13:00Z, in hours since the epoch
 T = H * HOUR_MS
 
 
+# Rows a sealed hour stores: one per column, and its per-page engagement sums (page_tallies).
+ROWS = len(columns.NAMES) + 1
+
+
 def _sealed_hours(db: Database) -> dict[int, int]:
     found = rows(db, "SELECT hour, count(*) AS n FROM session_columns GROUP BY hour")
     return {r["hour"]: r["n"] for r in found}
@@ -63,18 +67,18 @@ async def test_a_changed_session_unseals_its_hour(db: Database) -> None:
     events = traffic.to_events(1, hits)
     later = [e for e in events if e.ts == T + 35 * 60_000]
     await traffic.write(db.url, [e for e in events if e not in later], [], seal_after=1)
-    assert _sealed_hours(db) == {H: len(columns.NAMES), H + 2: len(columns.NAMES)}
+    assert _sealed_hours(db) == {H: ROWS, H + 2: ROWS}
     assert await _mobile_pageviews(db.url, open_limit=0) == 1  # columns only
 
     await traffic.write(db.url, later, [])
-    assert _sealed_hours(db) == {H + 2: len(columns.NAMES)}  # H's columns went with the change
+    assert _sealed_hours(db) == {H + 2: ROWS}  # H's columns went with the change
     assert await _mobile_pageviews(db.url, open_limit=planner.OPEN_LIMIT) == 2
     assert await _mobile_pageviews(db.url, open_limit=-1) == 2
 
     engine = create_engine(db.url)
     assert await traffic.seal_all(engine) == 1
     await engine.dispose()
-    assert _sealed_hours(db) == {H: len(columns.NAMES), H + 2: len(columns.NAMES)}
+    assert _sealed_hours(db) == {H: ROWS, H + 2: ROWS}
     assert await _mobile_pageviews(db.url, open_limit=0) == 2
 
 
