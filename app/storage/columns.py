@@ -153,8 +153,7 @@ async def _scrolls(
     if not rows:
         return found
     e = events.c
-    low = min(row.start for row in rows)
-    high = max(row.start + row.duration for row in rows)
+    low, high = _span(rows)
     mine = {row.session for row in rows}
     query = (
         select(e.session_id, e.pathname, e.scroll_depth)
@@ -168,6 +167,11 @@ async def _scrolls(
     return found
 
 
+def _span(rows: Sequence[Any]) -> tuple[int, int]:
+    """The time range holding every event of the sessions `rows` (start to last event)."""
+    return min(row.start for row in rows), max(row.start + row.duration for row in rows)
+
+
 def scroll_item(path: str, depth: int) -> str:
     return json.dumps([path, int(depth)], ensure_ascii=False, separators=(",", ":"))
 
@@ -178,8 +182,7 @@ async def _props(conn: AsyncConnection, site_id: int, rows: Sequence[Any]) -> di
     if not rows:
         return found
     e = events.c
-    low = min(row.start for row in rows)
-    high = max(row.start + row.duration for row in rows)
+    low, high = _span(rows)
     sids = sorted(row.session for row in rows)
     for i in range(0, len(sids), _IN_CHUNK):
         query = (
