@@ -15,6 +15,7 @@ from app.mail.mailer import Mailer, MailError
 from app.reports import store
 from app.reports.schedule import INTERVALS, WEEKLY, latest_due, next_send
 from app.reports.sender import ReportSender
+from app.reports.subscription import ReportError, parse
 from app.settings import Settings
 from app.sites.registry import SiteRegistry
 from app.sites.store import find_site
@@ -46,8 +47,6 @@ def _when(ms: int) -> str:
 
 
 async def run_report_command(args: argparse.Namespace, settings: Settings) -> int:
-    from app.api.email_reports import ReportError, parse
-
     engine = create_engine(settings.database_url)
     now = int(time.time() * 1000)
     try:
