@@ -322,7 +322,7 @@ def test_a_locked_share_link_says_what_its_dashboard_shows(
         try:
             problems = watch(page)
             page.goto(f"{setup.pulse.origin}{path}")
-            page.wait_for_function("document.documentElement.dataset.started === '1'")
+            page.wait_for_function("() => document.documentElement.dataset.started === '1'")
             badge = page.locator("#lock-badge")
             if text:
                 badge.wait_for(state="visible")

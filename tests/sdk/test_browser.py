@@ -410,7 +410,7 @@ def test_privacy_signals_and_skips(
     tab = make_tab(init_script=init_script)
     url = customer_site.page(f"{prefix}/private/page", script_src, attrs=attrs)
     tab.page.goto(url)
-    tab.page.wait_for_function("typeof window.pulse === 'function'")
+    tab.page.wait_for_function("() => typeof window.pulse === 'function'")
     tab.page.evaluate("pulse('Clicked', {props: {a: 1}})")
     tab.page.evaluate(f"history.pushState({{}}, '', '{prefix}/private/next')")
     tab.page.wait_for_timeout(300)
@@ -460,7 +460,7 @@ def test_prerendered_page_counts_once_shown(
     """
     tab = make_tab(init_script=prerender)
     tab.page.goto(customer_site.page(f"{prefix}/next-article", script_src))
-    tab.page.wait_for_function("typeof window.pulse === 'function'")
+    tab.page.wait_for_function("() => typeof window.pulse === 'function'")
     tab.page.wait_for_timeout(500)
     assert tab.sent == []
     tab.page.evaluate("__activate()")

@@ -48,7 +48,7 @@ def test_the_original_trackers_beacon_lands(
     failed: list[str] = []
     tab.page.on("requestfailed", lambda r: failed.append(f"{r.method} {r.url}: {r.failure}"))
     tab.page.goto(customer_site.origin + path)
-    tab.page.wait_for_function("window.beaconQueued !== undefined", timeout=5000)
+    tab.page.wait_for_function("() => window.beaconQueued !== undefined", timeout=5000)
     assert tab.page.evaluate("window.beaconQueued") is True
     rows = pulse_server.rows(path, 2)
     assert sorted(r["name"] for r in rows) == ["engagement", "pageview"], rows
