@@ -150,13 +150,16 @@ def _add_counts(excluded: Any) -> dict[str, Any]:
     return {**counts, "visitors": func.coalesce(excluded.visitors, rollup_hours.c.visitors)}
 
 
+# A Key's order. The table's key is (site_id, dim, hour, value), the order reports read it in
+# (migration 0026): the upsert names that as its conflict target.
 _KEY_COLS = ("site_id", "hour", "dim", "value")
 _DAY_KEY_COLS = ("site_id", "day", "dim", "value")
 
 
 @cache
 def _upsert_counts(dialect: str) -> Insert:
-    return upsert(dialect, rollup_hours, _KEY_COLS, _add_counts)
+    conflict = [c.name for c in rollup_hours.primary_key.columns]
+    return upsert(dialect, rollup_hours, conflict, _add_counts)
 
 
 _WEEK_KEY_COLS = ("site_id", "week", "dim", "value")

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     SmallInteger,
     String,
     Table,
@@ -213,10 +214,10 @@ sessions = Table(
 rollup_hours = Table(
     "rollup_hours",
     metadata,
-    Column("site_id", Integer, primary_key=True),
-    Column("hour", Integer, primary_key=True),  # hours since the epoch (UTC)
-    Column("dim", String(80), primary_key=True),  # "" for the site's totals
-    Column("value", String(2000), primary_key=True),
+    Column("site_id", Integer, nullable=False),
+    Column("hour", Integer, nullable=False),  # hours since the epoch (UTC)
+    Column("dim", String(80), nullable=False),  # "" for the site's totals
+    Column("value", String(2000), nullable=False),
     Column("sessions", BigInteger, nullable=False),
     Column("pageviews", BigInteger, nullable=False),
     Column("bounces", BigInteger, nullable=False),
@@ -226,8 +227,9 @@ rollup_hours = Table(
     # HyperLogLog sketch of the visitors counted here (app/storage/sketches.py); NULL for the
     # exit page, whose value moves as a session goes on.
     Column("visitors", LargeBinary),
-    # Reports read one dimension over a range of hours.
-    Index("ix_rollup_hours_site_dim_hour", "site_id", "dim", "hour"),
+    # Keyed in read order: reports read one dimension over a range of hours, so the key serves
+    # them and no second index is kept (migration 0026).
+    PrimaryKeyConstraint("site_id", "dim", "hour", "value"),
 )
 
 # The same visitor sketches per UTC day (key as rollup_hours, `day` = days since the epoch): a

@@ -211,3 +211,119 @@ def test_0023_rolls_up_stored_page_views_as_the_writer_does(empty: Database) -> 
     assert _page_url_rows(empty) == {table: [] for table in _PAGE_URL_ROWS}
     command.upgrade(alembic_config(empty.url), "head")
     assert _page_url_rows(empty) == written
+
+
+def _rollup_layout(db: Database) -> tuple[list[str], set[str]]:
+    """rollup_hours' key columns in key order, and its other indexes."""
+    if db.dialect == "sqlite":
+        key = rows(
+            db, "SELECT name FROM pragma_table_info('rollup_hours') WHERE pk > 0 ORDER BY pk"
+        )
+        indexes = rows(
+            db,
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'rollup_hours' "
+            "AND sql IS NOT NULL",
+        )
+    else:
+        key = rows(
+            db,
+            "SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+            "AND a.attnum = ANY(i.indkey) WHERE i.indrelid = 'rollup_hours'::regclass "
+            "AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)",
+        )
+        indexes = rows(
+            db,
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'rollup_hours' "
+            "AND indexname <> 'rollup_hours_pkey'",
+        )
+    return [r[0] for r in key], {r[0] for r in indexes}
+
+
+def _sealed_rows(db: Database) -> list[tuple[object, ...]]:
+    found = rows(db, "SELECT site_id, hour, name, built, data FROM session_columns")
+    return sorted((r[0], r[1], r[2], r[3], bytes(r[4])) for r in found)
+
+
+async def _sealed_reports(url: str) -> list[tuple[str, object, list[str]]]:
+    """Every report over two days, filtered and not: (name, answer, the planner's paths)."""
+    from app.queries import planner
+    from app.queries.breakdown import breakdown
+    from app.queries.filters import parse
+    from app.queries.flows import flows
+    from app.queries.page_engagement import tallies
+    from app.queries.period import make_period
+    from app.queries.scope import Scope
+    from app.queries.summary import summary
+    from app.queries.timeseries import timeseries
+
+    period = make_period(T0, T0 + 2 * 86_400_000, "UTC", "hour")
+    engine = create_engine(url)
+    out: list[tuple[str, object, list[str]]] = []
+    async with engine.connect() as conn:
+        for text in ("", "device==mobile", "page==/pricing"):
+            scope = Scope(1, period, tuple(parse(text)))
+            asked = {
+                "summary": summary(conn, scope),
+                "timeseries": timeseries(conn, scope),
+                "pages": breakdown(conn, scope, "page", limit=100),
+                "sources": breakdown(conn, scope, "source", limit=100),
+                "countries": breakdown(conn, scope, "country", limit=100),
+                "props": breakdown(conn, scope, "prop:plan", limit=100),
+                "engagement": tallies(conn, scope),
+                "flows": flows(conn, scope, 3, None, 10),
+            }
+            for name, run in asked.items():
+                with planner.explained() as plans:
+                    answer = await run
+                out.append((f"{text} {name}", answer, [p["path"] for p in plans]))
+    await engine.dispose()
+    return out
+
+
+def test_0026_0027_keep_rollups_and_sealed_columns(empty: Database) -> None:
+    """0026 re-keys rollup_hours: the rollups' rows and the sealed hours survive a downgrade
+    and an upgrade, and every report answers the same, from the rollups and the columns."""
+    config = alembic_config(empty.url)
+    command.upgrade(config, "head")
+    hits = [
+        traffic.Hit(
+            v,
+            T0 + v * 211_000 + i * 300_000,
+            "Signup" if i == 3 else "pageview",
+            traffic.PAGES[(v + i) % len(traffic.PAGES)],
+            source=v % len(traffic.SOURCES),
+            device="mobile" if v % 3 else "desktop",
+            country=("DE", "US", None)[v % 3],
+            props={"plan": ("pro", "free")[v % 2]} if i == 3 else {},
+        )
+        for v in range(1, 600)  # over ~35 hours
+        for i in range(4)
+    ]
+    hits += [
+        traffic.Hit(v, T0 + v * 211_000 + 60_000, "engagement", "/pricing", engagement_ms=4_000)
+        for v in range(1, 600, 7)
+    ]
+    asyncio.run(traffic.write(empty.url, traffic.to_events(1, hits), [700, 1500], seal_after=3))
+    rollups = sorted(tuple(r) for r in rows(empty, "SELECT * FROM rollup_hours"))
+    sealed = _sealed_rows(empty)
+    assert len({(r[0], r[1]) for r in sealed}) >= 30  # the hours with sessions, sealed
+    before = asyncio.run(_sealed_reports(empty.url))
+    # The filtered ones read the columns (else this would test nothing of 0027).
+    assert any("columns" in paths for _, _, paths in before)
+
+    command.downgrade(config, "0025")
+    assert _rollup_layout(empty) == (
+        ["site_id", "hour", "dim", "value"],
+        {"ix_rollup_hours_site_dim_hour"},
+    )
+    assert sorted(tuple(r) for r in rows(empty, "SELECT * FROM rollup_hours")) == rollups
+    assert _sealed_rows(empty) == sealed
+
+    command.upgrade(config, "head")
+    assert _rollup_layout(empty) == (["site_id", "dim", "hour", "value"], set())
+    assert sorted(tuple(r) for r in rows(empty, "SELECT * FROM rollup_hours")) == rollups
+    assert _sealed_rows(empty) == sealed
+    after = asyncio.run(_sealed_reports(empty.url))
+    assert [(name, answer) for name, answer, _ in after] == [(n, a) for n, a, _ in before]
+    assert any("columns" in paths for _, _, paths in after)
+    assert asyncio.run(_schema_drift(empty.url)) == []
