@@ -36,7 +36,7 @@ from app.clock import HOUR_MS
 from app.dimensions import SESSION_COLUMNS as SESSION_DIMS
 from app.dimensions import is_bounce, prop_value
 from app.events import ENGAGEMENT
-from app.storage import journey, page_tallies
+from app.storage import blob, journey, page_tallies
 from app.storage.dialect import lock_id, lock_keys
 from app.storage.tables import events, rollup_hours, session_columns, sessions
 
@@ -246,6 +246,11 @@ def _ragged(runs: Sequence[Sequence[str]]) -> Ragged:
 
 
 def encode(name: str, column: Column, hour: int) -> bytes:
+    """A column's stored bytes (compressed: app/storage/blob.py)."""
+    return blob.pack(_serialize(name, column, hour))
+
+
+def _serialize(name: str, column: Column, hour: int) -> bytes:
     if isinstance(column, Ragged):
         width = "<u2" if column.codes.dtype == np.uint16 else "<i4"
         packed = column.codes.astype(width).tobytes()
@@ -260,7 +265,9 @@ def encode(name: str, column: Column, hour: int) -> bytes:
     return np.asarray(column).astype(NUMERIC[name]).tobytes()
 
 
-def decode(name: str, data: bytes, hour: int) -> Column:
+def decode(name: str, stored: bytes, hour: int) -> Column:
+    """The column `encode` stored."""
+    data = blob.unpack(stored)
     if name in RAGGED:
         labels, width, packed, sizes = msgpack.unpackb(data, raw=False)
         offsets = np.zeros(len(sizes) // 4 + 1, dtype=np.int64)

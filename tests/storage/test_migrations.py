@@ -5,6 +5,7 @@ ALTERs on PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -244,6 +245,11 @@ def _sealed_rows(db: Database) -> list[tuple[object, ...]]:
     return sorted((r[0], r[1], r[2], r[3], bytes(r[4])) for r in found)
 
 
+def _serialized(sealed: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
+    """The rows as 0025 stored them: the columns decompressed, the page tallies as they are."""
+    return [(*r[:4], r[4] if r[2] == "page_tallies" else zlib.decompress(r[4])) for r in sealed]
+
+
 async def _sealed_reports(url: str) -> list[tuple[str, object, list[str]]]:
     """Every report over two days, filtered and not: (name, answer, the planner's paths)."""
     from app.queries import planner
@@ -281,7 +287,8 @@ async def _sealed_reports(url: str) -> list[tuple[str, object, list[str]]]:
 
 
 def test_0026_0027_keep_rollups_and_sealed_columns(empty: Database) -> None:
-    """0026 re-keys rollup_hours: the rollups' rows and the sealed hours survive a downgrade
+    """0026 re-keys rollup_hours and 0027 compresses the sealed columns in place: the rollups'
+    rows and the sealed hours (same tokens, same bytes once decompressed) survive a downgrade
     and an upgrade, and every report answers the same, from the rollups and the columns."""
     config = alembic_config(empty.url)
     command.upgrade(config, "head")
@@ -317,12 +324,13 @@ def test_0026_0027_keep_rollups_and_sealed_columns(empty: Database) -> None:
         {"ix_rollup_hours_site_dim_hour"},
     )
     assert sorted(tuple(r) for r in rows(empty, "SELECT * FROM rollup_hours")) == rollups
-    assert _sealed_rows(empty) == sealed
+    # 0025's rows held the serialized columns as they were.
+    assert _sealed_rows(empty) == _serialized(sealed)
 
     command.upgrade(config, "head")
     assert _rollup_layout(empty) == (["site_id", "dim", "hour", "value"], set())
     assert sorted(tuple(r) for r in rows(empty, "SELECT * FROM rollup_hours")) == rollups
-    assert _sealed_rows(empty) == sealed
+    assert _serialized(_sealed_rows(empty)) == _serialized(sealed)
     after = asyncio.run(_sealed_reports(empty.url))
     assert [(name, answer) for name, answer, _ in after] == [(n, a) for n, a, _ in before]
     assert any("columns" in paths for _, _, paths in after)
