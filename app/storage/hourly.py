@@ -119,13 +119,6 @@ class Deltas:
             if key[2] not in UNSKETCHED:
                 self.visitors.setdefault(key, set()).add(visitor)
 
-    def add(self, key: Key, counts: Sequence[int], sign: int) -> None:
-        row = self.rows.get(key)
-        if row is None:
-            row = self.rows[key] = [0] * len(COUNTERS)
-        for i, n in enumerate(counts):
-            row[i] += sign * n
-
     def new_session(self, row: Sequence[Any], dims: Sequence[str]) -> None:
         """A new session's contribution under the totals, visitor_type and the session
         dimensions `dims` only (for reads that roll part-hours up themselves,
@@ -209,26 +202,52 @@ class Deltas:
                 row[4] += c4
 
     def events(self, events: Sequence[Sequence[Any]], starts: dict[int, int]) -> None:
+        """Page views under page and page_url, custom events under event, every event's
+        properties under prop:KEY, at the hour its session started; with its visitor."""
         self.settle()  # the sessions' visitors first, as they came
-        page, event = (0, 1, 0, 0, 0, 0), (0, 0, 0, 0, 0, 1)
+        rows, visitors = self.rows, self.visitors
+        parsed: dict[str, list[tuple[str, str]]] = {}  # a batch repeats its properties
         for ev in events:
-            site, name, visitor = ev[_E["site_id"]], ev[_E["name"]], ev[_E["visitor_id"]]
-            hour = starts[ev[_E["session_id"]]] // HOUR_MS
-            keys: list[Key] = []
+            name, props = ev[_NAME], ev[_PROPS]
+            if name == ENGAGEMENT and not props:
+                continue
+            site, hour, visitor = ev[_SITE], starts[ev[_SID]] // HOUR_MS, ev[_VISITOR]
             if name == PAGEVIEW:
-                path = ev[_E["pathname"]]
-                keys.append((site, hour, "page", path))
-                keys.append((site, hour, "page_url", page_url(ev[_E["hostname"]], path)))
-                self.add(keys[-2], page, 1)
-                self.add(keys[-1], page, 1)
+                path = ev[_PATH]
+                _one(rows, visitors, (site, hour, "page", path), _PAGEVIEWS, visitor)
+                url = page_url(ev[_HOST], path)
+                _one(rows, visitors, (site, hour, "page_url", url), _PAGEVIEWS, visitor)
             elif name != ENGAGEMENT:
-                keys.append((site, hour, "event", name))
-                self.add(keys[-1], event, 1)
-            if ev[_E["props"]]:
-                for key, value in json.loads(ev[_E["props"]]).items():
-                    keys.append((site, hour, f"prop:{key}", prop_value(value)))
-                    self.add(keys[-1], event, 1)
-            self._visit(keys, visitor)
+                _one(rows, visitors, (site, hour, "event", name), _EVENTS, visitor)
+            if props:
+                items = parsed.get(props)
+                if items is None:
+                    items = parsed[props] = [
+                        (f"prop:{key}", prop_value(value))
+                        for key, value in json.loads(props).items()
+                    ]
+                for dim, value in items:
+                    _one(rows, visitors, (site, hour, dim, value), _EVENTS, visitor)
+
+
+_PAGEVIEWS, _EVENTS = COUNTERS.index("pageviews"), COUNTERS.index("events")
+_SITE, _SID, _VISITOR = _E["site_id"], _E["session_id"], _E["visitor_id"]
+_NAME, _PATH, _HOST, _PROPS = _E["name"], _E["pathname"], _E["hostname"], _E["props"]
+
+
+def _one(
+    rows: dict[Key, list[int]], visitors: dict[Key, set[int]], key: Key, counter: int, visitor: int
+) -> None:
+    """One more under `key`'s counter, and its visitor."""
+    row = rows.get(key)
+    if row is None:
+        row = rows[key] = [0] * len(COUNTERS)
+    row[counter] += 1
+    found = visitors.get(key)
+    if found is None:
+        visitors[key] = {visitor}
+    else:
+        found.add(visitor)
 
 
 def _accumulate(into: dict[Signature, list[int]], sig: Signature, counts: Sequence[int]) -> None:
