@@ -89,6 +89,8 @@ def _links(row: Sequence[Any], pages: list[str], first_step: int) -> list[Link]:
 
 def _shared(old: list[str], new: list[str]) -> int:
     """How many leading pages two versions of a session's chain have in common."""
+    if new[: len(old)] == old:
+        return len(old)  # the session grew (nearly always)
     shared = 0
     for a, b in zip(old, new, strict=False):
         if a != b:

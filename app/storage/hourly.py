@@ -144,14 +144,15 @@ class Deltas:
         old_sketched: Signature = (old_site, old_hour, _sketched_values(old))
         old_moving: Signature = (old_site, old_hour, _moving_values(old))
         old_counts = _counts(old)
-        diff = [a - b for a, b in zip(counts, old_counts, strict=True)]
+        c, o = counts, old_counts
+        diff = (0, c[1] - o[1], c[2] - o[2], c[3] - o[3], c[4] - o[4])  # c[0] == o[0] == 1
         changed = any(diff)
         if sketched == old_sketched:
             if changed:
                 _accumulate(self._sketched, sketched, diff)
         else:
             _accumulate(self._sketched, sketched, counts)
-            _accumulate(self._sketched, old_sketched, [-n for n in old_counts])
+            _accumulate(self._sketched, old_sketched, old_counts, -1)
             before = set(self._keys_of(old_sketched))
             moved = [k for k in self._keys_of(sketched) if k not in before]
             if moved:
@@ -161,7 +162,7 @@ class Deltas:
                 _accumulate(self._moving, moving, diff)
         else:
             _accumulate(self._moving, moving, counts)
-            _accumulate(self._moving, old_moving, [-n for n in old_counts])
+            _accumulate(self._moving, old_moving, old_counts, -1)
 
     def _keys_of(self, sig: Signature) -> list[Key]:
         keys = self._keys.get(sig)
@@ -250,13 +251,25 @@ def _one(
         found.add(visitor)
 
 
-def _accumulate(into: dict[Signature, list[int]], sig: Signature, counts: Sequence[int]) -> None:
+def _accumulate(
+    into: dict[Signature, list[int]], sig: Signature, c: Sequence[int], sign: int = 1
+) -> None:
+    """`sign` x the five session counters `c` more under `sig` (unrolled: ~4x a loop's speed)."""
     found = into.get(sig)
     if found is None:
-        into[sig] = list(counts)
+        into[sig] = [sign * c[0], sign * c[1], sign * c[2], sign * c[3], sign * c[4]]
+    elif sign == 1:
+        found[0] += c[0]
+        found[1] += c[1]
+        found[2] += c[2]
+        found[3] += c[3]
+        found[4] += c[4]
     else:
-        for i, n in enumerate(counts):
-            found[i] += n
+        found[0] -= c[0]
+        found[1] -= c[1]
+        found[2] -= c[2]
+        found[3] -= c[3]
+        found[4] -= c[4]
 
 
 def _add_counts(excluded: Any) -> dict[str, Any]:
@@ -289,9 +302,17 @@ def _upsert_weeks(dialect: str) -> Insert:
 async def _grown(
     conn: AsyncConnection, table: Any, key_cols: Sequence[str], adds: dict[Key, set[int]]
 ) -> dict[Key, bytes]:
-    """Each key's stored sketch with its new visitors added (read, merge, serialize)."""
+    """Each key's stored sketch with its new visitors added (read, merge, serialize), for the
+    keys whose sketch changed: a visitor already counted under a key leaves its bytes as they
+    are, and a hot key's row (tens of KiB) is then not written again."""
     stored = await select_keys(conn, table, key_cols, ("visitors",), list(adds))
-    return {key: sketches.add(stored.get(key, (None,))[0], ids) for key, ids in adds.items()}
+    out: dict[Key, bytes] = {}
+    for key, ids in adds.items():
+        old = stored.get(key, (None,))[0]
+        blob = sketches.add(old, ids)
+        if blob != old:
+            out[key] = blob
+    return out
 
 
 async def write(conn: AsyncConnection, deltas: Deltas) -> None:
@@ -301,8 +322,11 @@ async def write(conn: AsyncConnection, deltas: Deltas) -> None:
         await lock_keys(conn, _lock_ids(adds))
     hourly_sketches = await _grown(conn, rollup_hours, _KEY_COLS, adds)
     # Sorted by key: concurrent writers (several processes on PostgreSQL) lock rows in one order.
+    # No sketch (None) keeps the stored one (the upsert's coalesce).
     rows = sorted(
-        (*k, *v, hourly_sketches.get(k)) for k, v in counts.items() if any(v) or k in adds
+        (*k, *v, hourly_sketches.get(k))
+        for k, v in counts.items()
+        if any(v) or k in hourly_sketches
     )
     if rows:
         columns = (*_KEY_COLS, *COUNTERS, "visitors")
