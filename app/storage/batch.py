@@ -7,12 +7,14 @@ drop_counts upsert per (site, day, reason), however many events the batch holds.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from operator import attrgetter, itemgetter
 from typing import Any
 
 import msgspec
 from sqlalchemy import String, case
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import Insert
 
 from app.events import EVENT_FIELDS, Drop, Event
 from app.storage import rollups
@@ -165,6 +167,17 @@ def _drop_updates(excluded: Any) -> dict[str, Any]:
     return {"count": drop_counts.c.count + excluded.count}
 
 
+# Built once per dialect: execute_many compiles a statement object once (dialect._compiled).
+@cache
+def _upsert_visitors(dialect: str) -> Insert:
+    return upsert(dialect, visitors, ["site_id", "visitor_id"], _visitor_updates)
+
+
+@cache
+def _upsert_drops(dialect: str) -> Insert:
+    return upsert(dialect, drop_counts, ["site_id", "day", "reason"], _drop_updates)
+
+
 async def write_rows(conn: AsyncConnection, rows: BatchRows) -> None:
     """Insert the rows; the caller owns the transaction."""
     dialect = conn.dialect.name
@@ -175,8 +188,6 @@ async def write_rows(conn: AsyncConnection, rows: BatchRows) -> None:
         await rollups.maintain(conn, rows.events)
     # Upserts in key order, so two writers on PostgreSQL lock shared rows in the same order.
     if rows.visitors:
-        stmt = upsert(dialect, visitors, ["site_id", "visitor_id"], _visitor_updates)
-        await execute_many(conn, stmt, sorted(rows.visitors, key=_visitor_key))
+        await execute_many(conn, _upsert_visitors(dialect), sorted(rows.visitors, key=_visitor_key))
     if rows.drops:
-        stmt = upsert(dialect, drop_counts, ["site_id", "day", "reason"], _drop_updates)
-        await execute_many(conn, stmt, sorted(rows.drops, key=_drop_key))
+        await execute_many(conn, _upsert_drops(dialect), sorted(rows.drops, key=_drop_key))
