@@ -158,7 +158,10 @@ async def execute_many(conn: AsyncConnection, stmt: Insert, rows: Sequence[dict[
     keys = list(rows[0])
     sql, order = _compiled(conn, stmt, keys)
     names = [keys[i] for i in order]
-    params = [tuple(row[k] for k in names) for row in rows]
+    if len(names) == 1:
+        params = [(row[names[0]],) for row in rows]
+    else:
+        params = list(map(itemgetter(*names), rows))
     raw = inline_sqlite(conn)
     if raw is not None:
         raw.executemany(sql, params)

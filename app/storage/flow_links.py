@@ -71,17 +71,19 @@ def links(row: Sequence[Any], first_step: int = 0) -> list[Link]:
 
 
 def _links(row: Sequence[Any], pages: list[str], first_step: int) -> list[Link]:
-    chain = [row[Row.source], *pages]
-    last = len(chain) - 1
+    """`links` for the session's pages (never empty) split already."""
+    last = len(pages)  # the chain is [source, *pages]: its last step
     site, hour = row[Row.site_id], row[Row.start_ts] // HOUR_MS
     day = hour // DAY
     out: list[Link] = []
-    for step in range(first_step, min(last, MAX_DEPTH + 1)):
-        src, dst = _key_text(chain[step]), _key_text(chain[step + 1])
-        out.append((site, HOUR, hour, step, src, dst))
-        out.append((site, DAY, day, step, src, dst))
+    if first_step < min(last, MAX_DEPTH + 1):
+        chain = [row[Row.source], *pages]
+        for step in range(first_step, min(last, MAX_DEPTH + 1)):
+            src, dst = _key_text(chain[step]), _key_text(chain[step + 1])
+            out.append((site, HOUR, hour, step, src, dst))
+            out.append((site, DAY, day, step, src, dst))
     if row[Row.pageviews] == last and first_step <= last <= MAX_DEPTH:
-        src = _key_text(chain[-1])
+        src = _key_text(pages[-1])
         out.append((site, HOUR, hour, last, src, EXIT))
         out.append((site, DAY, day, last, src, EXIT))
     return out
@@ -104,6 +106,14 @@ _head = itemgetter(Row.site_id, Row.start_ts, Row.source)
 _shape = itemgetter(Row.pages, Row.pageviews, Row.start_ts, Row.source)
 
 
+def _exit_moved(pages: str | None, old_views: int, new_views: int) -> bool:
+    """Whether a chain's exit link comes or goes as its page views go from old to new."""
+    if not pages:
+        return False
+    last = pages.count(SEP) + 1
+    return last <= MAX_DEPTH and (old_views == last) != (new_views == last)
+
+
 class Deltas:
     def __init__(self) -> None:
         self.rows: dict[Link, int] = {}
@@ -120,6 +130,9 @@ class Deltas:
             return
         if _shape(old) == _shape(new):
             return
+        same_chain = old[Row.pages] == new[Row.pages] and _head(old) == _head(new)
+        if same_chain and not _exit_moved(new[Row.pages], old[Row.pageviews], new[Row.pageviews]):
+            return  # more page views past the kept pages: the same links
         old_pages = old[Row.pages].split(SEP) if old[Row.pages] else []
         new_pages = new[Row.pages].split(SEP) if new[Row.pages] else []
         first = _shared(old_pages, new_pages) if _head(old) == _head(new) else 0
