@@ -37,7 +37,7 @@ from app.dimensions import SESSION_COLUMNS as SESSION_DIMS
 from app.dimensions import is_bounce, prop_value
 from app.events import ENGAGEMENT
 from app.storage import blob, journey, page_tallies
-from app.storage.dialect import lock_id, lock_keys
+from app.storage.dialect import inline_sqlite, lock_id, lock_keys
 from app.storage.tables import events, rollup_hours, session_columns, sessions
 
 _IN_CHUNK = 500
@@ -322,7 +322,13 @@ async def unseal(conn: AsyncConnection, touched: Iterable[tuple[int, int]]) -> N
     for site, hour in pairs:
         by_site.setdefault(site, []).append(hour)
     c = session_columns.c
+    raw = inline_sqlite(conn)  # the writer's own connection: no statement to build each batch
     for site, hours in by_site.items():
+        if raw is not None:
+            marks = ", ".join("?" * len(hours))
+            sql = f"DELETE FROM session_columns WHERE site_id = ? AND hour IN ({marks})"
+            raw.execute(sql, (site, *hours))
+            continue
         await conn.execute(delete(session_columns).where(c.site_id == site, c.hour.in_(hours)))
 
 

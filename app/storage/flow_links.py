@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -48,6 +49,8 @@ def add_page(pages: str | None, path: str) -> str | None:
 def join_pages(first: str | None, then: str | None) -> str | None:
     if not first or not then:
         return first or then
+    if first.count(SEP) + then.count(SEP) + 2 <= MAX_PAGES:
+        return first + SEP + then  # all of both fit
     return SEP.join((first.split(SEP) + then.split(SEP))[:MAX_PAGES])
 
 
@@ -64,43 +67,51 @@ def links(row: Sequence[Any], first_step: int = 0) -> list[Link]:
     pages = row[Row.pages]
     if not pages:
         return []
-    chain = [row[Row.source], *pages.split(SEP)]
-    last = len(chain) - 1
+    return _links(row, pages.split(SEP), first_step)
+
+
+def _links(row: Sequence[Any], pages: list[str], first_step: int) -> list[Link]:
+    """`links` for the session's pages (never empty) split already."""
+    last = len(pages)  # the chain is [source, *pages]: its last step
     site, hour = row[Row.site_id], row[Row.start_ts] // HOUR_MS
     day = hour // DAY
     out: list[Link] = []
-    for step in range(first_step, min(last, MAX_DEPTH + 1)):
-        src, dst = _key_text(chain[step]), _key_text(chain[step + 1])
-        out.append((site, HOUR, hour, step, src, dst))
-        out.append((site, DAY, day, step, src, dst))
+    if first_step < min(last, MAX_DEPTH + 1):
+        chain = [row[Row.source], *pages]
+        for step in range(first_step, min(last, MAX_DEPTH + 1)):
+            src, dst = _key_text(chain[step]), _key_text(chain[step + 1])
+            out.append((site, HOUR, hour, step, src, dst))
+            out.append((site, DAY, day, step, src, dst))
     if row[Row.pageviews] == last and first_step <= last <= MAX_DEPTH:
-        src = _key_text(chain[-1])
+        src = _key_text(pages[-1])
         out.append((site, HOUR, hour, last, src, EXIT))
         out.append((site, DAY, day, last, src, EXIT))
     return out
 
 
-def _shared_steps(old: Sequence[Any], new: Sequence[Any]) -> int:
-    """How many leading steps two versions of a session have in common (a growing session
-    keeps the head of its chain): step j links chain[j] to chain[j + 1], so it is shared while
-    the source, start and first j + 1 pages agree."""
-    if (old[Row.site_id], old[Row.start_ts], old[Row.source]) != (
-        new[Row.site_id],
-        new[Row.start_ts],
-        new[Row.source],
-    ):
-        return 0
+def _shared(old: list[str], new: list[str]) -> int:
+    """How many leading pages two versions of a session's chain have in common."""
+    if new[: len(old)] == old:
+        return len(old)  # the session grew (nearly always)
     shared = 0
-    for a, b in zip(
-        (old[Row.pages] or "").split(SEP), (new[Row.pages] or "").split(SEP), strict=False
-    ):
+    for a, b in zip(old, new, strict=False):
         if a != b:
             break
         shared += 1
     return shared
 
 
-_SHAPE = (Row.pages, Row.pageviews, Row.start_ts, Row.source)  # what a session's links depend on
+# What a session's links depend on: the chain's head (site, start, source) and the rest.
+_head = itemgetter(Row.site_id, Row.start_ts, Row.source)
+_shape = itemgetter(Row.pages, Row.pageviews, Row.start_ts, Row.source)
+
+
+def _exit_moved(pages: str | None, old_views: int, new_views: int) -> bool:
+    """Whether a chain's exit link comes or goes as its page views go from old to new."""
+    if not pages:
+        return False
+    last = pages.count(SEP) + 1
+    return last <= MAX_DEPTH and (old_views == last) != (new_views == last)
 
 
 class Deltas:
@@ -110,19 +121,27 @@ class Deltas:
     def session(self, old: Sequence[Any] | None, new: Sequence[Any]) -> None:
         """The session's old links out, its new ones in — only from the first step that changed
         (profiled: re-adding every link of every grown session was ~14 % of the writer's time
-        at saturation)."""
+        at saturation). Step j links chain[j] to chain[j + 1]: it is shared while the head and
+        the first j + 1 pages agree."""
         rows = self.rows
         if old is None:
             for link in links(new):
                 rows[link] = rows.get(link, 0) + 1
             return
-        if all(old[i] == new[i] for i in _SHAPE):
+        if _shape(old) == _shape(new):
             return
-        first = _shared_steps(old, new)
-        for link in links(old, first):
-            rows[link] = rows.get(link, 0) - 1
-        for link in links(new, first):
-            rows[link] = rows.get(link, 0) + 1
+        same_chain = old[Row.pages] == new[Row.pages] and _head(old) == _head(new)
+        if same_chain and not _exit_moved(new[Row.pages], old[Row.pageviews], new[Row.pageviews]):
+            return  # more page views past the kept pages: the same links
+        old_pages = old[Row.pages].split(SEP) if old[Row.pages] else []
+        new_pages = new[Row.pages].split(SEP) if new[Row.pages] else []
+        first = _shared(old_pages, new_pages) if _head(old) == _head(new) else 0
+        if old_pages:
+            for link in _links(old, old_pages, first):
+                rows[link] = rows.get(link, 0) - 1
+        if new_pages:
+            for link in _links(new, new_pages, first):
+                rows[link] = rows.get(link, 0) + 1
 
 
 _KEY_COLS = ("site_id", "grain", "bucket", "step", "src", "dst")

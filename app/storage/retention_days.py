@@ -77,7 +77,11 @@ async def write(conn: AsyncConnection, started: Sequence[Sequence[Any]]) -> None
     if conn.dialect.name == "postgresql":  # read-modify-write: one writer per cell at a time
         await lock_keys(conn, [lock_id("retention", *key) for key in adds])
     stored = await select_keys(conn, retention_days, _KEY_COLS, ("visitors",), list(adds))
-    rows = sorted(
-        (*key, sketches.add(stored.get(key, (None,))[0], ids)) for key, ids in adds.items()
-    )
+    rows = []
+    for key, ids in adds.items():
+        before = stored.get(key, (None,))[0]
+        blob = sketches.add(before, ids)
+        if blob != before:  # a visitor already in the cell leaves it as it is
+            rows.append((*key, blob))
+    rows.sort()
     await execute_rows(conn, _upsert(conn.dialect.name), (*_KEY_COLS, "visitors"), rows)

@@ -49,6 +49,11 @@ _DERIVED = [
 _ENTRY = [*(s for s, _ in _ACQUISITION), *(s for s, _ in _DERIVED)]
 
 
+_SID, _SITE, _VISITOR, _TS = E["session_id"], E["site_id"], E["visitor_id"], E["ts"]
+_START, _NAME, _PATH = E["session_start"], E["name"], E["pathname"]
+_ENGAGEMENT, _INTERACTIVE = E["engagement_ms"], E["interactive"]
+
+
 def _entry(row: list[Any], event: Sequence[Any]) -> None:
     """The session's entry columns from its entry event."""
     for s, e in _ACQUISITION:
@@ -57,67 +62,87 @@ def _entry(row: list[Any], event: Sequence[Any]) -> None:
         row[s] = derive(event)
 
 
+_COUNTERS = [at(name) for name in ("pageviews", "events", "interactive", "engagement_ms")]
+_WIDTH = len(SESSION_COLS)
+
+
 def _partial(event: Sequence[Any]) -> list[Any]:
-    row: list[Any] = [None] * len(SESSION_COLS)
-    row[Row.session_id] = event[E["session_id"]]
-    row[Row.site_id] = event[E["site_id"]]
-    row[Row.visitor_id] = event[E["visitor_id"]]
-    row[Row.start_ts] = row[Row.end_ts] = event[E["ts"]]
-    _entry(row, event)
-    for name in ("pageviews", "events", "interactive", "engagement_ms"):
-        row[at(name)] = 0
+    """A session's part in this batch, from its first event here; its entry columns are left
+    empty (`fold` or `entry_of` fill them: most parts belong to a stored session and keep its)."""
+    row: list[Any] = [None] * _WIDTH
+    row[Row.session_id] = event[_SID]
+    row[Row.site_id] = event[_SITE]
+    row[Row.visitor_id] = event[_VISITOR]
+    row[Row.start_ts] = row[Row.end_ts] = event[_TS]
+    for i in _COUNTERS:
+        row[i] = 0
     return row
 
 
-def fold(events: Sequence[Sequence[Any]]) -> tuple[dict[int, list[Any]], set[int]]:
-    """Partial sessions of one batch, and the ids whose entry (session_start) event is in it."""
-    parts: dict[int, list[Any]] = {}
-    started: set[int] = set()
-    i_sid, i_ts, i_name, i_path = E["session_id"], E["ts"], E["name"], E["pathname"]
-    for ev in events:
-        sid = ev[i_sid]
-        row = parts.get(sid)
-        if row is None:
-            row = parts[sid] = _partial(ev)
-        if ev[E["session_start"]] and sid not in started:
-            started.add(sid)
-            row[Row.start_ts] = min(row[Row.start_ts], ev[i_ts])
-            _entry(row, ev)
-        _count(row, ev, ev[i_ts], ev[i_name], ev[i_path])
-    return parts, started
+class Fold:
+    """Partial sessions of one batch: `parts` by session id, the ids whose entry
+    (session_start) event is in it, and each part's first event (its entry when the batch
+    holds none and nothing is stored)."""
+
+    def __init__(self, events: Sequence[Sequence[Any]]) -> None:
+        parts: dict[int, list[Any]] = {}
+        first: dict[int, Sequence[Any]] = {}
+        started: set[int] = set()
+        for ev in events:
+            sid = ev[_SID]
+            row = parts.get(sid)
+            if row is None:
+                row = parts[sid] = _partial(ev)
+                first[sid] = ev
+            if ev[_START] and sid not in started:
+                started.add(sid)
+                _entry(row, ev)
+            _count(row, ev)
+        self.parts, self.started, self._first = parts, started, first
+
+    def entry_of(self, sid: int) -> list[Any]:
+        """The part of a session seen for the first time, entry columns filled."""
+        part = self.parts[sid]
+        if sid not in self.started:
+            _entry(part, self._first[sid])
+        return part
 
 
-def _count(row: list[Any], ev: Sequence[Any], ts: int, name: str, path: str) -> None:
+def _count(row: list[Any], ev: Sequence[Any]) -> None:
+    ts, name = ev[_TS], ev[_NAME]
     row[Row.events] += 1
-    row[Row.start_ts] = min(row[Row.start_ts], ts)
-    row[Row.end_ts] = max(row[Row.end_ts], ts)
+    if ts < row[Row.start_ts]:
+        row[Row.start_ts] = ts
+    if ts > row[Row.end_ts]:
+        row[Row.end_ts] = ts
     if name == PAGEVIEW:
+        path = ev[_PATH]
         row[Row.pages] = flow_links.add_page(row[Row.pages], path)
         row[Row.pageviews] += 1
         row[Row.journey] = journey.add(row[Row.journey], journey.page(path))
         if row[Row.exit_ts] is None or ts >= row[Row.exit_ts]:
             row[Row.exit_ts], row[Row.exit_page] = ts, path
     elif name == ENGAGEMENT:
-        row[Row.engagement_ms] += ev[E["engagement_ms"]] or 0
+        row[Row.engagement_ms] += ev[_ENGAGEMENT] or 0
     else:
         row[Row.journey] = journey.add(row[Row.journey], journey.event(name))
-        if ev[E["interactive"]]:
+        if ev[_INTERACTIVE]:
             row[Row.interactive] += 1
 
 
-def merge(old: Sequence[Any] | None, part: list[Any], has_entry: bool) -> list[Any]:
+def merge(old: Sequence[Any], part: list[Any], has_entry: bool) -> list[Any]:
     """The stored session plus this batch's part. The entry's columns come from the batch only
-    when it holds the session_start event (or nothing is stored yet)."""
-    if old is None:
-        return part
+    when it holds the session_start event."""
     new = list(old)
     if has_entry:
         for s in _ENTRY:
             new[s] = part[s]
-    new[Row.start_ts] = min(old[Row.start_ts], part[Row.start_ts])
-    new[Row.end_ts] = max(old[Row.end_ts], part[Row.end_ts])
-    for name in ("pageviews", "events", "interactive", "engagement_ms"):
-        new[at(name)] = old[at(name)] + part[at(name)]
+    if part[Row.start_ts] < old[Row.start_ts]:
+        new[Row.start_ts] = part[Row.start_ts]
+    if part[Row.end_ts] > old[Row.end_ts]:
+        new[Row.end_ts] = part[Row.end_ts]
+    for i in _COUNTERS:
+        new[i] = old[i] + part[i]
     new[Row.pages] = flow_links.join_pages(old[Row.pages], part[Row.pages])
     new[Row.journey] = journey.join(old[Row.journey], part[Row.journey])
     if part[Row.exit_ts] is not None and (
@@ -140,19 +165,23 @@ async def maintain(conn: AsyncConnection, events: Sequence[Sequence[Any]]) -> No
     """Fold the batch's events into `sessions` and `rollup_hours`."""
     if not events:
         return
-    parts, started = fold(events)
-    stored = await select_in(conn, sessions, SESSION_COLS, "session_id", list(parts))
+    folded = Fold(events)
+    stored = await select_in(conn, sessions, SESSION_COLS, "session_id", list(folded.parts))
     old_rows = {row[0]: row for row in stored}
-    merged = [merge(old_rows.get(sid), part, sid in started) for sid, part in parts.items()]
+    merged: list[list[Any]] = []
+    deltas = hourly.Deltas()
+    links = flow_links.Deltas()
+    started = folded.started
+    for sid, part in folded.parts.items():
+        old = old_rows.get(sid)
+        row = folded.entry_of(sid) if old is None else merge(old, part, sid in started)
+        merged.append(row)
+        deltas.session(old, row)
+        links.session(old, row)
     await execute_rows(conn, _upsert_sessions(conn.dialect.name), SESSION_COLS, merged)
     # A changed session of a sealed hour: that hour's columns are stale, the sealer redoes them.
     touched = {(row[Row.site_id], row[Row.start_ts] // HOUR_MS) for row in merged}
     await columns.unseal(conn, touched)
-    deltas = hourly.Deltas()
-    links = flow_links.Deltas()
-    for row in merged:
-        deltas.session(old_rows.get(row[0]), row)
-        links.session(old_rows.get(row[0]), row)
     starts = {row[0]: row[Row.start_ts] for row in merged}
     deltas.events(events, starts)
     await hourly.write(conn, deltas)
