@@ -103,7 +103,7 @@ async def _rows(
         if found.used:
             labelled, summed = await _session_imported(conn, scope, found, labelled, summed)
         return _session_rows(labelled), _pick(summed), found
-    rows, total = await _by_event(conn, scope, dimension)
+    rows, total = await _by_event(conn, scope, dimension, totals)
     found = await imported.lookup(conn, question, scope)
     if found.used:
         await _event_imported(conn, scope, found, rows, total)
@@ -238,11 +238,13 @@ def _pick(counts: Any) -> dict[str, Any] | None:
 
 
 async def _by_event(
-    conn: AsyncConnection, scope: Scope, dimension: str
+    conn: AsyncConnection, scope: Scope, dimension: str, totals: bool = True
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Rows per name and their totals (without `totals` the rollups skip the totals' visitor
+    union and leave 0: the response carries no totals then)."""
     chosen = plan(Question("breakdown", dimension), scope)
     if chosen.path == ROLLUPS:
-        return await _by_event_rollups(conn, scope, dimension)
+        return await _by_event_rollups(conn, scope, dimension, totals)
     found = await column_items.by_item(conn, chosen, dimension)
     if found is not None:
         return found
@@ -273,10 +275,12 @@ async def _by_event(
 
 
 async def _by_event_rollups(
-    conn: AsyncConnection, scope: Scope, dimension: str
+    conn: AsyncConnection, scope: Scope, dimension: str, totals: bool
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     stored = "prop:" + dimension[5:] if dimension.startswith("prop:") else dimension
-    found, visitors = await rollup_reads.by_value_and_all(conn, scope.site_id, scope.period, stored)
+    found, visitors = await rollup_reads.by_value_and_all(
+        conn, scope.site_id, scope.period, stored, everyone=totals
+    )
     counter = "pageviews" if dimension in ("page", "page_url") else "events"
     rows = [
         {"value": value if value is not None else "", "visitors": c.visitors,
@@ -284,7 +288,7 @@ async def _by_event_rollups(
         for value, c in found.items()
         if getattr(c, counter)
     ]  # fmt: skip
-    return rows, {"visitors": visitors, "count": sum(row["count"] for row in rows)}
+    return rows, {"visitors": visitors or 0, "count": sum(row["count"] for row in rows)}
 
 
 def _prop_value(props: str, key: str) -> str:

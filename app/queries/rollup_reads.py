@@ -81,20 +81,28 @@ class Sketches:
         return union.estimate()
 
     def by_value(
-        self, start_h: int, end_h: int, more: dict[str, set[int]] | None = None
-    ) -> tuple[dict[str, int], int]:
+        self,
+        start_h: int,
+        end_h: int,
+        more: dict[str, set[int]] | None = None,
+        everyone: bool = True,
+    ) -> tuple[dict[str, int], int | None]:
         """Distinct visitors per value (with `more` ids per value, an edge's), and under any
-        value (the union of the values' unions: one merge a value, not one a stored sketch)."""
+        value (the union of the values' unions: one merge a value, not one a stored sketch;
+        None unless `everyone`)."""
         unions: dict[str, sketches.Union] = {}
         for blobs in self._parts(start_h, end_h):
             for value, blob in blobs.items():
                 unions.setdefault(value, sketches.Union()).add(blob)
         for value, ids in (more or {}).items():
             unions.setdefault(value, sketches.Union()).add_ids(ids)
-        everyone = sketches.Union()
+        found = {value: union.estimate() for value, union in unions.items()}
+        if not everyone:
+            return found, None
+        anyone = sketches.Union()
         for union in unions.values():
-            everyone.add_union(union)
-        return {value: union.estimate() for value, union in unions.items()}, everyone.estimate()
+            anyone.add_union(union)
+        return found, anyone.estimate()
 
     def _parts(self, start_h: int, end_h: int) -> Iterable[dict[str, bytes]]:
         first_day, end_day = _whole_days(start_h, end_h)
@@ -244,13 +252,14 @@ async def by_value(
     conn: AsyncConnection, site_id: int, period: Period, dim: str
 ) -> dict[str | None, Counts]:
     """Counters and visitors per value of one dimension ("" is stored for no value: None)."""
-    return (await by_value_and_all(conn, site_id, period, dim))[0]
+    return (await by_value_and_all(conn, site_id, period, dim, everyone=False))[0]
 
 
 async def by_value_and_all(
-    conn: AsyncConnection, site_id: int, period: Period, dim: str
-) -> tuple[dict[str | None, Counts], int]:
-    """`by_value`, and the distinct visitors counted under any value of `dim`."""
+    conn: AsyncConnection, site_id: int, period: Period, dim: str, everyone: bool = True
+) -> tuple[dict[str | None, Counts], int | None]:
+    """`by_value`, and the distinct visitors counted under any value of `dim` (None unless
+    `everyone`: that union is one more merge a value)."""
     start_h, end_h, part_hours = edges.split(period.start, period.end)
     sums = [func.sum(r[c]) for c in COUNTERS]
     query = (
@@ -267,10 +276,10 @@ async def by_value_and_all(
             found.setdefault(value, Counts()).add(counters)
     more = {value: ids for (edge_dim, value), ids in edge.visitors.items() if edge_dim == dim}
     stored = await load_sketches(conn, site_id, dim, [(start_h, end_h)])
-    visitors, everyone = stored.by_value(start_h, end_h, more)
+    visitors, anyone = stored.by_value(start_h, end_h, more, everyone)
     for value, counts in found.items():
         counts.visitors = visitors.get(value, 0)
-    return {(value or None): counts for value, counts in found.items()}, everyone
+    return {(value or None): counts for value, counts in found.items()}, anyone
 
 
 async def flow_links(
