@@ -5,6 +5,9 @@ dictionary. `off_loop` runs array work in a worker thread."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -17,6 +20,14 @@ T = TypeVar("T")
 
 
 Block = dict[str, Column]  # columns by name: one UTC day's sealed hours, or the open hours
+
+# Sort orders of blocks' numeric columns (a cached day's visitor ids) and the sorted values,
+# kept while the array lives, the most recently used up to ORDER_BYTES: a period's order is
+# then a merge of sorted runs, not a fresh sort of all its sessions.
+ORDER_BYTES = 64 << 20
+_ORDERS: OrderedDict[int, tuple[weakref.ref[np.ndarray], np.ndarray, np.ndarray]] = OrderedDict()
+_ORDERS_USED = [0]
+_ORDERS_LOCK = threading.Lock()
 
 
 class Frame:
@@ -42,6 +53,33 @@ class Frame:
             found = np.concatenate(chunks) if chunks else empty
             self._gathered[name] = found
         return found
+
+    def order(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the kept sessions sorted by numeric column `name`, ties in frame order
+        (`np.argsort(self.numbers(name), kind="stable")`), and the column in that order: each
+        block's sorted run (from the block's whole order, remembered with its array), then one
+        merge of the runs."""
+        values, positions = [], []
+        offset = 0
+        for block, kept in zip(self._blocks, self._kept, strict=True):
+            column = np.asarray(block[name])
+            whole, ordered = _block_order(column)
+            if len(kept) == len(column):
+                order, chosen = whole, ordered
+            else:  # the kept rows in the whole order, renumbered as places in `kept`
+                mask = np.zeros(len(column), dtype=bool)
+                mask[kept] = True
+                inside = mask[whole]
+                place = np.cumsum(mask) - 1
+                order, chosen = place[whole[inside]], ordered[inside]
+            values.append(chosen)
+            positions.append(order + offset)
+            offset += len(kept)
+        if not values:
+            return np.zeros(0, dtype=np.int64), self.numbers(name)
+        joined = np.concatenate(values)
+        merge = np.argsort(joined, kind="stable")  # a merge of sorted runs
+        return np.concatenate(positions).astype(np.int64, copy=False)[merge], joined[merge]
 
     def ragged(self, name: str) -> Ragged:
         """A ragged column of the kept sessions: one dictionary for the period."""
@@ -72,6 +110,30 @@ class Frame:
         end = start + self.numbers("duration")[positions]
         pairs = zip(start.tolist(), end.tolist(), strict=True)
         return dict(zip(self.numbers("session")[positions].tolist(), pairs, strict=True))
+
+
+def _block_order(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`np.argsort(column, kind="stable")` and the sorted column, remembered while the array
+    lives (a cached day's column serves every later report)."""
+    key = id(column)
+    with _ORDERS_LOCK:
+        found = _ORDERS.get(key)
+        if found is not None and found[0]() is column:
+            _ORDERS.move_to_end(key)
+            return found[1], found[2]
+    order = np.argsort(column, kind="stable")
+    order = order.astype(np.int32) if len(column) < 1 << 31 else order
+    ordered = column[order]
+    with _ORDERS_LOCK:
+        old = _ORDERS.pop(key, None)
+        if old is not None:
+            _ORDERS_USED[0] -= old[1].nbytes + old[2].nbytes
+        _ORDERS[key] = (weakref.ref(column), order, ordered)
+        _ORDERS_USED[0] += order.nbytes + ordered.nbytes
+        while _ORDERS_USED[0] > ORDER_BYTES and len(_ORDERS) > 1:
+            _, gone, values = _ORDERS.popitem(last=False)[1]
+            _ORDERS_USED[0] -= gone.nbytes + values.nbytes
+    return order, ordered
 
 
 async def off_loop(fn: Callable[..., T], *args: Any) -> T:
