@@ -22,6 +22,7 @@ from app.queries import column_items, columnar, goal_report, imported, page_enga
 from app.queries.filters import GOAL, row_condition
 from app.queries.planner import ROLLUPS, Question, plan
 from app.queries.scope import Scope, derive, event_value, metrics_query, rate, s, where
+from app.queries.sealed_days import results_beside
 from app.queries.summary import period_json
 from app.storage.tables import events, sessions
 
@@ -210,7 +211,8 @@ async def _by_session(
     hours' columns (session filters), else from a scan of the period's sessions."""
     chosen = plan(Question("breakdown", dimension), scope)
     if chosen.path == ROLLUPS:
-        found = await rollup_reads.by_value(conn, scope.site_id, scope.period, dimension)
+        results = results_beside(scope.columns)
+        found = await rollup_reads.by_value(conn, scope.site_id, scope.period, dimension, results)
         total = await rollup_reads.totals(conn, scope.site_id, scope.period) if totals else None
         return list(found.items()), total
     frame = await chosen.frame(conn, dims=[dimension])
@@ -278,8 +280,9 @@ async def _by_event_rollups(
     conn: AsyncConnection, scope: Scope, dimension: str, totals: bool
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     stored = "prop:" + dimension[5:] if dimension.startswith("prop:") else dimension
+    results = results_beside(scope.columns)
     found, visitors = await rollup_reads.by_value_and_all(
-        conn, scope.site_id, scope.period, stored, everyone=totals
+        conn, scope.site_id, scope.period, stored, totals, results
     )
     counter = "pageviews" if dimension in ("page", "page_url") else "events"
     rows = [

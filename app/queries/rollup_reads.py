@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.clock import DAYS_PER_WEEK, HOUR_MS, HOURS_PER_DAY
 from app.queries import edges
 from app.queries.period import Period
+from app.queries.sealed_days import SealedResults, sealed_run
 from app.storage import sketches
 from app.storage.flow_links import DAY, HOUR
 from app.storage.hourly import COUNTERS
@@ -55,13 +56,16 @@ class Counts:
             setattr(self, name, getattr(self, name) + int(n or 0))
 
 
+Blob: TypeAlias = "bytes | sketches.hll_sketch | None"  # a stored sketch, serialized or decoded
+
+
 @dataclass
 class Sketches:
     """The stored sketches of one dimension over a span: whole days and hours, by value."""
 
-    weeks: dict[int, dict[str, bytes]] = field(default_factory=dict)
-    days: dict[int, dict[str, bytes]] = field(default_factory=dict)
-    hours: dict[int, dict[str, bytes]] = field(default_factory=dict)
+    weeks: dict[int, dict[str, Blob]] = field(default_factory=dict)
+    days: dict[int, dict[str, Blob]] = field(default_factory=dict)
+    hours: dict[int, dict[str, Blob]] = field(default_factory=dict)
 
     def union(
         self,
@@ -104,7 +108,7 @@ class Sketches:
             anyone.add_union(union)
         return found, anyone.estimate()
 
-    def _parts(self, start_h: int, end_h: int) -> Iterable[dict[str, bytes]]:
+    def _parts(self, start_h: int, end_h: int) -> Iterable[dict[str, Blob]]:
         first_day, end_day = _whole_days(start_h, end_h)
         for week in range(*_whole(first_day, end_day, DAYS_PER_WEEK)):
             yield self.weeks.get(week, {})
@@ -153,6 +157,19 @@ async def load_sketches(
         weeks.update(range(*_whole(first_day, end_day, DAYS_PER_WEEK)))
         days.update(_edges(first_day, end_day, DAYS_PER_WEEK))
         hours.update(_edge_hours(start_h, end_h))
+    return await _load_units(conn, site_id, dim, weeks, days, hours, values)
+
+
+async def _load_units(
+    conn: AsyncConnection,
+    site_id: int,
+    dim: str,
+    weeks: set[int],
+    days: set[int],
+    hours: set[int],
+    values: Sequence[str] | None = None,
+) -> Sketches:
+    """The stored sketches of the given weeks, days and hours."""
     found = Sketches()
     for table, column, wanted, into in (
         (visitor_weeks, "week", weeks, found.weeks),
@@ -249,46 +266,145 @@ async def buckets(conn: AsyncConnection, site_id: int, period: Period) -> list[C
 
 
 async def by_value(
-    conn: AsyncConnection, site_id: int, period: Period, dim: str
+    conn: AsyncConnection,
+    site_id: int,
+    period: Period,
+    dim: str,
+    results: SealedResults | None = None,
 ) -> dict[str | None, Counts]:
     """Counters and visitors per value of one dimension ("" is stored for no value: None)."""
-    return (await by_value_and_all(conn, site_id, period, dim, everyone=False))[0]
+    return (await by_value_and_all(conn, site_id, period, dim, False, results))[0]
 
 
 async def by_value_and_all(
-    conn: AsyncConnection, site_id: int, period: Period, dim: str, everyone: bool = True
+    conn: AsyncConnection,
+    site_id: int,
+    period: Period,
+    dim: str,
+    everyone: bool = True,
+    results: SealedResults | None = None,
 ) -> tuple[dict[str | None, Counts], int | None]:
     """`by_value`, and the distinct visitors counted under any value of `dim` (None unless
-    `everyone`: that union is one more merge a value)."""
+    `everyone`: that union is one more merge a value). With `results`, the counters and each
+    value's union of the sketches of the period's leading sealed days are remembered there."""
     start_h, end_h, part_hours = edges.split(period.start, period.end)
-    sums = [func.sum(r[c]) for c in COUNTERS]
-    query = (
-        select(r.value, *sums)
-        .where(r.site_id == site_id, r.dim == dim, r.hour >= start_h, r.hour < end_h)
-        .group_by(r.value)
-    )
+    sealed = await _sealed_part(conn, site_id, dim, start_h, end_h, results)
     found: dict[str, Counts] = {}
-    for value, *counters in await conn.execute(query):
+    for value, counters in sealed.counters.items():
+        found[value] = Counts()
+        found[value].add(counters)
+    for value, *counters in await conn.execute(_value_sums(site_id, dim, sealed.end_h, end_h)):
         found.setdefault(value, Counts()).add(counters)
     edge = _joined(await edges.roll_up(conn, site_id, part_hours, [dim]))
     for (edge_dim, value), counters in edge.counts.items():
         if edge_dim == dim:
             found.setdefault(value, Counts()).add(counters)
     more = {value: ids for (edge_dim, value), ids in edge.visitors.items() if edge_dim == dim}
-    stored = await load_sketches(conn, site_id, dim, [(start_h, end_h)])
-    visitors, anyone = stored.by_value(start_h, end_h, more, everyone)
+    weeks, days, hours = _units(start_h, end_h)
+    live = await _load_units(
+        conn,
+        site_id,
+        dim,
+        {w for w in weeks if w not in sealed.weeks},
+        {d for d in days if d not in sealed.days},
+        {h for h in hours if h not in sealed.hours},
+    )
+    joined = Sketches(
+        {**sealed.stored.weeks, **live.weeks},
+        {**sealed.stored.days, **live.days},
+        {**sealed.stored.hours, **live.hours},
+    )
+    visitors, anyone = joined.by_value(start_h, end_h, more, everyone)
     for value, counts in found.items():
         counts.visitors = visitors.get(value, 0)
     return {(value or None): counts for value, counts in found.items()}, anyone
 
 
+def _value_sums(site_id: int, dim: str, start_h: int, end_h: int) -> Any:
+    sums = [func.sum(r[c]) for c in COUNTERS]
+    return (
+        select(r.value, *sums)
+        .where(r.site_id == site_id, r.dim == dim, r.hour >= start_h, r.hour < end_h)
+        .group_by(r.value)
+    )
+
+
+def _units(start_h: int, end_h: int) -> tuple[set[int], set[int], set[int]]:
+    """The weeks, days and hours whose sketches make up [start_h, end_h) (`Sketches._parts`)."""
+    first_day, end_day = _whole_days(start_h, end_h)
+    weeks = set(range(*_whole(first_day, end_day, DAYS_PER_WEEK)))
+    return weeks, set(_edges(first_day, end_day, DAYS_PER_WEEK)), set(_edge_hours(start_h, end_h))
+
+
+@dataclass
+class _Sealed:
+    """A by-value read's part over sealed days: the hours [start_h, end_h) summed per value,
+    and the stored sketches of its weeks, days and hours, decoded once (a union then merges
+    the very sketches it would have read: the same estimate)."""
+
+    end_h: int
+    counters: dict[str, list[int]] = field(default_factory=dict)
+    stored: Sketches = field(default_factory=lambda: Sketches())
+    weeks: frozenset[int] = frozenset()
+    days: frozenset[int] = frozenset()
+    hours: frozenset[int] = frozenset()
+
+
+async def _sealed_part(
+    conn: AsyncConnection,
+    site_id: int,
+    dim: str,
+    start_h: int,
+    end_h: int,
+    results: SealedResults | None,
+) -> _Sealed:
+    """The part of [start_h, end_h) on sealed days, remembered under their tokens (nothing
+    without `results`, or before the first open hour)."""
+    if results is None:
+        return _Sealed(start_h)
+    lo_day, hi_day = start_h // HOURS_PER_DAY, -(-end_h // HOURS_PER_DAY)
+    sealed_day, tokens = await sealed_run(conn, site_id, lo_day, hi_day)
+    sealed_h = max(start_h, min(sealed_day * HOURS_PER_DAY, end_h))
+    if sealed_h == start_h:
+        return _Sealed(start_h)
+    key = ("by_value", site_id, dim, start_h, end_h, sealed_h, tokens)
+    known = results.get(key)
+    if isinstance(known, _Sealed):
+        return known
+    weeks, days, hours = _units(start_h, end_h)
+    part = _Sealed(
+        sealed_h,
+        weeks=frozenset(w for w in weeks if (w + 1) * DAYS_PER_WEEK * HOURS_PER_DAY <= sealed_h),
+        days=frozenset(d for d in days if (d + 1) * HOURS_PER_DAY <= sealed_h),
+        hours=frozenset(h for h in hours if h < sealed_h),
+    )
+    for value, *counters in await conn.execute(_value_sums(site_id, dim, start_h, sealed_h)):
+        part.counters[value] = [int(n or 0) for n in counters]
+    stored = await _load_units(conn, site_id, dim, set(part.weeks), set(part.days), set(part.hours))
+    size = 100 * (len(part.counters) + 1)
+    for units, into in (
+        (stored.weeks, part.stored.weeks),
+        (stored.days, part.stored.days),
+        (stored.hours, part.stored.hours),
+    ):
+        for unit, blobs in units.items():
+            into[unit] = {value: sketches.decoded(blob) for value, blob in blobs.items()}
+            size += sum(100 + len(value) + 2 * len(blob or b"") for value, blob in blobs.items())
+    results.put(key, part, size)
+    return part
+
+
 async def flow_links(
-    conn: AsyncConnection, site_id: int, period: Period, depth: int
+    conn: AsyncConnection,
+    site_id: int,
+    period: Period,
+    depth: int,
+    results: SealedResults | None = None,
 ) -> Counter[tuple[int, str, str]]:
-    """Sessions per Sankey link (step, from, to) up to `depth`, from whole days and edge hours."""
+    """Sessions per Sankey link (step, from, to) up to `depth`, from whole days and edge hours;
+    the sum over the leading run of sealed days remembered in `results` under their tokens."""
     start_h, end_h = _hours(period)
     first_day, end_day = _whole_days(start_h, end_h)
-    f = links_table.c
     spans = [(DAY, first_day, end_day)]
     if first_day == end_day:
         spans = [(HOUR, start_h, end_h)]
@@ -298,20 +414,41 @@ async def flow_links(
             (HOUR, end_day * HOURS_PER_DAY, end_h),
         ]
     found: Counter[tuple[int, str, str]] = Counter()
+    if results is not None and first_day < end_day:
+        sealed_end, tokens = await sealed_run(conn, site_id, first_day, end_day)
+        if sealed_end > first_day:
+            key = ("flow_links", site_id, first_day, sealed_end, depth, tokens)
+            sealed = results.get(key)
+            if sealed is None:
+                sealed = await _links(conn, site_id, DAY, first_day, sealed_end, depth)
+                results.put(key, sealed, _LINK_BYTES * (len(sealed) + 1))
+            found.update(sealed)
+            spans[0] = (DAY, sealed_end, end_day)
     for grain, a, b in spans:
-        if a >= b:
-            continue
-        query = (
-            select(f.step, f.src, f.dst, func.sum(f.sessions))
-            .where(
-                f.site_id == site_id,
-                f.grain == grain,
-                f.bucket >= a,
-                f.bucket < b,
-                f.step <= depth,
-            )
-            .group_by(f.step, f.src, f.dst)
-        )
-        for step, src, dst, n in await conn.execute(query):
-            found[(step, src, dst)] += int(n)
+        if a < b:
+            found.update(await _links(conn, site_id, grain, a, b, depth))
     return +found
+
+
+_LINK_BYTES = 250  # a Counter entry: its (step, from, to) key, two strings and the count
+
+
+async def _links(
+    conn: AsyncConnection, site_id: int, grain: int, a: int, b: int, depth: int
+) -> Counter[tuple[int, str, str]]:
+    f = links_table.c
+    query = (
+        select(f.step, f.src, f.dst, func.sum(f.sessions))
+        .where(
+            f.site_id == site_id,
+            f.grain == grain,
+            f.bucket >= a,
+            f.bucket < b,
+            f.step <= depth,
+        )
+        .group_by(f.step, f.src, f.dst)
+    )
+    found: Counter[tuple[int, str, str]] = Counter()
+    for step, src, dst, n in await conn.execute(query):
+        found[(step, src, dst)] += int(n)
+    return found
