@@ -48,7 +48,7 @@ class Frame:
     def numbers(self, name: str) -> np.ndarray:
         found = self._gathered.get(name)
         if found is None:
-            chunks = [np.asarray(b[name])[k] for b, k in zip(self._blocks, self._kept, strict=True)]
+            chunks = [_kept_of(b[name], k) for b, k in zip(self._blocks, self._kept, strict=True)]
             empty = np.zeros(0, np.int64 if name == "start" else columns.NUMERIC[name].lstrip("<"))
             found = np.concatenate(chunks) if chunks else empty
             self._gathered[name] = found
@@ -99,7 +99,7 @@ class Frame:
         for block, kept in zip(self._blocks, self._kept, strict=True):
             column = block[dim]
             assert isinstance(column, Labels)
-            parts.append((column.labels, column.codes[kept]))
+            parts.append((column.labels, _kept_of(column.codes, kept)))
         labels, codes = _one_dictionary(parts)
         return Labels(labels, codes)
 
@@ -180,8 +180,17 @@ def _join_ragged(
     return Ragged(labels, offsets, joined.astype(_width(labels)))
 
 
+def _kept_of(column: Any, kept: np.ndarray) -> np.ndarray:
+    """The kept rows of a block's array: the array itself when every row is kept (`kept` is
+    then 0..n-1; the gather would copy it only for the caller to copy it again)."""
+    values = np.asarray(column)
+    return values if len(kept) == len(values) else values[kept]
+
+
 def _take(run: Ragged, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The kept sessions' run lengths and their items' codes, in order."""
+    if len(kept) == len(run.offsets) - 1:  # every session: the run as it is
+        return np.diff(run.offsets), run.codes
     starts = run.offsets[kept]
     sizes = run.offsets[kept + 1] - starts
     total = int(sizes.sum())
