@@ -213,7 +213,9 @@ async def _by_session(
     if chosen.path == ROLLUPS:
         results = results_beside(scope.columns)
         found = await rollup_reads.by_value(conn, scope.site_id, scope.period, dimension, results)
-        total = await rollup_reads.totals(conn, scope.site_id, scope.period) if totals else None
+        total = None
+        if totals:
+            total = await rollup_reads.totals(conn, scope.site_id, scope.period, results)
         return list(found.items()), total
     frame = await chosen.frame(conn, dims=[dimension])
     if frame is not None:

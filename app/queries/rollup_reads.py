@@ -147,8 +147,11 @@ async def load_sketches(
     dim: str,
     spans: Sequence[tuple[int, int]],
     values: Sequence[str] | None = None,
+    results: SealedResults | None = None,
 ) -> Sketches:
-    """The week, day and hour sketches that `Sketches.union` needs for every span."""
+    """The week, day and hour sketches that `Sketches.union` needs for every span; with
+    `results`, those of the spans' leading run of sealed days decoded once and remembered
+    there under the days' seal tokens."""
     weeks: set[int] = set()
     days: set[int] = set()
     hours: set[int] = set()
@@ -157,7 +160,49 @@ async def load_sketches(
         weeks.update(range(*_whole(first_day, end_day, DAYS_PER_WEEK)))
         days.update(_edges(first_day, end_day, DAYS_PER_WEEK))
         hours.update(_edge_hours(start_h, end_h))
-    return await _load_units(conn, site_id, dim, weeks, days, hours, values)
+    if results is None or not spans:
+        return await _load_units(conn, site_id, dim, weeks, days, hours, values)
+    lo = min(a for a, _ in spans) // HOURS_PER_DAY
+    hi = -(-max(b for _, b in spans) // HOURS_PER_DAY)
+    sealed_day, tokens = await sealed_run(conn, site_id, lo, hi)
+    sealed_h = sealed_day * HOURS_PER_DAY
+    old_weeks = {w for w in weeks if (w + 1) * DAYS_PER_WEEK * HOURS_PER_DAY <= sealed_h}
+    old_days = {d for d in days if (d + 1) * HOURS_PER_DAY <= sealed_h}
+    old_hours = {h for h in hours if h < sealed_h}
+    kept: Sketches | None = None
+    if old_weeks or old_days or old_hours:
+        units = (tuple(sorted(old_weeks)), tuple(sorted(old_days)), tuple(sorted(old_hours)))
+        key = ("sketches", site_id, dim, None if values is None else tuple(values), units, tokens)
+        known = results.get(key)
+        if isinstance(known, Sketches):
+            kept = known
+        else:
+            stored = await _load_units(conn, site_id, dim, old_weeks, old_days, old_hours, values)
+            kept, size = _decoded(stored)
+            results.put(key, kept, size)
+    live = await _load_units(
+        conn, site_id, dim, weeks - old_weeks, days - old_days, hours - old_hours, values
+    )
+    if kept is None:
+        return live
+    return Sketches(
+        {**kept.weeks, **live.weeks}, {**kept.days, **live.days}, {**kept.hours, **live.hours}
+    )
+
+
+def _decoded(stored: Sketches) -> tuple[Sketches, int]:
+    """The sketches deserialized once (to be merged many times), and their size in bytes."""
+    out = Sketches()
+    size = 100
+    for units, into in (
+        (stored.weeks, out.weeks),
+        (stored.days, out.days),
+        (stored.hours, out.hours),
+    ):
+        for unit, blobs in units.items():
+            into[unit] = {value: sketches.decoded(blob) for value, blob in blobs.items()}
+            size += sum(100 + len(value) + 2 * len(blob or b"") for value, blob in blobs.items())
+    return out, size
 
 
 async def _load_units(
@@ -205,8 +250,11 @@ def _hours(period: Period) -> tuple[int, int]:
     return period.start // HOUR_MS, period.end // HOUR_MS
 
 
-async def totals(conn: AsyncConnection, site_id: int, period: Period) -> Counts:
-    """The site's session counters and visitors (new, returning) over the period."""
+async def totals(
+    conn: AsyncConnection, site_id: int, period: Period, results: SealedResults | None = None
+) -> Counts:
+    """The site's session counters and visitors (new, returning) over the period (sealed
+    days' sketches decoded once, in `results`)."""
     start_h, end_h, part_hours = edges.split(period.start, period.end)
     sums = [func.coalesce(func.sum(r[c]), 0) for c in COUNTERS]
     query = select(*sums).where(
@@ -217,9 +265,9 @@ async def totals(conn: AsyncConnection, site_id: int, period: Period) -> Counts:
     edge = _joined(await edges.roll_up(conn, site_id, part_hours, []))
     counts.add(edge.counts.get((TOTAL, TOTAL), ()))
     span = [(start_h, end_h)]
-    everyone = await load_sketches(conn, site_id, TOTAL, span)
+    everyone = await load_sketches(conn, site_id, TOTAL, span, results=results)
     counts.visitors = everyone.union(start_h, end_h, more=edge.visitors.get((TOTAL, TOTAL), ()))
-    kinds = await load_sketches(conn, site_id, NEW[0], span)
+    kinds = await load_sketches(conn, site_id, NEW[0], span, results=results)
     counts.new_visitors = kinds.union(start_h, end_h, [NEW[1]], edge.visitors.get(NEW, ()))
     counts.returning_visitors = kinds.union(
         start_h, end_h, [RETURNING[1]], edge.visitors.get(RETURNING, ())
@@ -234,7 +282,9 @@ def _joined(parts: Sequence[edges.EdgeCounts]) -> edges.EdgeCounts:
     return out
 
 
-async def buckets(conn: AsyncConnection, site_id: int, period: Period) -> list[Counts]:
+async def buckets(
+    conn: AsyncConnection, site_id: int, period: Period, results: SealedResults | None = None
+) -> list[Counts]:
     """`totals` for every bucket of the period, in order (a bucket's part-hour edges, if any,
     from sessions)."""
     cut = [edges.split(a, b) for a, b in pairwise(period.bounds)]
@@ -253,8 +303,8 @@ async def buckets(conn: AsyncConnection, site_id: int, period: Period) -> list[C
     windows = [w for _, _, part_hours in cut for w in part_hours]
     rolled = iter(await edges.roll_up(conn, site_id, windows, []))
     bucket_edges = [_joined([next(rolled) for _ in part_hours]) for _, _, part_hours in cut]
-    everyone = await load_sketches(conn, site_id, TOTAL, spans)
-    kinds = await load_sketches(conn, site_id, NEW[0], spans)
+    everyone = await load_sketches(conn, site_id, TOTAL, spans, results=results)
+    kinds = await load_sketches(conn, site_id, NEW[0], spans, results=results)
     for counts, (a, b), edge in zip(out, spans, bucket_edges, strict=True):
         counts.add(edge.counts.get((TOTAL, TOTAL), ()))
         counts.visitors = everyone.union(a, b, more=edge.visitors.get((TOTAL, TOTAL), ()))
@@ -381,16 +431,8 @@ async def _sealed_part(
     for value, *counters in await conn.execute(_value_sums(site_id, dim, start_h, sealed_h)):
         part.counters[value] = [int(n or 0) for n in counters]
     stored = await _load_units(conn, site_id, dim, set(part.weeks), set(part.days), set(part.hours))
-    size = 100 * (len(part.counters) + 1)
-    for units, into in (
-        (stored.weeks, part.stored.weeks),
-        (stored.days, part.stored.days),
-        (stored.hours, part.stored.hours),
-    ):
-        for unit, blobs in units.items():
-            into[unit] = {value: sketches.decoded(blob) for value, blob in blobs.items()}
-            size += sum(100 + len(value) + 2 * len(blob or b"") for value, blob in blobs.items())
-    results.put(key, part, size)
+    part.stored, size = _decoded(stored)
+    results.put(key, part, size + 100 * len(part.counters))
     return part
 
 

@@ -1,7 +1,7 @@
-"""Rollup reads remembered over sealed days (app/queries/sealed_days.py): flow links, and a
-breakdown's counters and decoded sketches, reused while the days' seal tokens stand and never
-served once a session of those days changed (its hour unsealed, then sealed again under a new
-token)."""
+"""Rollup reads remembered over sealed days (app/queries/sealed_days.py): flow links, a
+breakdown's counters and the decoded sketches of breakdowns, summaries and series, reused while
+the days' seal tokens stand and never served once a session of those days changed (its hour
+unsealed, then sealed again under a new token)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from app.queries.flows import flows
 from app.queries.period import make_period
 from app.queries.scope import Scope
 from app.queries.sealed_days import SealedResults, results_beside
+from app.queries.summary import summary
+from app.queries.timeseries import timeseries
 from app.storage.database import create_engine
 from tests.backends import Database
 from tests.queries import traffic
@@ -35,12 +37,17 @@ async def _flows(url: str, scope: Scope) -> dict[str, Any]:
 
 
 async def _pages(url: str, scope: Scope) -> dict[str, Any]:
+    """The page breakdown, and the summary's and daily series' visitors."""
     engine = create_engine(url)
     try:
         async with engine.connect() as conn:
-            return await breakdown(conn, scope, "page")
+            found = await breakdown(conn, scope, "page")
+            total = await summary(conn, scope, compare=False)
+            series = await timeseries(conn, scope, ["visitors"])
     finally:
         await engine.dispose()
+    visitors = [total["metrics"]["visitors"]["value"], *(p["visitors"] for p in series["points"])]
+    return {**found, "visitors": visitors}
 
 
 def _views(body: dict[str, Any]) -> dict[str, tuple[int, int]]:
@@ -60,11 +67,13 @@ async def test_sealed_days_reads_are_remembered_until_a_session_changes(db: Data
         traffic.Hit(2, T + 5 * HOUR_MS, "pageview", "/docs"),
         traffic.Hit(3, T + DAY_MS + HOUR_MS, "pageview", "/"),  # the next day
         traffic.Hit(4, T + DAY_MS + 3 * HOUR_MS, "pageview", "/blog"),  # left open
-        # Visitor 1 goes on in the same session: a change to a sealed day.
+        # Visitor 1 goes on in the same session, and a late visitor 5 arrives (an old batch):
+        # changes to a sealed day.
         traffic.Hit(1, T + 2 * HOUR_MS + 20 * 60_000, "pageview", "/signup"),
+        traffic.Hit(5, T + 2 * HOUR_MS + 30 * 60_000, "pageview", "/pricing"),
     ]
     events = traffic.to_events(1, hits)
-    late = [e for e in events if e.pathname == "/signup"]
+    late = [e for e in events if e.pathname == "/signup" or e.visitor_id == 5]
     left_open = [e for e in events if e.pathname == "/blog"]
     sealed = [e for e in events if e not in late + left_open]
     await traffic.write(db.url, sealed, [], seal_after=1)
@@ -86,11 +95,13 @@ async def test_sealed_days_reads_are_remembered_until_a_session_changes(db: Data
     pages = await _pages(db.url, cached)
     assert pages == await _pages(db.url, uncached)
     assert _views(pages)["/pricing"] == (1, 1) and "/signup" not in _views(pages)
+    assert pages["visitors"] == [4, 2, 2]
     kinds = {key[0] for key in results._items}
-    assert kinds == {"flow_links", "by_value"}
+    assert kinds == {"flow_links", "by_value", "sketches"}
     assert await _pages(db.url, cached) == pages
 
     await traffic.write(db.url, late, [])  # unseals the first day's hour: read as it is
+    assert await _pages(db.url, cached) == await _pages(db.url, uncached)
     assert _views(await _pages(db.url, cached))["/signup"] == (1, 1)
     changed = await _flows(db.url, cached)
     assert changed == await _flows(db.url, uncached)
@@ -104,4 +115,5 @@ async def test_sealed_days_reads_are_remembered_until_a_session_changes(db: Data
     assert await _flows(db.url, replace(cached, columns=ColumnCache(1 << 20))) == changed
     pages = await _pages(db.url, cached)
     assert pages == await _pages(db.url, uncached)
-    assert _views(pages)["/signup"] == (1, 1)
+    assert _views(pages)["/signup"] == (1, 1) and _views(pages)["/pricing"] == (2, 2)
+    assert pages["visitors"] == [5, 3, 2]
