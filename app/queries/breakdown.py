@@ -22,6 +22,7 @@ from app.queries import column_items, columnar, goal_report, imported, page_enga
 from app.queries.filters import GOAL, row_condition
 from app.queries.planner import ROLLUPS, Question, plan
 from app.queries.scope import Scope, derive, event_value, metrics_query, rate, s, where
+from app.queries.sealed_days import results_beside
 from app.queries.summary import period_json
 from app.storage.tables import events, sessions
 
@@ -103,7 +104,7 @@ async def _rows(
         if found.used:
             labelled, summed = await _session_imported(conn, scope, found, labelled, summed)
         return _session_rows(labelled), _pick(summed), found
-    rows, total = await _by_event(conn, scope, dimension)
+    rows, total = await _by_event(conn, scope, dimension, totals)
     found = await imported.lookup(conn, question, scope)
     if found.used:
         await _event_imported(conn, scope, found, rows, total)
@@ -210,8 +211,11 @@ async def _by_session(
     hours' columns (session filters), else from a scan of the period's sessions."""
     chosen = plan(Question("breakdown", dimension), scope)
     if chosen.path == ROLLUPS:
-        found = await rollup_reads.by_value(conn, scope.site_id, scope.period, dimension)
-        total = await rollup_reads.totals(conn, scope.site_id, scope.period) if totals else None
+        results = results_beside(scope.columns)
+        found = await rollup_reads.by_value(conn, scope.site_id, scope.period, dimension, results)
+        total = None
+        if totals:
+            total = await rollup_reads.totals(conn, scope.site_id, scope.period, results)
         return list(found.items()), total
     frame = await chosen.frame(conn, dims=[dimension])
     if frame is not None:
@@ -238,11 +242,13 @@ def _pick(counts: Any) -> dict[str, Any] | None:
 
 
 async def _by_event(
-    conn: AsyncConnection, scope: Scope, dimension: str
+    conn: AsyncConnection, scope: Scope, dimension: str, totals: bool = True
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Rows per name and their totals (without `totals` the rollups skip the totals' visitor
+    union and leave 0: the response carries no totals then)."""
     chosen = plan(Question("breakdown", dimension), scope)
     if chosen.path == ROLLUPS:
-        return await _by_event_rollups(conn, scope, dimension)
+        return await _by_event_rollups(conn, scope, dimension, totals)
     found = await column_items.by_item(conn, chosen, dimension)
     if found is not None:
         return found
@@ -273,10 +279,13 @@ async def _by_event(
 
 
 async def _by_event_rollups(
-    conn: AsyncConnection, scope: Scope, dimension: str
+    conn: AsyncConnection, scope: Scope, dimension: str, totals: bool
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     stored = "prop:" + dimension[5:] if dimension.startswith("prop:") else dimension
-    found, visitors = await rollup_reads.by_value_and_all(conn, scope.site_id, scope.period, stored)
+    results = results_beside(scope.columns)
+    found, visitors = await rollup_reads.by_value_and_all(
+        conn, scope.site_id, scope.period, stored, totals, results
+    )
     counter = "pageviews" if dimension in ("page", "page_url") else "events"
     rows = [
         {"value": value if value is not None else "", "visitors": c.visitors,
@@ -284,7 +293,7 @@ async def _by_event_rollups(
         for value, c in found.items()
         if getattr(c, counter)
     ]  # fmt: skip
-    return rows, {"visitors": visitors, "count": sum(row["count"] for row in rows)}
+    return rows, {"visitors": visitors or 0, "count": sum(row["count"] for row in rows)}
 
 
 def _prop_value(props: str, key: str) -> str:

@@ -36,10 +36,13 @@ def by_label(
     if dimension == "visitor_type":
         labels: list[str | None] = ["returning", "new"]
         group = frame.numbers("new")
+        counts, runs = _counted(frame, group, len(labels), False)
     else:
         found = frame.labels(dimension)
         labels, group = found.labels, found.codes
-    counts, runs = _counted(frame, group, len(labels), False)
+        # Visitors per label from each cached day's sessions sorted by (label, visitor).
+        grouped = frame.visitors_by_label(dimension)
+        counts, runs = _counted(frame, group, len(labels), False, grouped)
     rows = [(labels[i], c) for i, c in enumerate(counts) if c.sessions]
     if not with_totals:
         return rows, None
@@ -53,17 +56,26 @@ def by_label(
 
 
 def _counted(
-    frame: Frame, group: np.ndarray, n: int, visitor_types: bool
+    frame: Frame,
+    group: np.ndarray,
+    n: int,
+    visitor_types: bool,
+    grouped: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[list[Counts], np.ndarray]:
     """Session metrics per group 0..n-1 (new / returning visitors only if `visitor_types`),
-    and the visitor ids grouped, sorted within each group."""
+    and the visitor ids grouped, sorted within each group (`grouped`: the distinct visitors
+    per group and those ids, already counted)."""
     group = group.astype(np.uint16 if n < 65536 else np.int64, copy=False)
     sessions_n = np.bincount(group, minlength=n)
     pageviews = np.bincount(group, weights=frame.numbers("pageviews"), minlength=n)
     bounces = np.bincount(group, weights=frame.numbers("bounce"), minlength=n)
     engagement = np.bincount(group, weights=frame.numbers("engagement"), minlength=n)
     new = frame.numbers("new") if visitor_types else None
-    folded, runs = _visitors(group, n, frame.numbers("visitor"), new)
+    if grouped is None:
+        folded, runs = _visitors(group, n, frame.numbers("visitor"), new)
+    else:
+        zero = np.zeros(n, dtype=np.int64)
+        folded, runs = [grouped[0], zero, zero], grouped[1]
     counts = [
         Counts(
             visitors=int(folded[0][i]),

@@ -5,6 +5,9 @@ dictionary. `off_loop` runs array work in a worker thread."""
 from __future__ import annotations
 
 import asyncio
+import threading
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -17,6 +20,15 @@ T = TypeVar("T")
 
 
 Block = dict[str, Column]  # columns by name: one UTC day's sealed hours, or the open hours
+
+# Sort orders of blocks' columns (a cached day's visitor ids; its sessions by label, then
+# visitor), kept while the arrays live, the most recently used up to ORDER_BYTES: a period's
+# order is then a merge of sorted runs, not a fresh sort of all its sessions.
+ORDER_BYTES = 96 << 20
+_Refs = tuple[weakref.ref[np.ndarray], ...]
+_ORDERS: OrderedDict[tuple[int, ...], tuple[_Refs, tuple[np.ndarray, ...]]] = OrderedDict()
+_ORDERS_USED = [0]
+_ORDERS_LOCK = threading.Lock()
 
 
 class Frame:
@@ -37,11 +49,38 @@ class Frame:
     def numbers(self, name: str) -> np.ndarray:
         found = self._gathered.get(name)
         if found is None:
-            chunks = [np.asarray(b[name])[k] for b, k in zip(self._blocks, self._kept, strict=True)]
+            chunks = [_kept_of(b[name], k) for b, k in zip(self._blocks, self._kept, strict=True)]
             empty = np.zeros(0, np.int64 if name == "start" else columns.NUMERIC[name].lstrip("<"))
             found = np.concatenate(chunks) if chunks else empty
             self._gathered[name] = found
         return found
+
+    def order(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Positions of the kept sessions sorted by numeric column `name`, ties in frame order
+        (`np.argsort(self.numbers(name), kind="stable")`), and the column in that order: each
+        block's sorted run (from the block's whole order, remembered with its array), then one
+        merge of the runs."""
+        values, positions = [], []
+        offset = 0
+        for block, kept in zip(self._blocks, self._kept, strict=True):
+            column = np.asarray(block[name])
+            whole, ordered = _block_order(column)
+            if len(kept) == len(column):
+                order, chosen = whole, ordered
+            else:  # the kept rows in the whole order, renumbered as places in `kept`
+                mask = np.zeros(len(column), dtype=bool)
+                mask[kept] = True
+                inside = mask[whole]
+                place = np.cumsum(mask) - 1
+                order, chosen = place[whole[inside]], ordered[inside]
+            values.append(chosen)
+            positions.append(order + offset)
+            offset += len(kept)
+        if not values:
+            return np.zeros(0, dtype=np.int64), self.numbers(name)
+        joined = np.concatenate(values)
+        merge = np.argsort(joined, kind="stable")  # a merge of sorted runs
+        return np.concatenate(positions).astype(np.int64, copy=False)[merge], joined[merge]
 
     def ragged(self, name: str) -> Ragged:
         """A ragged column of the kept sessions: one dictionary for the period."""
@@ -61,9 +100,42 @@ class Frame:
         for block, kept in zip(self._blocks, self._kept, strict=True):
             column = block[dim]
             assert isinstance(column, Labels)
-            parts.append((column.labels, column.codes[kept]))
+            parts.append((column.labels, _kept_of(column.codes, kept)))
         labels, codes = _one_dictionary(parts)
         return Labels(labels, codes)
+
+    def visitors_by_label(self, dim: str) -> tuple[np.ndarray, np.ndarray]:
+        """Per code of `labels(dim)` the distinct visitors of its kept sessions, and their
+        visitor ids grouped by code (sorted within a code, repeats kept): each block's sessions
+        by (label, visitor) from its remembered order, a code's runs from all blocks merged."""
+        index: dict[Any, int] = {}
+        segments: list[list[np.ndarray]] = []
+        for block, kept in zip(self._blocks, self._kept, strict=True):
+            column, visitor = block[dim], np.asarray(block["visitor"])
+            assert isinstance(column, Labels)
+            lookup = [index.setdefault(v, len(index)) for v in column.labels]
+            segments.extend([] for _ in range(len(index) - len(segments)))
+            if not len(kept):
+                continue
+            order, codes, values = _label_order(column.codes, visitor)
+            if len(kept) < len(visitor):
+                mask = np.zeros(len(visitor), dtype=bool)
+                mask[kept] = True
+                inside = mask[order]
+                codes, values = codes[inside], values[inside]
+            bounds = np.searchsorted(codes, np.arange(len(column.labels) + 1)).tolist()
+            for code, label_index in enumerate(lookup):
+                if bounds[code] < bounds[code + 1]:
+                    segments[label_index].append(values[bounds[code] : bounds[code + 1]])
+        distinct = np.zeros(len(index), dtype=np.int64)
+        runs = []
+        for k, parts in enumerate(segments):
+            if not parts:
+                continue
+            merged = parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts), kind="stable")
+            distinct[k] = 1 + int(np.count_nonzero(merged[1:] != merged[:-1]))
+            runs.append(merged)
+        return distinct, np.concatenate(runs) if runs else np.zeros(0, dtype=np.int64)
 
     def spans(self, positions: np.ndarray) -> dict[int, tuple[int, int]]:
         """session id -> (start, end) of the sessions at `positions`: what a read of their
@@ -72,6 +144,59 @@ class Frame:
         end = start + self.numbers("duration")[positions]
         pairs = zip(start.tolist(), end.tolist(), strict=True)
         return dict(zip(self.numbers("session")[positions].tolist(), pairs, strict=True))
+
+
+def _block_order(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`np.argsort(column, kind="stable")` and the sorted column, remembered while the array
+    lives (a cached day's column serves every later report)."""
+
+    def build() -> tuple[np.ndarray, ...]:
+        order = _narrow(np.argsort(column, kind="stable"))
+        return order, column[order]
+
+    order, ordered = _remembered((column,), build)
+    return order, ordered
+
+
+def _label_order(codes: np.ndarray, visitor: np.ndarray) -> tuple[np.ndarray, ...]:
+    """A block's positions sorted by label code, then visitor id (the visitor order, then a
+    stable radix sort of the codes), with the codes and visitor ids in that order; remembered
+    while the arrays live."""
+
+    def build() -> tuple[np.ndarray, ...]:
+        by_visitor = _block_order(visitor)[0]
+        order = _narrow(by_visitor[np.argsort(codes[by_visitor], kind="stable")])
+        return order, codes[order], visitor[order]
+
+    return _remembered((codes, visitor), build)
+
+
+def _narrow(order: np.ndarray) -> np.ndarray:
+    return order.astype(np.int32) if len(order) < 1 << 31 else order
+
+
+def _remembered(
+    arrays: tuple[np.ndarray, ...], build: Callable[[], tuple[np.ndarray, ...]]
+) -> tuple[np.ndarray, ...]:
+    """What `build` derives from `arrays`, kept while they live (keyed by their identities,
+    checked through weak references: an id reused by a new array is not a hit)."""
+    key = tuple(id(a) for a in arrays)
+    with _ORDERS_LOCK:
+        found = _ORDERS.get(key)
+        if found is not None and all(r() is a for r, a in zip(found[0], arrays, strict=True)):
+            _ORDERS.move_to_end(key)
+            return found[1]
+    made = build()
+    with _ORDERS_LOCK:
+        old = _ORDERS.pop(key, None)
+        if old is not None:
+            _ORDERS_USED[0] -= sum(a.nbytes for a in old[1])
+        _ORDERS[key] = (tuple(weakref.ref(a) for a in arrays), made)
+        _ORDERS_USED[0] += sum(a.nbytes for a in made)
+        while _ORDERS_USED[0] > ORDER_BYTES and len(_ORDERS) > 1:
+            _, (_, gone) = _ORDERS.popitem(last=False)
+            _ORDERS_USED[0] -= sum(a.nbytes for a in gone)
+    return made
 
 
 async def off_loop(fn: Callable[..., T], *args: Any) -> T:
@@ -118,8 +243,17 @@ def _join_ragged(
     return Ragged(labels, offsets, joined.astype(_width(labels)))
 
 
+def _kept_of(column: Any, kept: np.ndarray) -> np.ndarray:
+    """The kept rows of a block's array: the array itself when every row is kept (`kept` is
+    then 0..n-1; the gather would copy it only for the caller to copy it again)."""
+    values = np.asarray(column)
+    return values if len(kept) == len(values) else values[kept]
+
+
 def _take(run: Ragged, kept: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The kept sessions' run lengths and their items' codes, in order."""
+    if len(kept) == len(run.offsets) - 1:  # every session: the run as it is
+        return np.diff(run.offsets), run.codes
     starts = run.offsets[kept]
     sizes = run.offsets[kept + 1] - starts
     total = int(sizes.sum())

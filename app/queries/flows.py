@@ -23,6 +23,7 @@ from app.events import PAGEVIEW
 from app.queries import columnar, journey_arrays, rollup_reads, session_events
 from app.queries.planner import ROLLUPS, Plan, Question, plan
 from app.queries.scope import Scope, s, where
+from app.queries.sealed_days import results_beside
 from app.queries.summary import period_json
 from app.storage import journey
 from app.storage.dialect import contains_exact, strpos
@@ -155,7 +156,8 @@ async def flows(
 ) -> dict[str, Any]:
     chosen = plan(Question("flows", start_page=start_page), scope)
     if chosen.path == ROLLUPS:
-        links = await rollup_reads.flow_links(conn, scope.site_id, scope.period, depth)
+        results = results_beside(scope.columns)
+        links = await rollup_reads.flow_links(conn, scope.site_id, scope.period, depth, results)
     else:
         links = await session_links(conn, chosen, depth, start_page)
     per_step: list[Counter[str]] = [Counter() for _ in range(depth + 1)]

@@ -11,6 +11,7 @@ from app.queries import columnar, imported, page_engagement, rollup_reads
 from app.queries.period import Period, previous
 from app.queries.planner import ROLLUPS, Question, plan
 from app.queries.scope import METRICS, Scope, derive, metrics_query, where
+from app.queries.sealed_days import results_beside
 
 
 async def metrics_for(conn: AsyncConnection, scope: Scope, period: Period) -> dict[str, Any]:
@@ -32,7 +33,7 @@ async def measured(
 async def _native(conn: AsyncConnection, scope: Scope, period: Period, question: Question) -> Any:
     chosen = plan(question, scope)
     if chosen.path == ROLLUPS:
-        return await rollup_reads.totals(conn, scope.site_id, period)
+        return await rollup_reads.totals(conn, scope.site_id, period, results_beside(scope.columns))
     frame = await chosen.frame(conn)
     if frame is not None:
         return await columnar.off_loop(columnar.totals, frame)

@@ -12,6 +12,7 @@ from app.queries import columnar, imported, rollup_reads
 from app.queries.period import Period
 from app.queries.planner import ROLLUPS, Question, plan
 from app.queries.scope import METRICS, Scope, bucket_of, derive, metrics_query, s, where
+from app.queries.sealed_days import results_beside
 from app.queries.summary import period_json
 
 
@@ -37,7 +38,9 @@ async def _native(
     if frame is not None:
         return await columnar.off_loop(columnar.buckets, frame, period.bounds)
     if chosen.path == ROLLUPS:
-        return await rollup_reads.buckets(conn, scope.site_id, period)
+        return await rollup_reads.buckets(
+            conn, scope.site_id, period, results_beside(scope.columns)
+        )
     bucket = bucket_of(s.start_ts, period.bounds)
     query = metrics_query(where(await chosen.sql_scope(conn), period.start, period.end), bucket)
     found = {row.value: row for row in await conn.execute(query)}

@@ -36,6 +36,11 @@ def add(blob: bytes | None, visitors: Iterable[int]) -> bytes:
     return bytes(sketch.serialize_compact())
 
 
+def decoded(blob: bytes | None) -> hll_sketch | None:
+    """A stored sketch deserialized once, for `Union.add` to merge many times (None: none)."""
+    return hll_sketch.deserialize(blob) if blob else None
+
+
 class Union:
     """Distinct visitors across many stored sketches."""
 
@@ -44,8 +49,13 @@ class Union:
         self._empty = True
         self._result: hll_sketch | None = None
 
-    def add(self, blob: bytes | None) -> None:
-        if blob:
+    def add(self, blob: bytes | hll_sketch | None) -> None:
+        """A stored sketch, serialized or already `decoded`."""
+        if isinstance(blob, hll_sketch):
+            self._union.update(blob)
+            self._empty = False
+            self._result = None
+        elif blob:
             self._union.update(hll_sketch.deserialize(blob))
             self._empty = False
             self._result = None
