@@ -186,7 +186,7 @@ async def _revenues(
     goal = next((f.goal for f in scope.filters if f.dim == GOAL and not f.negated), None)
     if goal is None or goal.kind != EVENT_GOAL:  # only custom events carry revenue
         return
-    by_value = await _revenue_columns(conn, scope, dimension, goal.event or "")
+    by_value = await _revenue_columns(conn, scope, dimension, goal)
     if by_value is None:
         by_value = await _revenue_sql(conn, scope, dimension, goal)
     for row in rows:
@@ -202,7 +202,7 @@ Paid = dict[Any, list[tuple[str | None, str | None, int]]]  # value -> (currency
 
 
 async def _revenue_columns(
-    conn: AsyncConnection, scope: Scope, dimension: str, event: str
+    conn: AsyncConnection, scope: Scope, dimension: str, goal: Goal
 ) -> Paid | None:
     """The goal's amounts per value from the sealed hours' revenue rows, for the sessions the
     columns keep (app/queries/goal_revenue.py); None where the plan is not the columns'."""
@@ -217,7 +217,7 @@ async def _revenue_columns(
         found = frame.labels(dimension)
         labels, group = found.labels, found.codes
     rows = await goal_revenue.rows_of(conn, scope.site_id, chosen.period)
-    grouped = await columnar.off_loop(goal_revenue.per_group, rows, event, frame, group)
+    grouped = await columnar.off_loop(goal_revenue.per_group, rows, goal, frame, group)
     return {labels[code]: list(counted) for code, counted in grouped.items()}
 
 

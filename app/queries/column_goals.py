@@ -50,11 +50,11 @@ async def goal_counts(
     stored, unsure = await off_loop(_stored, frame, goals)
     walked = await _walked(conn, chosen.scope.site_id, frame, unsure, goals)
     paid: Paid = {}
-    sold = [goal for goal in goals if goal.kind == EVENT and goal.event is not None]
+    sold = [goal for goal in goals if goal.kind == EVENT]
     if sold:  # only custom events carry revenue: page and scroll goals pay no read
         rows = await goal_revenue.rows_of(conn, chosen.scope.site_id, chosen.period)
         for goal in sold:
-            found = await off_loop(goal_revenue.per_group, rows, goal.event, frame)
+            found = await off_loop(goal_revenue.per_group, rows, goal, frame)
             paid[goal.name] = goal_revenue.sums(found.get(0, []))
     return await off_loop(_merged, stored, walked), paid
 
