@@ -33,7 +33,7 @@ async def rows_of(conn: AsyncConnection, site_id: int, period: Period) -> Rows:
     hours, and those the bounds cut: the frame's session ids pick the period's own)."""
     name = revenue_rows.NAME
     stored, spans = await sealed_sums.per_hour(conn, site_id, period, name, whole_only=False)
-    parts = await off_loop(lambda: [revenue_rows.decode(data) for data in stored])
+    parts = await off_loop(lambda: [revenue_rows.decode(data) for _, _, data in stored])
     for start, end in spans:
         parts.append(await revenue_rows.of_span(conn, site_id, start, end))
     return await off_loop(revenue_rows.joined, parts)

@@ -22,12 +22,16 @@ per session: only a page filter (on their own key) narrows them; other filters t
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import and_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from app.clock import HOURS_PER_DAY
 from app.queries import sealed_sums
 from app.queries.filters import row_condition
 from app.queries.planner import COLUMNS, Question, plan
@@ -95,8 +99,8 @@ async def _sealed(conn: AsyncConnection, scope: Scope) -> page_tallies.Tallies:
                 into[3] += depths
 
     stored, spans = await sealed_sums.per_hour(conn, site_id, period, page_tallies.NAME)
-    for data in stored:
-        add(page_tallies.decode(data))
+    for found in _by_day(site_id, stored):
+        add(found)
     for span in spans:
         add(await page_tallies.of_span(conn, site_id, *span))
     passes = [f for f in scope.filters if f.dim == "page"]
@@ -105,6 +109,46 @@ async def _sealed(conn: AsyncConnection, scope: Scope) -> page_tallies.Tallies:
         for path, v in total.items()
         if all(f.passes(path) for f in passes)
     }
+
+
+# Sealed days' summed tallies, keyed by (site, day, its hours and their tokens): an hour sealed
+# again is a new key, so nothing stale is served. Summing a 30-day period's ~720 hour rows per
+# request took ~30 ms (decode and add); ~30 day sums take ~1 ms. ~50 paths a day: small.
+_DAYS: OrderedDict[tuple[object, ...], page_tallies.Tallies] = OrderedDict()
+_DAYS_KEPT = 4096
+_DAYS_LOCK = threading.Lock()
+
+
+def _by_day(site_id: int, stored: list[sealed_sums.Sealed]) -> list[page_tallies.Tallies]:
+    """The sealed hours' tallies summed per UTC day (each day's sum remembered)."""
+    days: dict[int, list[sealed_sums.Sealed]] = {}
+    for row in stored:
+        days.setdefault(row[0] // HOURS_PER_DAY, []).append(row)
+    out = []
+    for day, rows in days.items():
+        key = (site_id, day, tuple(sorted((hour, built) for hour, built, _ in rows)))
+        with _DAYS_LOCK:
+            found = _DAYS.get(key)
+            if found is not None:
+                _DAYS.move_to_end(key)
+        if found is None:
+            found = _summed(page_tallies.decode(data) for _, _, data in rows)
+            with _DAYS_LOCK:
+                _DAYS[key] = found
+                while len(_DAYS) > _DAYS_KEPT:
+                    _DAYS.popitem(last=False)
+        out.append(found)
+    return out
+
+
+def _summed(parts: Iterable[page_tallies.Tallies]) -> page_tallies.Tallies:
+    total: dict[str, list[int]] = {}
+    for part in parts:
+        for path, values in part.items():
+            into = total.setdefault(path, [0, 0, 0, 0])
+            for i, v in enumerate(values):
+                into[i] += v
+    return {path: (v[0], v[1], v[2], v[3]) for path, v in total.items()}
 
 
 def site_wide(found: dict[str, Tally]) -> dict[str, Any]:

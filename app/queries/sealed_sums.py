@@ -17,10 +17,12 @@ from app.queries.period import Period
 from app.storage.columns import MARK
 from app.storage.tables import rollup_hours, session_columns
 
+Sealed = tuple[int, int, bytes]  # (hour, its token, the row's data)
+
 
 async def per_hour(
     conn: AsyncConnection, site_id: int, period: Period, name: str, whole_only: bool = True
-) -> tuple[list[bytes], list[tuple[int, int]]]:
+) -> tuple[list[Sealed], list[tuple[int, int]]]:
     """The `name` rows of the period's sealed hours, and the spans to read from events.
     `whole_only`: an hour the period's bounds cut is a span too (its row sums sessions
     outside the period); else its row is returned (the reader picks sessions by id)."""
@@ -30,7 +32,7 @@ async def per_hour(
     marked = and_(c.site_id == r.site_id, c.hour == r.hour, c.name == MARK)
     mine = and_(k.site_id == r.site_id, k.hour == r.hour, k.name == name)
     listing = (
-        select(r.hour, k.data)
+        select(r.hour, k.built, k.data)
         .select_from(
             rollup_hours.outerjoin(session_columns, marked).outerjoin(
                 sums, and_(mine, k.built == c.built)
@@ -39,12 +41,12 @@ async def per_hour(
         .where(r.site_id == site_id, r.dim == "", r.value == "", r.sessions > 0)
         .where(r.hour >= period.start // HOUR_MS, r.hour < -(-period.end // HOUR_MS))
     )
-    rows: list[bytes] = []
+    rows: list[Sealed] = []
     rest: list[int] = []
-    for hour, data in await conn.execute(listing):
+    for hour, built, data in await conn.execute(listing):
         whole = hour * HOUR_MS >= period.start and (hour + 1) * HOUR_MS <= period.end
         if data is not None and (whole or not whole_only):
-            rows.append(data)
+            rows.append((int(hour), int(built), data))
         else:
             rest.append(int(hour))
     spans = [
