@@ -18,7 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app import revenue
 from app.dimensions import API_NAMES, SESSION_COLUMNS, lookup, prop_value
 from app.goals.definition import EVENT as EVENT_GOAL
-from app.queries import column_items, columnar, goal_report, imported, page_engagement, rollup_reads
+from app.goals.definition import Goal
+from app.queries import (
+    column_items,
+    columnar,
+    goal_report,
+    goal_revenue,
+    imported,
+    page_engagement,
+    rollup_reads,
+)
 from app.queries.filters import GOAL, row_condition
 from app.queries.planner import ROLLUPS, Question, plan
 from app.queries.scope import Scope, derive, event_value, metrics_query, rate, s, where
@@ -178,6 +187,42 @@ async def _revenues(
     goal = next((f.goal for f in scope.filters if f.dim == GOAL and not f.negated), None)
     if goal is None or goal.kind != EVENT_GOAL:  # only custom events carry revenue
         return
+    by_value = await _revenue_columns(conn, scope, dimension, goal)
+    if by_value is None:
+        by_value = await _revenue_sql(conn, scope, dimension, goal)
+    for row in rows:
+        sums = revenue.per_currency_counted(by_value.get(row["value"], []))
+        row["total_revenue"], row["average_revenue"] = revenue.totals_and_averages(sums)
+    if total is not None:
+        everything = (counted for found in by_value.values() for counted in found)
+        sums = revenue.per_currency_counted(everything)
+        total["total_revenue"], total["average_revenue"] = revenue.totals_and_averages(sums)
+
+
+Paid = dict[Any, list[tuple[str | None, str | None, int]]]  # value -> (currency, amount, n)
+
+
+async def _revenue_columns(
+    conn: AsyncConnection, scope: Scope, dimension: str, goal: Goal
+) -> Paid | None:
+    """The goal's amounts per value from the sealed hours' revenue rows, for the sessions the
+    columns keep (app/queries/goal_revenue.py); None where the plan is not the columns'."""
+    chosen = plan(Question("breakdown", dimension), scope)
+    frame = await chosen.frame(conn, dims=[dimension], fields=("session",))
+    if frame is None:
+        return None
+    if dimension == "visitor_type":
+        labels: list[Any] = ["returning", "new"]
+        group = frame.numbers("new")
+    else:
+        found = frame.labels(dimension)
+        labels, group = found.labels, found.codes
+    rows = await goal_revenue.rows_of(conn, scope.site_id, chosen.period)
+    grouped = await columnar.off_loop(goal_revenue.per_group, rows, goal, frame, group)
+    return {labels[code]: list(counted) for code, counted in grouped.items()}
+
+
+async def _revenue_sql(conn: AsyncConnection, scope: Scope, dimension: str, goal: Goal) -> Paid:
     e = events.c
     value = _session_column(dimension).label("value")
     query = (
@@ -186,16 +231,10 @@ async def _revenues(
         .where(goal_report.completing(scope, goal), e.revenue_amount.is_not(None))
         .group_by(value, e.revenue_currency, e.revenue_amount)
     )  # through ix_events_revenue; equal amounts grouped (revenue.per_currency_counted)
-    found = (await conn.execute(query)).all()
-    by_value: dict[Any, list[tuple[str | None, str | None, int]]] = {}
-    for label, code, amount, n in found:
+    by_value: Paid = {}
+    for label, code, amount, n in await conn.execute(query):
         by_value.setdefault(label, []).append((code, amount, n))
-    for row in rows:
-        sums = revenue.per_currency_counted(by_value.get(row["value"], []))
-        row["total_revenue"], row["average_revenue"] = revenue.totals_and_averages(sums)
-    if total is not None:
-        sums = revenue.per_currency_counted((code, amount, n) for _, code, amount, n in found)
-        total["total_revenue"], total["average_revenue"] = revenue.totals_and_averages(sums)
+    return by_value
 
 
 def _session_column(dimension: str) -> ColumnElement[Any]:

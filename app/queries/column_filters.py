@@ -8,10 +8,8 @@ report's counts)."""
 
 from __future__ import annotations
 
-import json
-import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,6 +18,7 @@ from app.goals.definition import EVENT, SCROLL, Goal, pattern_regex
 from app.queries import session_events
 from app.queries.column_frame import Block, Frame
 from app.queries.filters import GOAL, Filter, event_row_condition
+from app.queries.goal_items import item_table, odd_labels
 from app.queries.period import Period
 from app.storage import columns, journey
 from app.storage.columns import Labels, Ragged
@@ -121,39 +120,16 @@ def goal_completions(block: Block, goal: Goal) -> tuple[np.ndarray, np.ndarray]:
     key = ("goal", goal.kind, goal.page, goal.regex, goal.event, goal.scroll)
     found = run.memo.get(key)
     if found is None:
-        test = _goal_item(goal)
-        table = np.fromiter((test(label) for label in run.labels), bool, len(run.labels))
+        table = item_table(run, goal)
         sessions = len(run.offsets) - 1
         if goal.kind == SCROLL:
             unsure = np.zeros(sessions, dtype=bool)
         else:
-            odd = np.fromiter((journey.REPLACED in label for label in run.labels), bool, len(table))
+            odd = odd_labels(run.labels)
             unsure = np.asarray(block["truncated"]).astype(bool) | (_per_session(run, odd) > 0)
         found = (_per_session(run, table), unsure)
         remember(run, key, found)
     return found
-
-
-def _goal_item(goal: Goal) -> Callable[[str], bool]:
-    """Goal.matches on one item: a page view on a matching path, the named event, or a scroll
-    item ([path, depth]) on a matching path at least as deep as the goal's."""
-    if goal.kind == SCROLL:
-        least = goal.scroll or 0
-
-        def deep(label: str) -> bool:
-            path, depth = json.loads(label)
-            return bool(depth >= least and goal.matches_path(path))
-
-        return deep
-    if goal.kind == EVENT:
-        wanted = journey.event(goal.event or "")
-        return lambda label: label == wanted
-    regex = goal.regex
-    if regex is None:
-        exact = journey.page(goal.page or "")
-        return lambda label: label == exact
-    search = re.compile(regex).search  # Goal.matches_path's re.search
-    return lambda label: label.startswith(journey.PAGE) and search(label[1:-1]) is not None
 
 
 def _per_session(run: Ragged, items: np.ndarray) -> np.ndarray:

@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.queries import columnar, journey_arrays, session_events
+from app.queries.goal_items import odd_labels
 from app.queries.planner import Plan
 from app.queries.scope import event_value
 from app.storage import journey
@@ -68,7 +69,7 @@ def _items_in_columns(
 ) -> tuple[journey_arrays.ItemCounts, np.ndarray]:
     """The journeys' item counts, and which sessions must be read from events instead."""
     run = frame.ragged("journey")
-    odd = np.array([journey.REPLACED in label for label in run.labels], dtype=bool)
+    odd = odd_labels(run.labels)
     sessions = len(run.offsets) - 1
     owner = np.repeat(np.arange(sessions), np.diff(run.offsets))
     odd_sessions = np.bincount(owner[odd[run.codes]], minlength=sessions) > 0 if len(odd) else 0

@@ -28,12 +28,15 @@ from app.storage.tables import events, sessions
 
 async def goal_report(conn: AsyncConnection, scope: Scope, goals: Sequence[Goal]) -> dict[str, Any]:
     everyone = (await metrics_for(conn, scope, scope.period))["visitors"]
-    counted = await _counts(conn, scope, goals)
+    counted, sold = await _counts(conn, scope, goals)
     results: list[dict[str, Any]] = []
     for goal in goals:
         visitors, completions = counted[goal.name]
-        # Only custom events carry revenue: page and scroll goals pay no second read.
-        paid = await _revenue(conn, scope, goal) if goal.kind == EVENT else {}
+        # Only custom events carry revenue: page and scroll goals pay no second read; the
+        # columns' answer already holds theirs (column_goals.goal_counts).
+        paid = sold.get(goal.name, {})
+        if goal.kind == EVENT and goal.name not in sold:
+            paid = await _revenue(conn, scope, goal)
         results.append(
             {
                 "goal": goal.name,
@@ -66,21 +69,26 @@ JOINED = events.join(sessions, s.session_id == events.c.session_id)
 
 async def _counts(
     conn: AsyncConnection, scope: Scope, goals: Sequence[Goal]
-) -> dict[str, tuple[int, int]]:
+) -> tuple[dict[str, tuple[int, int]], column_goals.Paid]:
     """goal name -> (visitors, completions): page, scroll and plain event goals from the sealed
-    columns where the planner says so, the rest (and a declined plan) in SQL, one plan each."""
+    columns where the planner says so, the rest (and a declined plan) in SQL, one plan each;
+    and the revenue of the event goals the columns answered."""
     found: dict[str, tuple[int, int]] = {}
+    paid: column_goals.Paid = {}
     on_items = tuple(goal for goal in goals if on_columns(goal))
     for part in (on_items, tuple(goal for goal in goals if not on_columns(goal))):
         if not part:
             continue
         chosen = plan(Question("goals", goals=part), scope)
-        counted = await column_goals.goal_counts(conn, chosen, part)
-        if counted is None:
+        answered = await column_goals.goal_counts(conn, chosen, part)
+        if answered is None:
             sql_scope = await chosen.sql_scope(conn)
             counted = {goal.name: await _completions(conn, sql_scope, goal) for goal in part}
+        else:
+            counted, sold = answered
+            paid.update(sold)
         found.update(counted)
-    return found
+    return found, paid
 
 
 async def _completions(conn: AsyncConnection, scope: Scope, goal: Goal) -> tuple[int, int]:

@@ -22,19 +22,22 @@ per session: only a page filter (on their own key) narrows them; other filters t
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.clock import HOUR_MS
+from app.clock import HOURS_PER_DAY
+from app.queries import sealed_sums
 from app.queries.filters import row_condition
 from app.queries.planner import COLUMNS, Question, plan
 from app.queries.scope import Scope, where
 from app.storage import page_tallies
-from app.storage.columns import MARK
-from app.storage.tables import events, rollup_hours, session_columns
+from app.storage.tables import events
 
 METRICS = ("time_on_page", "scroll_depth")
 
@@ -82,53 +85,70 @@ async def _sealed(conn: AsyncConnection, scope: Scope) -> page_tallies.Tallies:
     the SQL over the sessions of the period's other hours with sessions (open, resealing, or cut
     by a part-hour bound), one read per run of them; a page filter picks the paths."""
     period, site_id = scope.period, scope.site_id
-    r, c = rollup_hours.c, session_columns.c
-    sums = session_columns.alias("sums")
-    k = sums.c
-    marked = and_(c.site_id == r.site_id, c.hour == r.hour, c.name == MARK)
-    mine = and_(k.site_id == r.site_id, k.hour == r.hour, k.name == page_tallies.NAME)
-    listing = (
-        select(r.hour, k.data)
-        .select_from(
-            rollup_hours.outerjoin(session_columns, marked).outerjoin(
-                sums, and_(mine, k.built == c.built)
-            )
-        )
-        .where(r.site_id == site_id, r.dim == "", r.value == "", r.sessions > 0)
-        .where(r.hour >= period.start // HOUR_MS, r.hour < -(-period.end // HOUR_MS))
-    )
-    passes = [f for f in scope.filters if f.dim == "page"]
     total: dict[str, list[int]] = {}
 
     def add(found: page_tallies.Tallies) -> None:
-        for path, values in found.items():
-            if all(f.passes(path) for f in passes):
-                into = total.setdefault(path, [0, 0, 0, 0])
-                for i, v in enumerate(values):
-                    into[i] += v
+        for path, (views, engaged, scrolled, depths) in found.items():
+            into = total.get(path)
+            if into is None:
+                total[path] = [views, engaged, scrolled, depths]
+            else:  # ~720 hours of ~50 paths: plain adds, the page filter once per path below
+                into[0] += views
+                into[1] += engaged
+                into[2] += scrolled
+                into[3] += depths
 
-    rest: list[int] = []
-    for hour, data in await conn.execute(listing):
-        whole = hour * HOUR_MS >= period.start and (hour + 1) * HOUR_MS <= period.end
-        if whole and data is not None:
-            add(page_tallies.decode(data))
-        else:
-            rest.append(int(hour))
-    for lo, hi in _runs(rest):
-        span = (max(lo * HOUR_MS, period.start), min(hi * HOUR_MS, period.end))
+    stored, spans = await sealed_sums.per_hour(conn, site_id, period, page_tallies.NAME)
+    for found in _by_day(site_id, stored):
+        add(found)
+    for span in spans:
         add(await page_tallies.of_span(conn, site_id, *span))
+    passes = [f for f in scope.filters if f.dim == "page"]
+    return {
+        path: (v[0], v[1], v[2], v[3])
+        for path, v in total.items()
+        if all(f.passes(path) for f in passes)
+    }
+
+
+# Sealed days' summed tallies, keyed by (site, day, its hours and their tokens): an hour sealed
+# again is a new key, so nothing stale is served. Summing a 30-day period's ~720 hour rows per
+# request took ~30 ms (decode and add); ~30 day sums take ~1 ms. ~50 paths a day: small.
+_DAYS: OrderedDict[tuple[object, ...], page_tallies.Tallies] = OrderedDict()
+_DAYS_KEPT = 4096
+_DAYS_LOCK = threading.Lock()
+
+
+def _by_day(site_id: int, stored: list[sealed_sums.Sealed]) -> list[page_tallies.Tallies]:
+    """The sealed hours' tallies summed per UTC day (each day's sum remembered)."""
+    days: dict[int, list[sealed_sums.Sealed]] = {}
+    for row in stored:
+        days.setdefault(row[0] // HOURS_PER_DAY, []).append(row)
+    out = []
+    for day, rows in days.items():
+        key = (site_id, day, tuple(sorted((hour, built) for hour, built, _ in rows)))
+        with _DAYS_LOCK:
+            found = _DAYS.get(key)
+            if found is not None:
+                _DAYS.move_to_end(key)
+        if found is None:
+            found = _summed(page_tallies.decode(data) for _, _, data in rows)
+            with _DAYS_LOCK:
+                _DAYS[key] = found
+                while len(_DAYS) > _DAYS_KEPT:
+                    _DAYS.popitem(last=False)
+        out.append(found)
+    return out
+
+
+def _summed(parts: Iterable[page_tallies.Tallies]) -> page_tallies.Tallies:
+    total: dict[str, list[int]] = {}
+    for part in parts:
+        for path, values in part.items():
+            into = total.setdefault(path, [0, 0, 0, 0])
+            for i, v in enumerate(values):
+                into[i] += v
     return {path: (v[0], v[1], v[2], v[3]) for path, v in total.items()}
-
-
-def _runs(hours: list[int]) -> list[tuple[int, int]]:
-    """Hours as [lo, hi) runs of consecutive ones."""
-    runs: list[tuple[int, int]] = []
-    for hour in sorted(hours):
-        if runs and runs[-1][1] == hour:
-            runs[-1] = (runs[-1][0], hour + 1)
-        else:
-            runs.append((hour, hour + 1))
-    return runs
 
 
 def site_wide(found: dict[str, Tally]) -> dict[str, Any]:

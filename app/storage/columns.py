@@ -36,7 +36,7 @@ from app.clock import HOUR_MS
 from app.dimensions import SESSION_COLUMNS as SESSION_DIMS
 from app.dimensions import is_bounce, prop_value
 from app.events import ENGAGEMENT
-from app.storage import blob, journey, page_tallies
+from app.storage import blob, journey, page_tallies, revenue_rows
 from app.storage.dialect import inline_sqlite, lock_id, lock_keys
 from app.storage.tables import events, rollup_hours, session_columns, sessions
 
@@ -294,6 +294,7 @@ async def seal(conn: AsyncConnection, site_id: int, hour: int) -> int:
     rows, items = await fetch(conn, site_id, condition, NAMES)
     columns = from_rows(rows, NAMES, items)
     tallies = page_tallies.encode(await page_tallies.of_span(conn, site_id, start, start + HOUR_MS))
+    paid = revenue_rows.encode(await revenue_rows.of_span(conn, site_id, start, start + HOUR_MS))
     built = secrets.randbits(62)
     c = session_columns.c
     await conn.execute(delete(session_columns).where(c.site_id == site_id, c.hour == hour))
@@ -306,6 +307,11 @@ async def seal(conn: AsyncConnection, site_id: int, hour: int) -> int:
     values.append(
         {"site_id": site_id, "hour": hour, "name": page_tallies.NAME, "built": built}
         | {"data": tallies}
+    )
+    # Nor this: its sessions' revenue events by session id (app/storage/revenue_rows.py).
+    values.append(
+        {"site_id": site_id, "hour": hour, "name": revenue_rows.NAME, "built": built}
+        | {"data": paid}
     )
     await conn.execute(insert(session_columns), values)
     return len(rows)

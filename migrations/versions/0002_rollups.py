@@ -87,11 +87,15 @@ def _backfill(conn: sa.Connection) -> None:
             return
         last = chunk[-1][0]
         rows = [full(r[1:]) for r in chunk]
-        parts, started = rollups.fold(rows)
+        folded = rollups.Fold(rows)
+        parts, started = folded.parts, folded.started
         session_cols = [sessions.c[c] for c in rollups.SESSION_COLS if c not in LATER_COLUMNS]
         found = conn.execute(sa.select(*session_cols).where(sessions.c.session_id.in_(list(parts))))
         old = {r[0]: _full_row(r) for r in found}
-        merged = [rollups.merge(old.get(s), p, s in started) for s, p in parts.items()]
+        merged = [
+            rollups.merge(old[s], p, s in started) if s in old else folded.entry_of(s)
+            for s, p in parts.items()
+        ]
         conn.execute(sa.delete(sessions).where(sessions.c.session_id.in_(list(old))))
         conn.execute(sa.insert(sessions), [_at_0002(m) for m in merged])
         deltas = hourly.Deltas()

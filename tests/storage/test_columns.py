@@ -30,8 +30,9 @@ H = 491_269  # 2026-01-15T13:00Z, in hours since the epoch
 T = H * HOUR_MS
 
 
-# Rows a sealed hour stores: one per column, and its per-page engagement sums (page_tallies).
-ROWS = len(columns.NAMES) + 1
+# Rows a sealed hour stores: one per column, its per-page engagement sums (page_tallies) and
+# its revenue events (revenue_rows).
+ROWS = len(columns.NAMES) + 2
 
 
 def _sealed_hours(db: Database) -> dict[int, int]:

@@ -246,8 +246,13 @@ def _sealed_rows(db: Database) -> list[tuple[object, ...]]:
 
 
 def _serialized(sealed: list[tuple[object, ...]]) -> list[tuple[object, ...]]:
-    """The rows as 0025 stored them: the columns decompressed, the page tallies as they are."""
-    return [(*r[:4], r[4] if r[2] == "page_tallies" else zlib.decompress(r[4])) for r in sealed]
+    """The rows as 0025 stored them: the columns decompressed, the page tallies as they are,
+    and no `revenue` rows (0030 adds them, uncompressed like the tallies)."""
+    return [
+        (*r[:4], r[4] if r[2] == "page_tallies" else zlib.decompress(r[4]))
+        for r in sealed
+        if r[2] != "revenue"
+    ]
 
 
 async def _sealed_reports(url: str) -> list[tuple[str, object, list[str]]]:
@@ -330,8 +335,68 @@ def test_0026_0027_keep_rollups_and_sealed_columns(empty: Database) -> None:
     command.upgrade(config, "head")
     assert _rollup_layout(empty) == (["site_id", "dim", "hour", "value"], set())
     assert sorted(tuple(r) for r in rows(empty, "SELECT * FROM rollup_hours")) == rollups
-    assert _serialized(_sealed_rows(empty)) == _serialized(sealed)
+    assert _sealed_rows(empty) == sealed  # 0030's revenue rows written again as they were
     after = asyncio.run(_sealed_reports(empty.url))
     assert [(name, answer) for name, answer, _ in after] == [(n, a) for n, a, _ in before]
     assert any("columns" in paths for _, _, paths in after)
     assert asyncio.run(_schema_drift(empty.url)) == []
+
+
+def test_0030_backfills_each_sealed_hour_s_revenue_as_the_sealer_writes_it(empty: Database) -> None:
+    """The `revenue` row 0030 writes for an hour sealed before it holds what the sealer
+    stores: the hour's sessions' amount-carrying events (a session's purchase after the hour
+    ended stays with the hour it started in), with the hour's token; an hour without revenue
+    gets an empty row, an hour left open none."""
+    command.upgrade(alembic_config(empty.url), "head")
+    hits = [
+        traffic.Hit(v, T0 + v * 1_500_000 + i * 1_200_000, "Purchase" if i else "pageview", "/")
+        for v in range(1, 12)
+        for i in range(2)
+    ]
+    hits.append(traffic.Hit(50, T0 + 10 * 3_600_000, "pageview", "/"))  # an hour without revenue
+    hits.append(traffic.Hit(99, T0 + 40 * 3_600_000, "pageview", "/"))  # open: sealed never
+    events = traffic.to_events(1, hits)
+    amounts = ["19.99", "0.1", None, "-5"]
+    for i, event in enumerate(e for e in events if e.name == "Purchase"):
+        if amounts[i % 4] is not None:
+            event.revenue_amount, event.revenue_currency = amounts[i % 4], ("EUR", "JPY")[i % 2]
+    asyncio.run(traffic.write(empty.url, events[:-1], [], seal_after=1))
+    asyncio.run(traffic.write(empty.url, events[-1:], []))
+    sealed = _revenue_rows(empty)
+    start = {e.session_id: e.ts // 3_600_000 for e in events if e.session_start}
+    expected: dict[int, list[tuple[int, str, str, str]]] = {h: [] for h in start.values()}
+    del expected[(T0 + 40 * 3_600_000) // 3_600_000]
+    for e in events:
+        if e.revenue_amount is not None:
+            paid = (e.session_id, e.name, e.revenue_currency, e.revenue_amount)
+            expected[start[e.session_id]].append(paid)  # type: ignore[arg-type]
+    assert {hour: found for hour, (_, found) in sealed.items()} == {
+        hour: sorted(found) for hour, found in expected.items()
+    }
+    assert sum(map(len, expected.values())) == 8 and [] in expected.values()
+    # Paid in the hour after its session's start: stored with the start's hour.
+    assert any(e.revenue_amount and e.ts // 3_600_000 != start[e.session_id] for e in events)
+
+    command.downgrade(alembic_config(empty.url), "0025")
+    assert _revenue_rows(empty) == {}
+    command.upgrade(alembic_config(empty.url), "head")
+    assert _revenue_rows(empty) == sealed
+
+
+def _revenue_rows(db: Database) -> dict[int, tuple[int, list[tuple[int, str, str, str]]]]:
+    """hour -> (token, its revenue events sorted) of each hour with a revenue row, checking
+    the token is the one its hour is sealed with."""
+    from app.storage import revenue_rows
+
+    found = db.rows("SELECT hour, name, built, data FROM session_columns")
+    marks = {r["hour"]: r["built"] for r in found if r["name"] == "start"}
+    out = {}
+    for r in found:
+        if r["name"] == revenue_rows.NAME:
+            assert r["built"] == marks[r["hour"]]
+            rows = revenue_rows.decode(bytes(r["data"]))
+            paid = zip(
+                rows.session.tolist(), [rows.keys[c] for c in rows.codes.tolist()], strict=True
+            )
+            out[r["hour"]] = (r["built"], sorted((sid, *key) for sid, key in paid))
+    return out
