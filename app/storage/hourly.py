@@ -146,23 +146,13 @@ class Deltas:
         old_counts = _counts(old)
         c, o = counts, old_counts
         diff = (0, c[1] - o[1], c[2] - o[2], c[3] - o[3], c[4] - o[4])  # c[0] == o[0] == 1
-        changed = any(diff)
-        if sketched == old_sketched:
-            if changed:
-                _accumulate(self._sketched, sketched, diff)
-        else:
-            _accumulate(self._sketched, sketched, counts)
-            _accumulate(self._sketched, old_sketched, old_counts, -1)
+        grown = diff if any(diff) else None
+        if _shift(self._sketched, sketched, old_sketched, counts, old_counts, grown):
             before = set(self._keys_of(old_sketched))
             moved = [k for k in self._keys_of(sketched) if k not in before]
             if moved:
                 self._visits.append((moved, new[Row.visitor_id]))
-        if moving == old_moving:
-            if changed:
-                _accumulate(self._moving, moving, diff)
-        else:
-            _accumulate(self._moving, moving, counts)
-            _accumulate(self._moving, old_moving, old_counts, -1)
+        _shift(self._moving, moving, old_moving, counts, old_counts, grown)
 
     def _keys_of(self, sig: Signature) -> list[Key]:
         keys = self._keys.get(sig)
@@ -249,6 +239,26 @@ def _one(
         visitors[key] = {visitor}
     else:
         found.add(visitor)
+
+
+def _shift(
+    into: dict[Signature, list[int]],
+    sig: Signature,
+    old_sig: Signature,
+    counts: Sequence[int],
+    old_counts: Sequence[int],
+    diff: Sequence[int] | None,
+) -> bool:
+    """A grown session's counters under `into`: the difference (`diff`, None when nothing
+    changed) where its signature stayed, else the old counts out and the new in. True when the
+    signature moved."""
+    if sig == old_sig:
+        if diff is not None:
+            _accumulate(into, sig, diff)
+        return False
+    _accumulate(into, sig, counts)
+    _accumulate(into, old_sig, old_counts, -1)
+    return True
 
 
 def _accumulate(
