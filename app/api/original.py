@@ -23,7 +23,7 @@ from app.api.reports import EXPLAIN, document, respond, with_goals
 from app.api.schemas import examples
 from app.api.schemas.reports import Explained
 from app.api.schemas.service import OriginalSankey, OriginalStats
-from app.queries import planner
+from app.queries import planner, sealed_days
 from app.queries.filters import FilterError, parse
 from app.queries.flows import MAX_DEPTH, flows
 from app.queries.legacy_stats import TIME_RANGES, legacy_period, legacy_stats
@@ -64,7 +64,7 @@ async def _answer(params: tuple[Param, ...], run: Run, body: Any) -> Response:
             scope = await with_goals(Scope(site.id, period, filters, columns=rt.column_cache))
         except FilterError as exc:
             return error_response(400, str(exc), "filter")
-        with planner.explained() as plans:
+        with planner.explained() as plans, sealed_days.listed_once():
             result = await run(conn, scope, values)
     return await respond(json_response(body, {"site": site.domain, **result}), plans)
 

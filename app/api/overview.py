@@ -29,6 +29,7 @@ from app.api.principal import Principal, current
 from app.api.schemas import sites as bodies
 from app.auth import users
 from app.mail.mailer import MailError
+from app.queries import sealed_days
 from app.queries.period import resolve
 from app.queries.scope import Scope
 from app.queries.summary import metrics_for
@@ -64,7 +65,8 @@ async def overview() -> Response:
         (s for s in rt.sites.all() if p.can_read(s.id)), key=lambda s: (s.name or s.domain).lower()
     )
     async with rt.engine.connect() as conn:
-        found = [await _site_figures(conn, site, p) for site in mine]
+        with sealed_days.listed_once():
+            found = [await _site_figures(conn, site, p) for site in mine]
     return json_response(bodies.Overview, {"sites": found, "can_add": p.is_admin})
 
 

@@ -25,7 +25,7 @@ from app.api.params import Param, ParamError, parse_all
 from app.api.schemas.reports import Explained
 from app.clock import HOUR_MS
 from app.goals.store import find_goals
-from app.queries import planner
+from app.queries import planner, sealed_days
 from app.queries.filters import GOAL, FilterError, parse
 from app.queries.history import first_local_day
 from app.queries.period import PeriodError, previous, resolve
@@ -164,7 +164,7 @@ async def run_report(
     """The report's answer and its plans; its time is observed per read path (/metrics)."""
     started = time.perf_counter()
     async with runtime().engine.connect() as conn:
-        with planner.explained() as plans:
+        with planner.explained() as plans, sealed_days.listed_once():
             result = await query(conn, scope, values)
     rule = request.url_rule
     report = rule.rule if rule is not None else "(unmatched)"

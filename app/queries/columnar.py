@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.clock import HOUR_MS, HOURS_PER_DAY
 from app.goals.definition import SCROLL
+from app.queries import sealed_days
 from app.queries.column_cache import UNSHARED_BYTES, ColumnCache
 from app.queries.column_counts import buckets, by_label, distinct_by_group, totals
 from app.queries.column_filters import JOURNEY_FILTER, frame_of, journey_hits, past_journeys
@@ -30,8 +31,8 @@ from app.queries.filters import GOAL
 from app.queries.period import Period
 from app.queries.scope import Scope
 from app.storage import columns
-from app.storage.columns import MARK, Column
-from app.storage.tables import rollup_hours, session_columns, sessions
+from app.storage.columns import Column
+from app.storage.tables import session_columns, sessions
 
 __all__ = ["Frame", "buckets", "by_label", "distinct_by_group", "load", "off_loop"]
 __all__ += ["retention_cells", "totals", "RESEALED"]
@@ -89,20 +90,12 @@ async def _read(
     cache: ColumnCache,
     admit: Admit,
 ) -> list[Block] | str:
-    r, c = rollup_hours.c, session_columns.c
-    marked = and_(c.site_id == r.site_id, c.hour == r.hour, c.name == MARK)
-    meta = (
-        select(r.hour, r.sessions, c.built)
-        .select_from(rollup_hours.outerjoin(session_columns, marked))
-        .where(r.site_id == site_id, r.dim == "", r.value == "", r.sessions > 0)
-        .where(r.hour >= period.start // HOUR_MS, r.hour < -(-period.end // HOUR_MS))
-        .order_by(r.hour)
-    )
     sealed: dict[int, list[tuple[int, int]]] = {}
     open_hours: list[int] = []
     open_sessions = 0
     total = 0
-    for hour, count, built in await conn.execute(meta):
+    first_h, end_h = period.start // HOUR_MS, -(-period.end // HOUR_MS)
+    for hour, count, built in await sealed_days.hours(conn, site_id, first_h, end_h):
         total += count
         if built is None:
             open_hours.append(hour)
@@ -114,6 +107,7 @@ async def _read(
         return refused
     blocks = await _days(conn, site_id, sealed, names, cache)
     if blocks is None:
+        sealed_days.forget(site_id)  # the retry lists the hours again
         return RESEALED
     if open_hours:
         # One index range per run of open hours, clipped to the period (SQLite uses one range

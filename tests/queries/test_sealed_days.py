@@ -9,6 +9,8 @@ import asyncio
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import event
+
 from app.clock import DAY_MS, HOUR_MS
 from app.migrate import upgrade
 from app.queries.breakdown import breakdown
@@ -16,7 +18,14 @@ from app.queries.column_cache import ColumnCache
 from app.queries.flows import flows
 from app.queries.period import make_period
 from app.queries.scope import Scope
-from app.queries.sealed_days import SealedResults, results_beside
+from app.queries.sealed_days import (
+    SealedResults,
+    forget,
+    hours,
+    listed_once,
+    results_beside,
+    sealed_run,
+)
 from app.queries.summary import summary
 from app.queries.timeseries import timeseries
 from app.storage.database import create_engine
@@ -117,3 +126,55 @@ async def test_sealed_days_reads_are_remembered_until_a_session_changes(db: Data
     assert pages == await _pages(db.url, uncached)
     assert _views(pages)["/signup"] == (1, 1) and _views(pages)["/pricing"] == (2, 2)
     assert pages["visitors"] == [5, 3, 2]
+
+
+async def test_one_report_lists_a_range_once(db: Database) -> None:
+    """Inside `listed_once()` a range's hours are listed once and its sub-ranges answered
+    from that list; `forget` (an hour found sealed again) and the block's end list anew."""
+    if db.dialect == "sqlite":
+        await asyncio.to_thread(upgrade, db.url)
+    hits = [
+        traffic.Hit(1, T + 2 * HOUR_MS, "pageview", "/"),
+        traffic.Hit(2, T + 5 * HOUR_MS, "pageview", "/docs"),
+        traffic.Hit(3, T + DAY_MS + HOUR_MS, "pageview", "/"),
+    ]
+    events = traffic.to_events(1, hits)
+    await traffic.write(db.url, events[:2], [], seal_after=1)
+    await traffic.write(db.url, events[2:], [])  # the next day's hour left open
+    engine = create_engine(db.url)
+    listings: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "session_columns" in statement and "rollup_hours" in statement:
+            listings.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    first_h = D * 24
+    period = make_period(T, T + 2 * DAY_MS, "UTC", "day")
+    scope = Scope(1, period, columns=ColumnCache(1 << 20))
+    try:
+        async with engine.connect() as conn:
+            alone = await breakdown(conn, scope, "page")
+            listings.clear()
+            with listed_once():
+                whole = await hours(conn, 1, first_h, first_h + 48)
+                assert [(h - first_h, n, b is not None) for h, n, b in whole] == [
+                    (2, 1, True),
+                    (5, 1, True),
+                    (25, 1, False),
+                ]
+                assert await hours(conn, 1, first_h + 3, first_h + 30) == whole[1:]
+                assert await sealed_run(conn, 1, D, D + 2) == (
+                    D + 1,
+                    tuple((h, b) for h, _, b in whole[:2]),
+                )
+                assert await breakdown(conn, scope, "page") == alone
+                assert len(listings) == 1
+                forget(1)
+                assert await hours(conn, 1, first_h + 3, first_h + 30) == whole[1:]
+                assert len(listings) == 2
+            await hours(conn, 1, first_h, first_h + 48)
+            await hours(conn, 1, first_h, first_h + 48)
+            assert len(listings) == 4  # outside a report nothing is kept
+    finally:
+        await engine.dispose()
