@@ -7,23 +7,35 @@ The original script's event types keep their meaning: `user_engagement` (seconds
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from urllib.parse import parse_qsl, urlsplit
 
 from app.events import ENGAGEMENT, Props
+from app.ingest.utm import Utm, extract_utm
 from app.ingest.wire import WireError, WireEvent
 
 OUTBOUND = "Outbound Link: Click"
 _SCROLL_KEYS = ("scroll_depth", "depth", "percent", "percentage", "max_scroll")
 _LINK_KEYS = ("url", "href", "link", "target")
+# Page URLs, referrers and language tags repeat heavily (a site has a few hundred pages, most
+# visits come from a handful of referrers): each parse is cached on its text, bounded, as
+# useragent.py caches user agents. Neither the IP nor anything keyed by it is kept. Inputs are
+# capped by the wire format (2,000 characters), so 8,192 entries hold at most ~40 MiB.
+URL_CACHE_SIZE = 8192
 
 
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class Page:
+    """Shared between events with the same URL (cached): read-only, its query included."""
+
     hostname: str
     pathname: str
-    query: dict[str, str]
+    query: Mapping[str, str]
+    utm: Utm  # the query's campaign tags, read once with the URL
 
 
 @dataclass(slots=True)
@@ -34,7 +46,9 @@ class Measures:
     scroll_depth: int | None
 
 
+@functools.lru_cache(maxsize=URL_CACHE_SIZE)
 def parse_page(url: str, keep_hash: bool) -> Page:
+    """Raises WireError for a URL that is not absolute http(s) (not cached: it raises)."""
     try:
         parts = urlsplit(url.strip())
         hostname = parts.hostname
@@ -46,9 +60,12 @@ def parse_page(url: str, keep_hash: bool) -> Page:
     if keep_hash and parts.fragment:
         path = f"{path}#{parts.fragment}"
     query = dict(parse_qsl(parts.query, keep_blank_values=False)) if parts.query else {}
-    return Page(hostname.lower().rstrip("."), path[:2000], query)
+    return Page(
+        hostname.lower().rstrip("."), path[:2000], MappingProxyType(query), extract_utm(query)
+    )
 
 
+@functools.lru_cache(maxsize=URL_CACHE_SIZE)
 def clean_referrer(referrer: str | None) -> str | None:
     """Scheme, host and path only: query strings of other sites may carry personal data."""
     if not referrer:
@@ -96,6 +113,7 @@ def _number(value: object) -> float | None:
 _LANGUAGE = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*")
 
 
+@functools.lru_cache(maxsize=1024)
 def language(raw: str | None) -> str | None:
     """`navigator.language` in BCP 47's case: `en-us` -> `en-US`, `ZH_hant_tw` -> `zh-Hant-TW`,
     `EN` -> `en`; anything that is no language tag (`*`, `C`, blank) -> None."""

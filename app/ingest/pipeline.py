@@ -29,7 +29,6 @@ from app.ingest.sessions import (
 )
 from app.ingest.timestamps import client_timestamp
 from app.ingest.useragent import Client, describe
-from app.ingest.utm import extract_utm
 from app.ingest.wire import WireEvent
 from app.sites.model import Site, normalise_domain
 from app.sites.registry import SiteRegistry
@@ -143,7 +142,7 @@ class Pipeline:
         measured = measures(wire)
         # Revenue rides on custom events only (a purchase), as in Plausible.
         paid = wire.revenue if measured.name not in (PAGEVIEW, ENGAGEMENT) else None
-        utm = extract_utm(page.query)
+        utm = page.utm
         is_pageview = measured.name == PAGEVIEW
         referrer = clean_referrer(wire.referrer) if is_pageview else None
         acquisition = classify(referrer, page.hostname, utm, page.query, ctx.user_agent)

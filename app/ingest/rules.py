@@ -22,7 +22,7 @@ from app.events import (
     DROP_HOSTNAME_NOT_ALLOWED,
     DROP_REFERRER_SPAM,
 )
-from app.ingest.normalise import Page
+from app.ingest.normalise import URL_CACHE_SIZE, Page
 from app.sites.model import Site
 
 SPAM_LIST = Path(__file__).resolve().parents[1] / "data" / "referrer_spam.txt"
@@ -79,12 +79,18 @@ class SpamList:
         """The referrer's host or any parent domain is listed (spammers rotate subdomains)."""
         if not referrer:
             return False
-        try:
-            host = (urlsplit(referrer.strip()).hostname or "").removeprefix("www.")
-        except ValueError:
-            return False
-        labels = host.split(".")
+        labels = _referrer_labels(referrer)
         return any(".".join(labels[i:]) in self.domains for i in range(len(labels) - 1))
+
+
+@lru_cache(maxsize=URL_CACHE_SIZE)
+def _referrer_labels(referrer: str) -> tuple[str, ...]:
+    """The referrer's host without `www.`, split at the dots (cached: referrers repeat)."""
+    try:
+        host = (urlsplit(referrer.strip()).hostname or "").removeprefix("www.")
+    except ValueError:
+        return ()
+    return tuple(host.split("."))
 
 
 class SiteRules:

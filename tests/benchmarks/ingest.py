@@ -61,7 +61,9 @@ def bodies(batch: int, variants: int = 2000) -> list[str]:
     return out
 
 
-def loadgen_args(port: int, path: str, body_file: Path, **opts: float) -> list[str]:
+def loadgen_args(
+    port: int, path: str, body_file: Path, method: str = "POST", **opts: float
+) -> list[str]:
     return [
         sys.executable,
         str(ROOT / "tests/benchmarks/loadgen.py"),
@@ -77,11 +79,13 @@ def loadgen_args(port: int, path: str, body_file: Path, **opts: float) -> list[s
         str(int(opts.get("connections", 32))),
         "--rate",
         str(opts.get("rate", 0)),
+        "--method",
+        method,
     ]
 
 
-def load(port: int, path: str, body_file: Path, **opts: float) -> dict:
-    args = loadgen_args(port, path, body_file, **opts)
+def load(port: int, path: str, body_file: Path, method: str = "POST", **opts: float) -> dict:
+    args = loadgen_args(port, path, body_file, method, **opts)
     return json.loads(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
 
 
@@ -167,7 +171,7 @@ def main() -> None:
     server, port, db = start(tmp / "full")
     try:
         warm = load(port, "/api/collect", files["single"], seconds=2)  # caches, allocator
-        health = load(port, "/healthz", files["single"])
+        health = load(port, "/healthz", files["single"], method="GET")
         empty = load(port, "/bench/empty", files["single"])
         single = load(port, "/api/collect", files["single"])
         time.sleep(1)
@@ -232,7 +236,7 @@ def report(
     ceiling = health["rps"]
     print(
         f"/healthz on the same server: {ceiling:,.0f} requests/s "
-        f"(the bare 204 route: {empty['rps']:,.0f})"
+        f"(the bare 204 route: {empty['rps']:,.0f})  statuses={health['statuses']}"
     )
     print(
         f"single-event requests: {single['rps']:,.0f} events/s = "

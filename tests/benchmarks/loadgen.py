@@ -13,7 +13,9 @@ import json
 import time
 
 
-def build_requests(host: str, path: str, bodies: list[str]) -> list[bytes]:
+def build_requests(host: str, path: str, bodies: list[str], method: str = "POST") -> list[bytes]:
+    if method == "GET":  # /healthz: a GET-only route (a POST to it would time the 405 path)
+        return [f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode()]
     requests = []
     for body in bodies:
         raw = body.encode()
@@ -73,7 +75,7 @@ async def connection(
 async def run(args: argparse.Namespace) -> dict[str, object]:
     with open(args.bodies) as fh:
         bodies = json.load(fh)
-    requests = build_requests(f"127.0.0.1:{args.port}", args.path, bodies)
+    requests = build_requests(f"127.0.0.1:{args.port}", args.path, bodies, args.method)
     stats: dict[str, list] = {"latency": [], "status": [], "done_at": [], "unanswered": []}
     pace = args.connections / args.rate if args.rate else None
     started = time.perf_counter()
@@ -113,6 +115,7 @@ def main() -> None:
     parser.add_argument("--bodies", required=True)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--method", default="POST", choices=("POST", "GET"))
     parser.add_argument("--rate", type=float, default=0.0, help="total requests/s (0: flat out)")
     print(json.dumps(asyncio.run(run(parser.parse_args()))))
 
