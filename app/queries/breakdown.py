@@ -20,6 +20,7 @@ from app.dimensions import API_NAMES, SESSION_COLUMNS, lookup, prop_value
 from app.goals.definition import EVENT as EVENT_GOAL
 from app.goals.definition import Goal
 from app.queries import (
+    column_day_labels,
     column_items,
     columnar,
     goal_report,
@@ -257,6 +258,16 @@ async def _by_session(
             total = await rollup_reads.totals(conn, scope.site_id, scope.period, results)
         return list(found.items()), total
     frame = await chosen.frame(conn, dims=[dimension])
+    if (
+        frame is not None
+        and dimension != "visitor_type"
+        and any(f.dim == GOAL for f in scope.filters)
+    ):
+        # A goal's completing sessions: each cached day's counts remembered with the day.
+        key = tuple((f.dim, f.op, f.value) for f in scope.filters)
+        counted = column_day_labels.by_label
+        labelled, summed = await columnar.off_loop(counted, frame, dimension, totals, key)
+        return list(labelled), summed
     if frame is not None:
         labelled, summed = await columnar.off_loop(columnar.by_label, frame, dimension, totals)
         return list(labelled), summed

@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.queries import columnar, journey_arrays, session_events
+from app.queries import columnar, day_sets, journey_arrays, session_events
+from app.queries.column_frame import Block
+from app.queries.column_frame import _take as take
 from app.queries.goal_items import odd_labels
 from app.queries.planner import Plan
 from app.queries.scope import event_value
 from app.storage import journey
+from app.storage.columns import Ragged
 
 _ITEM_COLUMNS = ("visitor", "duration", "session", "truncated", "journey")
 _PROP_COLUMNS = ("visitor", "props")
@@ -44,8 +47,11 @@ async def by_item(
 
     if is_prop:  # properties are stored whole: no session to read from events
         return await columnar.off_loop(_props_in_columns, frame, dimension[5:], passes)
-    stored, skip = await columnar.off_loop(_items_in_columns, frame, dimension, passes)
-    walked = await _walk_items(conn, scope.site_id, frame, np.flatnonzero(skip), dimension, passes)
+    # The key tells a goal filter's pass from its unfiltered twin (day_sets.per_day checks the
+    # kept rows anyway): each keeps its own day results.
+    key = tuple((f.dim, f.op, f.value) for f in scope.filters)
+    stored, skip = await columnar.off_loop(_items_in_columns, frame, dimension, key, passes)
+    walked = await _walk_items(conn, scope.site_id, frame, skip, dimension, passes)
     return await columnar.off_loop(_merged_items, stored, walked)
 
 
@@ -61,26 +67,77 @@ def _props_in_columns(
 
     skip = np.zeros(len(run.offsets) - 1, dtype=bool)
     stored = journey_arrays.item_counts(run, frame.numbers("visitor"), skip, name_of)
-    return _merged_items(stored, {})
+    return _merged_items([_as_day(stored, np.zeros(0, np.int64))], {})
+
+
+@dataclass(frozen=True)
+class DayItems:
+    """One block's kept sessions' items per name: how many, and their distinct visitors
+    (sorted); all counted items' distinct visitors; the kept sessions (places in `kept`) whose
+    journey cannot say, to be read from events."""
+
+    counts: dict[str, int]
+    visitors: dict[str, np.ndarray]
+    everyone: np.ndarray
+    skip: np.ndarray
 
 
 def _items_in_columns(
-    frame: columnar.Frame, dimension: str, passes: Callable[[str], bool]
-) -> tuple[journey_arrays.ItemCounts, np.ndarray]:
-    """The journeys' item counts, and which sessions must be read from events instead."""
-    run = frame.ragged("journey")
-    odd = odd_labels(run.labels)
-    sessions = len(run.offsets) - 1
-    owner = np.repeat(np.arange(sessions), np.diff(run.offsets))
-    odd_sessions = np.bincount(owner[odd[run.codes]], minlength=sessions) > 0 if len(odd) else 0
-    skip = frame.numbers("truncated").astype(bool) | odd_sessions
+    frame: columnar.Frame,
+    dimension: str,
+    filters: tuple[tuple[str, str, str], ...],
+    passes: Callable[[str], bool],
+) -> tuple[list[DayItems], np.ndarray]:
+    """Each block's item counts (a cached day's remembered with it for the same kept rows:
+    app/queries/day_sets.py), and which sessions (frame positions) must be read from events."""
+    found, skips, base = [], [], 0
+    for block, kept in frame.parts():
+        day = _day_items(block, kept, dimension, filters, passes)
+        found.append(day)
+        skips.append(base + day.skip)
+        base += len(kept)
+    return found, np.concatenate(skips) if skips else np.zeros(0, np.int64)
+
+
+def _day_items(
+    block: Block,
+    kept: np.ndarray,
+    dimension: str,
+    filters: tuple[tuple[str, str, str], ...],
+    passes: Callable[[str], bool],
+) -> DayItems:
+    run = block["journey"]
+    assert isinstance(run, Ragged)
     mark = journey.PAGE if dimension == "page" else journey.EVENT
 
     def name_of(label: str) -> str | None:
         return label[1:-1] if label.startswith(mark) and passes(label[1:-1]) else None
 
-    visitor = frame.numbers("visitor")
-    return journey_arrays.item_counts(run, visitor, skip, name_of), skip
+    def build() -> DayItems:
+        sizes, codes = take(run, kept)
+        offsets = np.zeros(len(kept) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        chosen = Ragged(run.labels, offsets, codes)
+        odd = odd_labels(run.labels)
+        owner = np.repeat(np.arange(len(kept)), sizes)
+        skip = np.asarray(block["truncated"])[kept].astype(bool)
+        if len(odd) and len(codes):
+            skip |= np.bincount(owner[odd[codes]], minlength=len(kept)) > 0
+        visitor = np.asarray(block["visitor"])[kept]
+        counted = journey_arrays.item_counts(chosen, visitor, skip, name_of)
+        return _as_day(counted, np.flatnonzero(skip))
+
+    return day_sets.per_day(run, ("items", dimension, filters), kept, build)
+
+
+def _as_day(counted: journey_arrays.ItemCounts, skip: np.ndarray) -> DayItems:
+    counts, visitors = {}, {}
+    for code in np.flatnonzero(counted.counts).tolist():
+        name = counted.names[code]
+        counts[name] = int(counted.counts[code])
+        lo, hi = counted.bounds[code], counted.bounds[code + 1]
+        visitors[name] = day_sets.deduped(counted.runs[lo:hi])
+    return DayItems(counts, visitors, day_sets.unique_sorted(counted.runs), skip)
 
 
 async def _walk_items(
@@ -109,27 +166,23 @@ async def _walk_items(
 
 
 def _merged_items(
-    stored: journey_arrays.ItemCounts, walked: dict[str, tuple[int, set[int]]]
+    days: list[DayItems], walked: dict[str, tuple[int, set[int]]]
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """The journeys' counts with the walked sessions' added (visitors as unions)."""
-    rows: dict[str, list[int]] = {}
-    code_of: dict[str, int] = {}
-    for code in np.flatnonzero(stored.counts).tolist():
-        name = stored.names[code]
-        code_of[name] = code
-        rows[name] = [int(stored.counts[code]), int(stored.visitors[code])]
-    for name, (n, seen) in walked.items():
-        if name not in code_of:
-            rows[name] = [n, len(seen)]
-            continue
-        lo, hi = stored.bounds[code_of[name]], stored.bounds[code_of[name] + 1]
-        union = seen.union(stored.runs[lo:hi].tolist())
-        rows[name] = [rows[name][0] + n, len(union)]
-    everyone = np.sort(stored.runs, kind="stable")  # a merge of sorted runs
-    distinct = 1 + int(np.count_nonzero(everyone[1:] != everyone[:-1])) if len(everyone) else 0
-    extra = {v for _, seen in walked.values() for v in seen}
-    if extra:
-        known = np.isin(np.fromiter(extra, dtype=np.int64, count=len(extra)), everyone)
-        distinct += int(np.count_nonzero(~known))
-    total = {"visitors": distinct, "count": sum(n for n, _ in rows.values())}
-    return [{"value": k, "visitors": v, "count": n} for k, (n, v) in rows.items()], total
+    """The blocks' counts added per name, the walked sessions' too (visitors as unions of the
+    blocks' sorted sets and the walked ids)."""
+    counts: dict[str, int] = {}
+    runs: dict[str, list[np.ndarray]] = {}
+    for day in days:
+        for name, n in day.counts.items():
+            counts[name] = counts.get(name, 0) + n
+            runs.setdefault(name, []).append(day.visitors[name])
+    rows = []
+    for name in {**counts, **walked}:
+        n, seen = walked.get(name, (0, set()))
+        extra = np.fromiter(seen, dtype=np.int64, count=len(seen))
+        visitors = day_sets.distinct(runs.get(name, []), extra)
+        rows.append({"value": name, "visitors": visitors, "count": counts.get(name, 0) + n})
+    every = {v for _, seen in walked.values() for v in seen}
+    extra = np.fromiter(every, dtype=np.int64, count=len(every))
+    distinct = day_sets.distinct([day.everyone for day in days], extra)
+    return rows, {"visitors": distinct, "count": sum(row["count"] for row in rows)}

@@ -62,6 +62,10 @@ CLIENTS = [("Chrome", "Windows", "desktop"), ("Safari", "iOS", "mobile"),
            ("Chrome", "Android", "mobile"), ("Firefox", "Linux", "desktop"),
            ("Safari", "iPadOS", "tablet")]  # fmt: skip
 COUNTRIES = ["US", "CN", "DE", "GB", "IN", "JP", "FR", "BR"]
+# Region and city follow the country (no random draw: the rest of the data stays as it was).
+PLACES = {"US": ("CA", "San Francisco"), "CN": ("SH", "Shanghai"), "DE": ("BE", "Berlin"),
+          "GB": ("ENG", "London"), "IN": ("KA", "Bengaluru"), "JP": ("13", "Tokyo"),
+          "FR": ("IDF", "Paris"), "BR": ("SP", "São Paulo")}  # fmt: skip
 HOSTS = [SITE, SITE, SITE, f"docs.{SITE}", f"shop.{SITE}"]
 LANGUAGES = ["en-US", "en-GB", "zh-CN", "de", "ja", "fr-FR"]
 WIDTHS = {"desktop": 1920, "mobile": 390, "tablet": 820}
@@ -79,7 +83,8 @@ def session_events(rng: random.Random, visitor: int, new: bool, start: int) -> l
     common = dict(site_id=1, hostname=rng.choice(HOSTS), visitor_id=visitor, session_id=sid,
                   new_visitor=new, source=source, channel=channel, referrer_domain=domain,
                   utm_campaign=campaign, browser=browser, os=os_, device=device,
-                  country=rng.choice(COUNTRIES), language=rng.choice(LANGUAGES),
+                  country=(country := rng.choice(COUNTRIES)), region=PLACES[country][0],
+                  city=PLACES[country][1], language=rng.choice(LANGUAGES),
                   screen_width=WIDTHS[device], browser_version="128",
                   os_version="17")  # fmt: skip
     out, ts, page = [], start, rng.choice(PAGES[:12])
@@ -189,6 +194,7 @@ def endpoints(name: str) -> list[tuple[str, str]]:
         ("breakdown", f"{base}/breakdown/country?range={range_}&filter=goal==Blog&totals=none"),
         ("breakdown", f"{base}/breakdown/page?range={range_}&filter=goal==Blog;device==mobile"),
         ("breakdown", f"{base}/breakdown/page?range={range_}&metrics=time_on_page,scroll_depth"),
+        ("breakdown", f"{base}/breakdown/city?range={range_}"),
         ("breakdown", f"{base}/breakdown/hostname?range={range_}"),
         ("breakdown", f"{base}/breakdown/language?range={range_}&filter=screen==mobile"),
         ("breakdown", f"{base}/breakdown/prop:plan?range={range_}&filter=source==Google"),
