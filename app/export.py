@@ -270,9 +270,9 @@ async def _tally_events(
     query = select(
         e.ts,
         e.name,
-        e.hostname,
+        event_rows.field("hostname"),
         e.pathname,
-        e.visitor_id,
+        event_rows.field("visitor_id"),
         e.session_id,
         e.session_start,
         e.browser_version,
@@ -280,7 +280,9 @@ async def _tally_events(
         e.engagement_ms,
         e.scroll_depth,
         e.props,
-    ).where(e.site_id == site_id, e.ts >= start, e.ts < end)
+    )
+    query = query.select_from(event_rows.joined())
+    query = query.where(e.site_id == site_id, e.ts >= start, e.ts < end)
     async for row in await conn.stream(query):
         day = day_of(row.ts)
         if row.session_start:

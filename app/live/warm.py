@@ -17,7 +17,7 @@ The writer drains its queue at shutdown, so the table holds every event the old 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -34,21 +34,21 @@ _COLUMNS = (
     _c.ts,
     _c.name,
     _c.pathname,
-    _c.visitor_id,
+    _F("visitor_id"),
     _c.session_id,
-    _c.new_visitor,
+    _F("new_visitor"),
     _c.session_start,
-    _c.source,
-    _c.channel,
+    _F("source"),
+    _F("channel"),
     _F("country"),
     _F("device"),
     # What a locked view's filter may ask of a replayed event (app/live/lock.py).
-    _c.referrer_domain,
-    _c.utm_source,
-    _c.utm_medium,
-    _c.utm_campaign,
-    _c.utm_term,
-    _c.utm_content,
+    _F("referrer_domain"),
+    _F("utm_source"),
+    _F("utm_medium"),
+    _F("utm_campaign"),
+    _F("utm_term"),
+    _F("utm_content"),
     _F("browser"),
     _F("os"),
 )
@@ -72,12 +72,16 @@ async def _preload_today(
             select(
                 func.coalesce(func.sum(case((_c.name == PAGEVIEW, 1), else_=0)), 0),
                 func.coalesce(func.sum(case((_c.session_start, 1), else_=0)), 0),
-                func.count(func.distinct(_c.visitor_id)),
-            ).where(*where)
+                func.count(func.distinct(_F("visitor_id"))),
+            )
+            .select_from(event_rows.joined())
+            .where(*where)
         )
     ).one()
-    ids = await conn.scalars(select(_c.visitor_id).where(*where).distinct().limit(window.today.cap))
-    window.today.preload(int(totals[0]), int(totals[1]), int(totals[2]), list(ids))
+    visitor = _F("visitor_id")
+    query = select(visitor).select_from(event_rows.joined()).where(*where).distinct()
+    ids = await conn.scalars(query.limit(window.today.cap))
+    window.today.preload(int(totals[0]), int(totals[1]), int(totals[2]), cast(list[int], list(ids)))
 
 
 async def _replay(

@@ -313,7 +313,7 @@ async def _by_event(
         where(scope, period.start, period.end, own_dim=dimension),
     )
     joined = events.join(sessions, s.session_id == events.c.session_id)
-    query = select(value.label("value"), events.c.visitor_id).select_from(joined).where(condition)
+    query = select(value.label("value"), s.visitor_id).select_from(joined).where(condition)
     groups: dict[Any, tuple[int, set[int]]] = {}
     everyone: set[int] = set()
     count = 0

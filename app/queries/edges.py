@@ -84,6 +84,8 @@ async def roll_up(
         return out
     wanted = [SESSION_COLUMNS[d] for d in dims if d in SESSION_COLUMNS]
     names = [*_BASE, *(c for c in wanted if c not in _BASE)]
+    if "hostname" not in names:  # an event's hostname stored NULL is its session's
+        names.append("hostname")
     s = sessions.c
     starts = [lo for lo, _ in windows]
     per_window: list[list[list[Any]]] = [[] for _ in windows]
@@ -104,7 +106,8 @@ async def roll_up(
     if any(map(is_event_grain, dims)):
         spans = {row[i_sid]: (row[i_start], row[i_end]) for rows in per_window for row in rows}
         stored = await session_events.by_session(conn, site_id, spans, STORED_FIELDS)
-        event_rows = {sid: [_full(ev) for ev in evs] for sid, evs in stored.items()}
+        by_id = {row[i_sid]: row for rows in per_window for row in rows}
+        event_rows = {sid: [_full(ev, by_id[sid]) for ev in evs] for sid, evs in stored.items()}
     session_dims = [d for d in dims if d in SESSION_COLUMNS]
     asked = {"", "visitor_type", *dims}
     for edge, rows in zip(out, per_window, strict=True):
@@ -123,9 +126,15 @@ async def roll_up(
 
 
 # Stored event values -> an EVENT_FIELDS row (device and geo None: Deltas.events reads only the
-# event's own fields).
+# event's own fields, and its visitor and hostname, which the session's row gives where the
+# event does not store them: app/storage/event_values.py).
 _PLACES = [STORED_FIELDS.index(n) if n in STORED_FIELDS else -1 for n in EVENT_FIELDS]
+_VISITOR, _HOST = EVENT_FIELDS.index("visitor_id"), EVENT_FIELDS.index("hostname")
 
 
-def _full(values: tuple[Any, ...]) -> tuple[Any, ...]:
-    return tuple(None if i < 0 else values[i] for i in _PLACES)
+def _full(values: tuple[Any, ...], session: list[Any]) -> tuple[Any, ...]:
+    row = [None if i < 0 else values[i] for i in _PLACES]
+    row[_VISITOR] = session[Row.visitor_id]
+    if row[_HOST] is None:
+        row[_HOST] = session[Row.hostname]
+    return tuple(row)

@@ -22,7 +22,7 @@ from sqlalchemy import ColumnElement, and_, false, func, not_, or_, select, true
 from app.dimensions import SESSION_COLUMNS, is_event_grain, lookup
 from app.events import ENGAGEMENT, PAGEVIEW
 from app.goals.definition import EVENT, SCROLL, Goal
-from app.storage import journey
+from app.storage import event_rows, journey
 from app.storage.dialect import contains_exact
 from app.storage.tables import events, sessions
 
@@ -156,8 +156,9 @@ def _page_url_match(f: Filter) -> ColumnElement[bool]:
         host, slash, path = f.value.partition("/")
         if not slash:
             return false()
-        return and_(events.c.hostname == host, events.c.pathname == slash + path)
-    return _match(events.c.hostname + events.c.pathname, f.op, f.value)
+        hostname = event_rows.page_hostname()
+        return and_(events.c.pathname == slash + path, hostname == host)
+    return _match(event_rows.page_hostname() + events.c.pathname, f.op, f.value)
 
 
 def goal_condition(goal: Goal) -> ColumnElement[bool]:

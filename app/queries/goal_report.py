@@ -92,8 +92,7 @@ async def _counts(
 
 
 async def _completions(conn: AsyncConnection, scope: Scope, goal: Goal) -> tuple[int, int]:
-    e = events.c
-    query = select(func.count(func.distinct(e.visitor_id)), func.count()).select_from(JOINED)
+    query = select(func.count(func.distinct(s.visitor_id)), func.count()).select_from(JOINED)
     visitors, completions = (await conn.execute(query.where(completing(scope, goal)))).one()
     return int(visitors or 0), int(completions or 0)
 

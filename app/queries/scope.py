@@ -20,6 +20,7 @@ from app.events import ENGAGEMENT, PAGEVIEW
 from app.queries.column_cache import ColumnCache
 from app.queries.filters import Filter, session_conditions
 from app.queries.period import Period
+from app.storage import event_rows
 from app.storage.dialect import contains_exact
 from app.storage.tables import events, sessions
 
@@ -171,7 +172,7 @@ def event_value(dimension: str) -> tuple[ColumnElement[Any], ColumnElement[bool]
     if dimension == "page":
         return e.pathname, e.name == PAGEVIEW
     if dimension == "page_url":  # dimensions.page_url in SQL
-        return (e.hostname + e.pathname).label("page_url"), e.name == PAGEVIEW
+        return (event_rows.page_hostname() + e.pathname).label("page_url"), e.name == PAGEVIEW
     if dimension == "event":
         return e.name, e.name.not_in([PAGEVIEW, ENGAGEMENT])
     key = json.dumps(dimension[5:], ensure_ascii=False)

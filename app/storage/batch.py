@@ -17,10 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.dml import Insert
 
 from app.events import EVENT_FIELDS, Drop, Event
-from app.storage import rollups
+from app.storage import event_values, rollups
 from app.storage.dialect import bulk_insert, execute_many, lock_keys, upsert
 from app.storage.tables import (
-    ENTRY_ONLY,
     STORED_FIELDS,
     drop_counts,
     events,
@@ -35,10 +34,6 @@ _PROPS = EVENT_FIELDS.index("props")
 _SESSION = EVENT_FIELDS.index("session_id")
 _visitor_key = itemgetter("site_id", "visitor_id")
 _drop_key = itemgetter("site_id", "day", "reason")
-# An `events` row from a full row: the stored fields, and the entry-only ones only on the entry.
-_stored = itemgetter(*(EVENT_FIELDS.index(name) for name in STORED_FIELDS))
-_START = EVENT_FIELDS.index("session_start")
-_ENTRY_ONLY = [STORED_FIELDS.index(name) for name in ENTRY_ONLY]
 # (position, length) of every VARCHAR(n) column (device and geo: their `sessions` column).
 # PostgreSQL refuses a longer value, failing the whole batch (SQLite stores it). Ingest keeps
 # values within these except the page's hostname (a URL up to 2,000 characters may name a longer
@@ -92,16 +87,9 @@ def _cut(rows: list[list[Any]]) -> None:
                 row[i] = value[:length]
 
 
-def stored_row(row: list[Any]) -> tuple[Any, ...]:
-    """What `events` keeps of a full row: no device or geo (the session's row has them), and
-    the raw versions and screen on the entry event only (~30 bytes an event less)."""
-    kept = _stored(row)
-    if row[_START]:
-        return kept  # type: ignore[no-any-return]
-    out = list(kept)
-    for i in _ENTRY_ONLY:
-        out[i] = None
-    return tuple(out)
+def stored_row(row: list[Any], session: list[Any] | None = None) -> tuple[Any, ...]:
+    """What `events` keeps of a full row, given its session's row (app/storage/event_values.py)."""
+    return event_values.stored_row(row, session)
 
 
 def build_rows(items: list[Event | Drop]) -> BatchRows:
@@ -184,8 +172,14 @@ async def write_rows(conn: AsyncConnection, rows: BatchRows) -> None:
     if rows.events:
         # Scaled out, another process may be writing the same sessions (dialect.lock_keys).
         await lock_keys(conn, (row[_SESSION] for row in rows.events))
-        await bulk_insert(conn, events, STORED_FIELDS, [stored_row(r) for r in rows.events])
-        await rollups.maintain(conn, rows.events)
+        if dialect == "sqlite":
+            # Take the write lock before the sessions are read (the events' INSERT did, when it
+            # came first): two engines on one file still take turns at the read-merge-write.
+            await conn.exec_driver_sql("DELETE FROM events WHERE 0")
+        # The sessions first: an event stores NULL for what equals its session's row.
+        sessions_now = await rollups.maintain(conn, rows.events)
+        stored = event_values.stored_rows(rows.events, sessions_now)
+        await bulk_insert(conn, events, STORED_FIELDS, stored)
     # Upserts in key order, so two writers on PostgreSQL lock shared rows in the same order.
     if rows.visitors:
         await execute_many(conn, _upsert_visitors(dialect), sorted(rows.visitors, key=_visitor_key))

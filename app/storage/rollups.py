@@ -19,7 +19,7 @@ from sqlalchemy.sql.dml import Insert
 from app.clock import HOUR_MS
 from app.dimensions import screen_class, version_label
 from app.events import ENGAGEMENT, EVENT_FIELDS, PAGEVIEW
-from app.storage import columns, flow_links, hourly, journey, retention_days
+from app.storage import columns, event_values, flow_links, hourly, journey, retention_days
 from app.storage.dialect import execute_rows, select_in, upsert
 from app.storage.session_row import FIELDS, Row, at
 from app.storage.tables import sessions
@@ -161,10 +161,11 @@ def _upsert_sessions(dialect: str) -> Insert:
     return upsert(dialect, sessions, ["session_id"], _replace_all)
 
 
-async def maintain(conn: AsyncConnection, events: Sequence[Sequence[Any]]) -> None:
-    """Fold the batch's events into `sessions` and `rollup_hours`."""
+async def maintain(conn: AsyncConnection, events: Sequence[Sequence[Any]]) -> dict[int, list[Any]]:
+    """Fold the batch's events into `sessions` and `rollup_hours`; return the sessions' rows as
+    they now are, by id (an event stores NULL for what equals its session's: batch.stored_row)."""
     if not events:
-        return
+        return {}
     folded = Fold(events)
     stored = await select_in(conn, sessions, SESSION_COLS, "session_id", list(folded.parts))
     old_rows = {row[0]: row for row in stored}
@@ -172,12 +173,16 @@ async def maintain(conn: AsyncConnection, events: Sequence[Sequence[Any]]) -> No
     deltas = hourly.Deltas()
     links = flow_links.Deltas()
     started = folded.started
+    moved: list[tuple[Sequence[Any], list[Any]]] = []
     for sid, part in folded.parts.items():
         old = old_rows.get(sid)
         row = folded.entry_of(sid) if old is None else merge(old, part, sid in started)
+        if old is not None and sid in started:
+            moved.append((old, row))
         merged.append(row)
         deltas.session(old, row)
         links.session(old, row)
+    await event_values.keep_own(conn, moved)
     await execute_rows(conn, _upsert_sessions(conn.dialect.name), SESSION_COLS, merged)
     # A changed session of a sealed hour: that hour's columns are stale, the sealer redoes them.
     touched = {(row[Row.site_id], row[Row.start_ts] // HOUR_MS) for row in merged}
@@ -187,3 +192,4 @@ async def maintain(conn: AsyncConnection, events: Sequence[Sequence[Any]]) -> No
     await hourly.write(conn, deltas)
     await flow_links.write(conn, links)
     await retention_days.write(conn, [row for row in merged if row[0] not in old_rows])
+    return {row[0]: row for row in merged}

@@ -66,16 +66,17 @@ events = Table(
     Column("site_id", Integer, nullable=False),
     Column("ts", BigInteger, nullable=False),
     Column("name", String(64), nullable=False),
-    Column("hostname", String(253), nullable=False),
+    # NULL when it is the session's hostname (nearly every event: migration 0031).
+    Column("hostname", String(253)),
     Column("pathname", String(2000), nullable=False),
-    Column("visitor_id", BigInteger, nullable=False),
     Column("session_id", BigInteger, nullable=False),
-    Column("new_visitor", Boolean, nullable=False),
     Column("session_start", Boolean, nullable=False),
     Column("referrer", String(2000)),
+    # The acquisition (ACQUISITION): all NULL, source included, when every one of them is the
+    # session's (migration 0031); an event's own source is never NULL.
     Column("referrer_domain", String(253)),
-    Column("source", String(255), nullable=False),
-    Column("channel", String(32), nullable=False),
+    Column("source", String(255)),
+    Column("channel", String(32)),
     Column("utm_source", String(255)),
     Column("utm_medium", String(255)),
     Column("utm_campaign", String(255)),
@@ -113,9 +114,22 @@ events = Table(
 
 # Device and geo are a session's, decided by its entry event (DESIGN.md; app/storage/rollups.py
 # copies them onto the `sessions` row): stored there once, not again on each of the session's
-# ~4.5 events (issue 18, migration 0025). A reader that wants them per event joins `sessions`
-# (app/storage/event_rows.py). Acquisition (source, referrer, UTM) stays per event by design.
-SESSION_FIELDS = ("country", "browser", "os", "device", "language", "region", "city")
+# ~4.5 events (issue 18, migration 0025); so are the visitor and whether they were new (0031:
+# the same for every event of a session by construction). A reader that wants them per event
+# joins `sessions` (app/storage/event_rows.py).
+SESSION_FIELDS = (
+    "country", "browser", "os", "device", "language", "region", "city", "visitor_id",
+    "new_visitor",
+)  # fmt: skip
+# Acquisition stays per event by design (an internal page view is Direct), but an event whose
+# referrer domain, source, channel and UTM tags are all its session's stores them NULL, and one
+# whose hostname is its session's stores that NULL (issue 18, migration 0031: ~35 bytes of
+# nearly every event); readers take NULL as the session's (`event_rows.field`). The referrer
+# URL itself stays (NULL already on an internal page view).
+ACQUISITION = (
+    "referrer_domain", "source", "channel", "utm_source", "utm_medium", "utm_campaign",
+    "utm_term", "utm_content",
+)  # fmt: skip
 # Stored on the entry event only: the raw values behind the sessions' labels (screen class,
 # "Firefox 128.0"), which the raw and Plausible exports write.
 ENTRY_ONLY = ("browser_version", "os_version", "screen_width", "screen_height")

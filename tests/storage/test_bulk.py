@@ -6,13 +6,15 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from sqlalchemy import select
 
 from app.events import EVENT_FIELDS
 from app.migrate import upgrade
-from app.storage.batch import build_rows, stored_row, write_rows
+from app.storage import event_rows
+from app.storage.batch import BatchRows, build_rows, stored_row, write_rows
 from app.storage.database import create_engine
 from app.storage.dialect import COPY_MIN_ROWS
-from app.storage.tables import SESSION_FIELDS, STORED_FIELDS
+from app.storage.tables import SESSION_FIELDS, STORED_FIELDS, events
 from tests.backends import Database
 from tests.conftest import rows
 from tests.queries import traffic
@@ -42,18 +44,78 @@ async def test_stored_rows_equal_the_batch(db: Database, size: int) -> None:
     async with engine.begin() as conn:
         await write_rows(conn, batch)
     await engine.dispose()
-    stored = rows(db, f"SELECT {', '.join(STORED_FIELDS)} FROM events ORDER BY id")
-    want = [list(stored_row(r)) for r in batch.events]
-    got = [
-        [bool(v) if isinstance(w, bool) else v for v, w in zip(r, e, strict=True)]
-        for r, e in zip(stored, want, strict=True)
+    assert await _read_back(db.url) == _as_written(batch.events)
+
+
+# What an event reads back as (event_rows.field): every field but device and geo, which are its
+# session's entry's by definition (0025), whatever the event itself carried.
+_READ = [n for n in EVENT_FIELDS if n not in SESSION_FIELDS[:7]]
+
+
+def _as_written(full: list[list[object]]) -> list[list[object]]:
+    return [[r[EVENT_FIELDS.index(n)] for n in _READ] for r in full]
+
+
+async def _read_back(url: str) -> list[list[object]]:
+    query = (
+        select(*(event_rows.field(n) for n in _READ))
+        .select_from(event_rows.joined(with_entry=True))
+        .order_by(events.c.id)
+    )
+    engine = create_engine(url)
+    async with engine.connect() as conn:
+        found = [list(r) for r in await conn.execute(query)]
+    await engine.dispose()
+    return [
+        [bool(v) if n in _BOOLS and v is not None else v for n, v in zip(_READ, r, strict=True)]
+        for r in found
     ]
-    assert got == want
+
+
+_BOOLS = {"new_visitor", "session_start", "interactive"}
+
+
+async def test_session_values_stored_once_read_back_per_event(db: Database) -> None:
+    """An event stores NULL for the hostname and acquisition that equal its session's (0031),
+    keeps its own where they differ (an internal page view is Direct, another host), and a
+    session's entry event arriving after its other events (a replayed spill) leaves what the
+    stored ones read unchanged."""
+    if db.dialect == "sqlite":
+        await asyncio.to_thread(upgrade, db.url)
+    hits = [
+        traffic.Hit(1, T0, "pageview", "/", source=0),
+        traffic.Hit(1, T0 + 1000, "pageview", "/a", source=0),
+        traffic.Hit(1, T0 + 2000, "pageview", "/b", source=1),
+        traffic.Hit(2, T0 + 3000, "pageview", "/", source=2),
+        traffic.Hit(2, T0 + 4000, "Signup", "/x", source=2),
+    ]
+    full = build_rows(list(traffic.to_events(1, hits))).events
+    host = EVENT_FIELDS.index("hostname")
+    full[1][host] = "docs.example.com"
+    late, rest = full[3], full[4]
+    for name, value in zip(
+        ("source", "channel", "referrer_domain"), traffic.SOURCES[0], strict=True
+    ):
+        late[EVENT_FIELDS.index(name)] = value  # the entry's differ from the event stored first
+    late[host] = "www.example.com"
+    engine = create_engine(db.url)
+    for batch in ([*full[:3], rest], [late]):  # visitor 2's entry comes last
+        async with engine.begin() as conn:
+            await write_rows(conn, BatchRows(batch))
+    await engine.dispose()
+    stored = rows(db, "SELECT hostname, source FROM events ORDER BY id")
+    assert [tuple(r) for r in stored][:3] == [
+        (None, None),
+        ("docs.example.com", None),
+        (None, traffic.SOURCES[1][0]),
+    ]
+    back = await _read_back(db.url)
+    assert sorted(map(repr, back)) == sorted(map(repr, _as_written([*full[:3], rest, late])))
 
 
 def test_events_keep_no_session_fields() -> None:
-    """A stored event row has no device or geo, and the raw versions and screen only when it
-    is its session's entry (the session row has them: tables.SESSION_FIELDS)."""
+    """A stored event row has no device, geo or visitor, and the raw versions and screen only
+    when it is its session's entry (the session row has them: tables.SESSION_FIELDS)."""
     hits = [
         traffic.Hit(1, T0 + i, "pageview", "/", country="DE", screen_width=390, os_version="17")
         for i in range(3)

@@ -21,6 +21,7 @@ from app.migrate import alembic_config
 from app.storage import sketches
 from app.storage.batch import build_rows
 from app.storage.database import create_engine
+from app.storage.tables import ACQUISITION as EVENT_ACQUISITION
 from app.storage.tables import SESSION_FIELDS, metadata
 from tests.backends import Database, PostgresDatabase, SqliteDatabase, require_postgres
 from tests.conftest import rows
@@ -400,3 +401,116 @@ def _revenue_rows(db: Database) -> dict[int, tuple[int, list[tuple[int, str, str
             )
             out[r["hour"]] = (r["built"], sorted((sid, *key) for sid, key in paid))
     return out
+
+
+_WHOLE = ("id", "hostname", "visitor_id", "new_visitor", "session_start", *EVENT_ACQUISITION)
+
+
+async def _events_whole(url: str) -> list[tuple[object, ...]]:
+    """Every event's hostname, visitor and acquisition as the head schema's readers see them."""
+    from sqlalchemy import select
+
+    from app.storage import event_rows
+    from app.storage.tables import events
+
+    query = (
+        select(*(event_rows.field(n) for n in _WHOLE))
+        .select_from(event_rows.joined())
+        .order_by(events.c.id)
+    )
+    engine = create_engine(url)
+    async with engine.connect() as conn:
+        found = [
+            (r[0], r[1], r[2], bool(r[3]), bool(r[4]), *r[5:]) for r in await conn.execute(query)
+        ]
+    await engine.dispose()
+    return found
+
+
+async def _page_url_reports(url: str) -> list[object]:
+    from app.queries.breakdown import breakdown
+    from app.queries.filters import parse
+    from app.queries.period import make_period
+    from app.queries.scope import Scope
+    from app.queries.summary import summary
+
+    period = make_period(T0, T0 + 2 * 86_400_000, "UTC", "hour")
+    engine = create_engine(url)
+    out: list[object] = []
+    async with engine.connect() as conn:
+        for text in ("", "page_url==docs.example.com/pricing", "page_url=~example.com/pr"):
+            scope = Scope(1, period, tuple(parse(text)))
+            out.append(await summary(conn, scope))
+            out.append(await breakdown(conn, scope, "page_url", limit=100))
+            out.append(await breakdown(conn, scope, "event", limit=100))
+    await engine.dispose()
+    return out
+
+
+def test_0031_keeps_every_event_s_session_values(empty: Database) -> None:
+    """0031 drops the visitor from `events` and stores NULL for the hostname and acquisition an
+    event shares with its session: every event reads back the same values (and 0030's rows hold
+    them all again after a downgrade), and the reports answer the same."""
+    config = alembic_config(empty.url)
+    command.upgrade(config, "0030")
+    hits = [
+        traffic.Hit(
+            v,
+            T0 + v * 211_000 + i * 300_000,
+            "Signup" if i == 3 else "pageview",
+            traffic.PAGES[(v + i) % len(traffic.PAGES)],
+            source=v % len(traffic.SOURCES) if i == 0 or v % 5 else 1,  # some later ones Direct
+            hostname="docs.example.com" if (v + i) % 4 == 0 else "example.com",
+        )
+        for v in range(1, 300)
+        for i in range(4)
+    ]
+    asyncio.run(_insert_at_0030(empty.url, hits))
+    old = sorted(
+        (r[0], r[1], r[2], bool(r[3]), bool(r[4]), *r[5:])
+        for r in rows(empty, f"SELECT {', '.join(_WHOLE)} FROM events")
+    )
+    command.upgrade(config, "head")
+    assert asyncio.run(_events_whole(empty.url)) == old
+    stored = rows(empty, "SELECT hostname, source FROM events")
+    # NULL where the session's, its own where it differs.
+    assert {r[0] for r in stored} == {None, "docs.example.com", "example.com"}
+    assert None in {r[1] for r in stored} and "Direct" in {r[1] for r in stored}
+    before = asyncio.run(_page_url_reports(empty.url))
+    sealed = asyncio.run(_sealed_reports(empty.url))
+    command.downgrade(config, "0030")
+    back = sorted(
+        (r[0], r[1], r[2], bool(r[3]), bool(r[4]), *r[5:])
+        for r in rows(empty, f"SELECT {', '.join(_WHOLE)} FROM events")
+    )
+    assert back == old
+    command.upgrade(config, "head")
+    assert asyncio.run(_events_whole(empty.url)) == old
+    assert asyncio.run(_page_url_reports(empty.url)) == before
+    assert [(n, a) for n, a, _ in asyncio.run(_sealed_reports(empty.url))] == [
+        (n, a) for n, a, _ in sealed
+    ]
+    assert asyncio.run(_schema_drift(empty.url)) == []
+
+
+async def _insert_at_0030(url: str, hits: list[traffic.Hit]) -> None:
+    """The events as 0030's writer stored them (every value on every event), with their
+    sessions and rollups as the writer keeps them."""
+    from app.storage import rollups
+
+    batch = build_rows(list(traffic.to_events(1, hits)))
+    engine = create_engine(url)
+    async with engine.begin() as conn:
+        names = [n for n in EVENT_FIELDS if n not in SESSION_FIELDS[:7]]
+        at_0030 = table("events", *(column(n) for n in names))
+        values = [
+            {n: v for n, v in zip(EVENT_FIELDS, row, strict=True) if n in names}
+            for row in batch.events
+        ]
+        for v in values:
+            if not v["session_start"]:
+                for n in ("browser_version", "os_version", "screen_width", "screen_height"):
+                    v[n] = None
+        await conn.execute(insert(at_0030), values)
+        await rollups.maintain(conn, batch.events)
+    await engine.dispose()
