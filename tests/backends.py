@@ -22,15 +22,33 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from app.migrate import upgrade
-from app.storage.tables import metadata
+from app.storage.tables import ACQUISITION, SESSION_FIELDS, events, metadata
 
 T = TypeVar("T")
 BACKENDS = ("sqlite", "postgresql")
-# Stored events with their session's device and geo (`events` keeps them on `sessions` only).
-EVENTS = (
-    "SELECT events.*, s.country, s.browser, s.os, s.device, s.language, s.region, s.city "
-    "FROM events LEFT JOIN sessions s ON s.session_id = events.session_id"
-)
+
+
+def _events_sql() -> str:
+    """Stored events as the writer was handed them: their session's fields (`SESSION_FIELDS`,
+    kept on `sessions` only) and, where stored NULL as the session's (migration 0031), the
+    hostname and acquisition read from the session row (as `app/storage/event_rows.field`)."""
+    own = [
+        f"events.{c.name}"
+        for c in events.c
+        if c.name not in ("hostname", *ACQUISITION) and c.name not in SESSION_FIELDS
+    ]
+    host = "COALESCE(events.hostname, s.hostname) AS hostname"
+    acquired = [
+        f"CASE WHEN events.source IS NULL THEN s.{c} ELSE events.{c} END AS {c}"
+        for c in ACQUISITION
+    ]
+    session = [f"s.{c}" for c in SESSION_FIELDS]
+    columns = ", ".join([*own, host, *acquired, *session])
+    return f"SELECT {columns} FROM events LEFT JOIN sessions s ON s.session_id = events.session_id"
+
+
+# Stored events, each whole again (see `_events_sql`).
+EVENTS = _events_sql()
 PG_ADMIN_URL = os.environ.get(
     "PULSE_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
