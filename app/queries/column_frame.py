@@ -107,14 +107,14 @@ class Frame:
     def visitors_by_label(self, dim: str) -> tuple[np.ndarray, np.ndarray]:
         """Per code of `labels(dim)` the distinct visitors of its kept sessions, and their
         visitor ids grouped by code (sorted within a code, repeats kept): each block's sessions
-        by (label, visitor) from its remembered order, a code's runs from all blocks merged."""
+        by (label, visitor) from its remembered order, mapped to the period's codes; then one
+        stable (radix) sort by code and, within a code, one sort of its blocks' runs."""
         index: dict[Any, int] = {}
-        segments: list[list[np.ndarray]] = []
+        codes_of, values_of = [], []
         for block, kept in zip(self._blocks, self._kept, strict=True):
             column, visitor = block[dim], np.asarray(block["visitor"])
             assert isinstance(column, Labels)
-            lookup = [index.setdefault(v, len(index)) for v in column.labels]
-            segments.extend([] for _ in range(len(index) - len(segments)))
+            lookup = np.array([index.setdefault(v, len(index)) for v in column.labels], np.int64)
             if not len(kept):
                 continue
             order, codes, values = _label_order(column.codes, visitor)
@@ -123,19 +123,23 @@ class Frame:
                 mask[kept] = True
                 inside = mask[order]
                 codes, values = codes[inside], values[inside]
-            bounds = np.searchsorted(codes, np.arange(len(column.labels) + 1)).tolist()
-            for code, label_index in enumerate(lookup):
-                if bounds[code] < bounds[code + 1]:
-                    segments[label_index].append(values[bounds[code] : bounds[code + 1]])
-        distinct = np.zeros(len(index), dtype=np.int64)
-        runs = []
-        for k, parts in enumerate(segments):
-            if not parts:
-                continue
-            merged = parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts), kind="stable")
-            distinct[k] = 1 + int(np.count_nonzero(merged[1:] != merged[:-1]))
-            runs.append(merged)
-        return distinct, np.concatenate(runs) if runs else np.zeros(0, dtype=np.int64)
+            codes_of.append(lookup[codes])
+            values_of.append(values)
+        n = len(index)
+        if not codes_of:
+            return np.zeros(n, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        code = np.concatenate(codes_of).astype(np.uint16 if n < 65536 else np.int64)
+        by_code = np.argsort(code, kind="stable")  # a radix sort: blocks' runs kept in order
+        code, values = code[by_code], np.concatenate(values_of)[by_code]
+        edges = np.searchsorted(code, np.arange(n + 1)).tolist()
+        one_run = len(codes_of) == 1
+        for k in range(n):
+            if not one_run and edges[k + 1] - edges[k] > 1:
+                values[edges[k] : edges[k + 1]].sort()  # in place: numpy's SIMD quicksort
+        first = np.ones(len(values), dtype=bool)
+        first[1:] = (code[1:] != code[:-1]) | (values[1:] != values[:-1])
+        distinct = np.bincount(code[first], minlength=n).astype(np.int64, copy=False)
+        return distinct, values
 
     def spans(self, positions: np.ndarray) -> dict[int, tuple[int, int]]:
         """session id -> (start, end) of the sessions at `positions`: what a read of their
