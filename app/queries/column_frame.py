@@ -5,6 +5,7 @@ dictionary. `off_loop` runs array work in a worker thread."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
 import weakref
 from collections import OrderedDict
@@ -107,14 +108,14 @@ class Frame:
     def visitors_by_label(self, dim: str) -> tuple[np.ndarray, np.ndarray]:
         """Per code of `labels(dim)` the distinct visitors of its kept sessions, and their
         visitor ids grouped by code (sorted within a code, repeats kept): each block's sessions
-        by (label, visitor) from its remembered order, mapped to the period's codes; then one
-        stable (radix) sort by code and, within a code, one sort of its blocks' runs."""
+        by (label, visitor) from its remembered order, a code's runs from all blocks merged."""
         index: dict[Any, int] = {}
-        codes_of, values_of = [], []
+        segments: list[list[np.ndarray]] = []
         for block, kept in zip(self._blocks, self._kept, strict=True):
             column, visitor = block[dim], np.asarray(block["visitor"])
             assert isinstance(column, Labels)
-            lookup = np.array([index.setdefault(v, len(index)) for v in column.labels], np.int64)
+            lookup = [index.setdefault(v, len(index)) for v in column.labels]
+            segments.extend([] for _ in range(len(index) - len(segments)))
             if not len(kept):
                 continue
             order, codes, values = _label_order(column.codes, visitor)
@@ -123,23 +124,53 @@ class Frame:
                 mask[kept] = True
                 inside = mask[order]
                 codes, values = codes[inside], values[inside]
-            codes_of.append(lookup[codes])
-            values_of.append(values)
-        n = len(index)
-        if not codes_of:
-            return np.zeros(n, dtype=np.int64), np.zeros(0, dtype=np.int64)
-        code = np.concatenate(codes_of).astype(np.uint16 if n < 65536 else np.int64)
-        by_code = np.argsort(code, kind="stable")  # a radix sort: blocks' runs kept in order
-        code, values = code[by_code], np.concatenate(values_of)[by_code]
-        edges = np.searchsorted(code, np.arange(n + 1)).tolist()
-        one_run = len(codes_of) == 1
-        for k in range(n):
-            if not one_run and edges[k + 1] - edges[k] > 1:
-                values[edges[k] : edges[k + 1]].sort()  # in place: numpy's SIMD quicksort
-        first = np.ones(len(values), dtype=bool)
-        first[1:] = (code[1:] != code[:-1]) | (values[1:] != values[:-1])
-        distinct = np.bincount(code[first], minlength=n).astype(np.int64, copy=False)
-        return distinct, values
+            bounds = np.searchsorted(codes, np.arange(len(column.labels) + 1)).tolist()
+            for code, label_index in enumerate(lookup):
+                if bounds[code] < bounds[code + 1]:
+                    segments[label_index].append(values[bounds[code] : bounds[code + 1]])
+        distinct = np.zeros(len(index), dtype=np.int64)
+        runs = []
+        for k, parts in enumerate(segments):
+            if not parts:
+                continue
+            # One default (SIMD quicksort) sort: faster than a stable sort's merge of the runs.
+            merged = parts[0] if len(parts) == 1 else np.sort(np.concatenate(parts))
+            distinct[k] = 1 + int(np.count_nonzero(merged[1:] != merged[:-1]))
+            runs.append(merged)
+        return distinct, np.concatenate(runs) if runs else np.zeros(0, dtype=np.int64)
+
+    def whole(self) -> bool:
+        """Every block's sessions kept (no filter narrowed the period)."""
+        return all(
+            len(k) == len(np.asarray(b["visitor"]))
+            for b, k in zip(self._blocks, self._kept, strict=True)
+        )
+
+    def sums_by_label(self, dim: str) -> np.ndarray:
+        """Per code of `labels(dim)`: sessions, pageviews, bounces and engagement of the kept
+        sessions (int64, 4 rows); a whole block's sums per its own code remembered with its
+        arrays (a cached day serves every later report), then added into the period's codes."""
+        index: dict[Any, int] = {}
+        parts = []
+        for block, kept in zip(self._blocks, self._kept, strict=True):
+            column = block[dim]
+            assert isinstance(column, Labels)
+            lookup = [index.setdefault(v, len(index)) for v in column.labels]
+            if not len(kept) or not len(lookup):
+                continue
+            arrays = tuple(
+                np.asarray(a)
+                for a in (column.codes, block["pageviews"], block["bounce"], block["engagement"])
+            )
+            if len(kept) == len(arrays[0]):
+                sums = _remembered(arrays, functools.partial(_sums_made, arrays, len(lookup)))[0]
+            else:
+                sums = _sums(tuple(a[kept] for a in arrays), len(lookup))
+            parts.append((np.asarray(lookup, dtype=np.int64), sums))
+        out = np.zeros((4, len(index)), dtype=np.int64)
+        for places, summed in parts:
+            out[:, places] += summed  # a block's labels are distinct: no repeated places
+        return out
 
     def spans(self, positions: np.ndarray) -> dict[int, tuple[int, int]]:
         """session id -> (start, end) of the sessions at `positions`: what a read of their
@@ -148,6 +179,19 @@ class Frame:
         end = start + self.numbers("duration")[positions]
         pairs = zip(start.tolist(), end.tolist(), strict=True)
         return dict(zip(self.numbers("session")[positions].tolist(), pairs, strict=True))
+
+
+def _sums_made(arrays: tuple[np.ndarray, ...], n: int) -> tuple[np.ndarray, ...]:
+    return (_sums(arrays, n),)
+
+
+def _sums(arrays: tuple[np.ndarray, ...], n: int) -> np.ndarray:
+    """Sessions and the summed pageviews, bounces, engagement per code 0..n-1 (float64 sums
+    of ints, exact well below 2**53, as ints)."""
+    codes = arrays[0]
+    rows = [np.bincount(codes, minlength=n)[:n]]
+    rows += [np.bincount(codes, weights=w, minlength=n)[:n].astype(np.int64) for w in arrays[1:]]
+    return np.stack(rows).astype(np.int64, copy=False)
 
 
 def _block_order(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
