@@ -31,8 +31,9 @@ def by_label(
     frame: Frame, dimension: str, with_totals: bool = False
 ) -> tuple[list[tuple[str | None, Counts]], Counts | None]:
     """Counts per value of a session dimension (visitor_type: "new" / "returning"), and the
-    totals if asked (their visitors merged from the groups' sorted visitor ids: a merge of
-    sorted runs, half a fresh sort's time)."""
+    totals if asked (their visitors from one sort of the groups' visitor ids: numpy's default
+    sort, SIMD quicksort, beats a stable sort's merge of the sorted runs ~2.5x; ints alike are
+    indistinguishable, so the order is the same)."""
     if dimension == "visitor_type":
         labels: list[str | None] = ["returning", "new"]
         group = frame.numbers("new")
@@ -42,11 +43,13 @@ def by_label(
         labels, group = found.labels, found.codes
         # Visitors per label from each cached day's sessions sorted by (label, visitor).
         grouped = frame.visitors_by_label(dimension)
-        counts, runs = _counted(frame, group, len(labels), False, grouped)
+        # Unfiltered: each cached day's sums per label, remembered, instead of 4 bincounts of all.
+        sums = frame.sums_by_label(dimension) if frame.whole() else None
+        counts, runs = _counted(frame, group, len(labels), False, grouped, sums)
     rows = [(labels[i], c) for i, c in enumerate(counts) if c.sessions]
     if not with_totals:
         return rows, None
-    total = Counts(visitors=_distinct(np.sort(runs, kind="stable")))
+    total = Counts(visitors=_distinct(np.sort(runs)))
     for _, c in rows:
         total.sessions += c.sessions
         total.pageviews += c.pageviews
@@ -61,32 +64,48 @@ def _counted(
     n: int,
     visitor_types: bool,
     grouped: tuple[np.ndarray, np.ndarray] | None = None,
+    sums: np.ndarray | None = None,
 ) -> tuple[list[Counts], np.ndarray]:
     """Session metrics per group 0..n-1 (new / returning visitors only if `visitor_types`),
     and the visitor ids grouped, sorted within each group (`grouped`: the distinct visitors
-    per group and those ids, already counted)."""
+    per group and those ids, already counted; `sums`: sessions, pageviews, bounces and
+    engagement per group, already summed)."""
     group = group.astype(np.uint16 if n < 65536 else np.int64, copy=False)
-    sessions_n = np.bincount(group, minlength=n)
-    pageviews = np.bincount(group, weights=frame.numbers("pageviews"), minlength=n)
-    bounces = np.bincount(group, weights=frame.numbers("bounce"), minlength=n)
-    engagement = np.bincount(group, weights=frame.numbers("engagement"), minlength=n)
+    if sums is None:
+        sessions_n = np.bincount(group, minlength=n)
+        pageviews = np.bincount(group, weights=frame.numbers("pageviews"), minlength=n)
+        bounces = np.bincount(group, weights=frame.numbers("bounce"), minlength=n)
+        engagement = np.bincount(group, weights=frame.numbers("engagement"), minlength=n)
+    else:
+        sessions_n, pageviews, bounces, engagement = sums
     new = frame.numbers("new") if visitor_types else None
     if grouped is None:
         folded, runs = _visitors(group, n, frame.numbers("visitor"), new)
     else:
         zero = np.zeros(n, dtype=np.int64)
         folded, runs = [grouped[0], zero, zero], grouped[1]
+    # Whole columns to Python ints at once (.tolist()), not n numpy scalars per column.
+    columns = zip(
+        folded[0].tolist(),
+        sessions_n.tolist(),
+        pageviews.astype(np.int64).tolist(),
+        bounces.astype(np.int64).tolist(),
+        engagement.astype(np.int64).tolist(),
+        folded[1].astype(np.int64).tolist(),
+        folded[2].astype(np.int64).tolist(),
+        strict=True,
+    )
     counts = [
         Counts(
-            visitors=int(folded[0][i]),
-            sessions=int(sessions_n[i]),
-            pageviews=int(pageviews[i]),
-            bounces=int(bounces[i]),
-            engagement_ms=int(engagement[i]),
-            new_visitors=int(folded[1][i]),
-            returning_visitors=int(folded[2][i]),
+            visitors=v,
+            sessions=s,
+            pageviews=p,
+            bounces=b,
+            engagement_ms=e,
+            new_visitors=nv,
+            returning_visitors=rv,
         )
-        for i in range(n)
+        for v, s, p, b, e, nv, rv in columns
     ]
     return counts, runs
 
