@@ -5,7 +5,7 @@ from __future__ import annotations
 from quart import Quart
 
 from app.settings import Settings
-from tests.backends import Database
+from tests.backends import EVENTS, Database
 from tests.conftest import SITE, rows, wait_for_rows
 from tests.scaleout.conftest import post, readiness, snapshot_until
 
@@ -69,7 +69,7 @@ async def test_a_new_session_after_30_minutes_is_returning_on_either_instance(
     await post(two.test_client(), "back-later")
     await wait_for_rows(db, 2)
     # Two writers commit independently: order by event time, not by row id.
-    stored = rows(db, "SELECT * FROM events ORDER BY ts")
+    stored = rows(db, f"{EVENTS} ORDER BY events.ts")  # the new/returning flag is the session's
     assert stored[0]["session_id"] != stored[1]["session_id"]
     assert [bool(r["session_start"]) for r in stored] == [True, True]
     assert [bool(r["new_visitor"]) for r in stored] == [True, False]
