@@ -49,13 +49,19 @@ def by_label(
     rows = [(labels[i], c) for i, c in enumerate(counts) if c.sessions]
     if not with_totals:
         return rows, None
-    total = Counts(visitors=_distinct(np.sort(runs)))
+    return rows, summed(rows, _distinct(np.sort(runs)))
+
+
+def summed(rows: list[tuple[str | None, Counts]], visitors: int) -> Counts:
+    """A breakdown's totals: its rows' session counters summed (each session has one label),
+    with the period's distinct `visitors`."""
+    total = Counts(visitors=visitors)
     for _, c in rows:
         total.sessions += c.sessions
         total.pageviews += c.pageviews
         total.bounces += c.bounces
         total.engagement_ms += c.engagement_ms
-    return rows, total
+    return total
 
 
 def _counted(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.queries import day_sets
+from app.queries import column_counts, day_sets
 from app.queries.column_frame import Block, Frame
 from app.queries.rollup_reads import Counts
 from app.storage.columns import Labels, Ragged
@@ -54,13 +54,7 @@ def by_label(
     ]  # fmt: skip
     if not with_totals:
         return rows, None
-    total = Counts(visitors=day_sets.distinct(everyone))
-    for _, c in rows:
-        total.sessions += c.sessions
-        total.pageviews += c.pageviews
-        total.bounces += c.bounces
-        total.engagement_ms += c.engagement_ms
-    return rows, total
+    return rows, column_counts.summed(rows, day_sets.distinct(everyone))
 
 
 def _day(block: Block, kept: np.ndarray, dimension: str, filters: tuple[object, ...]) -> DayCounts:
