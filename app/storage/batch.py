@@ -53,7 +53,7 @@ _LIMITS = [
 class BatchRows:
     """Plain rows, ready for the database or for a spill file (msgpack-serialisable).
     Event rows are positional, in EVENT_FIELDS order: whole, as the sessions and rollups are
-    built from them (`stored_row` is what `events` keeps of one)."""
+    built from them (`event_values.stored_row` is what `events` keeps of one)."""
 
     events: list[list[Any]] = field(default_factory=list)
     visitors: list[dict[str, Any]] = field(default_factory=list)
@@ -85,11 +85,6 @@ def _cut(rows: list[list[Any]]) -> None:
             value = row[i]
             if value is not None and len(value) > length:
                 row[i] = value[:length]
-
-
-def stored_row(row: list[Any], session: list[Any] | None = None) -> tuple[Any, ...]:
-    """What `events` keeps of a full row, given its session's row (app/storage/event_values.py)."""
-    return event_values.stored_row(row, session)
 
 
 def build_rows(items: list[Event | Drop]) -> BatchRows:

@@ -163,7 +163,8 @@ def _upsert_sessions(dialect: str) -> Insert:
 
 async def maintain(conn: AsyncConnection, events: Sequence[Sequence[Any]]) -> dict[int, list[Any]]:
     """Fold the batch's events into `sessions` and `rollup_hours`; return the sessions' rows as
-    they now are, by id (an event stores NULL for what equals its session's: batch.stored_row)."""
+    they now are, by id (an event stores NULL for what equals its session's:
+    event_values.stored_row)."""
     if not events:
         return {}
     folded = Fold(events)

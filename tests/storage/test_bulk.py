@@ -11,9 +11,10 @@ from sqlalchemy import select
 from app.events import EVENT_FIELDS
 from app.migrate import upgrade
 from app.storage import event_rows
-from app.storage.batch import BatchRows, build_rows, stored_row, write_rows
+from app.storage.batch import BatchRows, build_rows, write_rows
 from app.storage.database import create_engine
 from app.storage.dialect import COPY_MIN_ROWS
+from app.storage.event_values import stored_row
 from app.storage.tables import SESSION_FIELDS, STORED_FIELDS, events
 from tests.backends import Database
 from tests.conftest import rows
@@ -121,7 +122,7 @@ def test_events_keep_no_session_fields() -> None:
         for i in range(3)
     ]
     full = build_rows(list(traffic.to_events(1, hits))).events
-    kept = [dict(zip(STORED_FIELDS, stored_row(r), strict=True)) for r in full]
+    kept = [dict(zip(STORED_FIELDS, stored_row(r, None), strict=True)) for r in full]
     assert not set(SESSION_FIELDS) & set(STORED_FIELDS)
     assert [(k["session_start"], k["screen_width"], k["os_version"]) for k in kept] == [
         (True, 390, "17"),
